@@ -1,0 +1,257 @@
+"""Compare what a page says with what the code computes.
+
+One function, :func:`compare`, answers "is this text equal to this claim's
+truth?" for every kind of claim; :func:`judge` turns that answer into the
+status a reader sees (verified, refuted, pending) or a failure a contributor
+must fix.  The command line, the tests and the site build all call these, so
+the three can never disagree.
+
+Every comparison runs under a time limit, and page text only ever reaches
+sympy through the parser in :mod:`latex`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import signal
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import sympy
+
+from solutions.engine import latex
+from solutions.engine.registry import Claim, Decimal, Formula, Generated, Integer, Pending, Shown
+
+TIME_LIMIT_S = 5.0
+
+VERIFIED, REFUTED, PENDING, FAILED = "verified", "refuted", "pending", "failed"
+EQUAL, DIFFERENT, UNPARSABLE = "equivalent", "different", "cannot parse"
+
+_INT_RE = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d{1,30})$")
+_DEC_RE = re.compile(r"^[+-]?\d{1,30}(\.\d{1,30})?$")
+
+
+class CheckTimeout(Exception):
+    """A check ran past its time limit."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block after ``seconds`` (main thread only, where signals work).
+
+    Off the main thread (mkdocs serve rebuilds there) the parser's own limits on
+    length, depth, exponents and digits are what bound the work.
+    """
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise CheckTimeout(f"the check took longer than its limit of {seconds:g} s")
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+@dataclass
+class Comparison:
+    outcome: str  # EQUAL, DIFFERENT or UNPARSABLE
+    page: str = ""  # the page's value as the engine understood it
+    truth: str = ""  # what the code computes
+    difference: str = ""  # page - truth, simplified (formulas and numbers)
+    detail: str = ""  # one sentence on what differs, or why it cannot be parsed
+    difference_latex: str = ""
+
+
+def _plain(e: Any) -> str:
+    return str(e).replace("**", "^").replace("*", "·")
+
+
+def _parse_int(text: str) -> int:
+    t = text.strip().strip("$").strip().replace("\\,", ",").replace("{,}", ",")
+    if not _INT_RE.match(t):
+        raise ValueError(f"{text!r} is not a whole number (digits, optionally grouped by commas: 1,446,400)")
+    return int(t.replace(",", ""))
+
+
+def _parse_decimal(text: str) -> Fraction:
+    t = text.strip().strip("$").strip()
+    if not _DEC_RE.match(t):
+        raise ValueError(f"{text!r} is not a decimal number such as 0.865")
+    return Fraction(t)
+
+
+def _compare_formula(kind: Formula, text: str, truth: sympy.Expr) -> Comparison:
+    truth = sympy.sympify(truth) if isinstance(truth, int) else truth  # an int from code, never page text
+    try:
+        segments = latex.parse_chain(text)
+    except latex.LatexError as err:
+        return Comparison(UNPARSABLE, text, _plain(truth), detail=str(err))
+    if kind.lhs is not None:
+        expected_lhs = latex.parse_expr(kind.lhs)
+        if len(segments) > 1:
+            if sympy.expand(segments[0] - expected_lhs) != 0:
+                return Comparison(
+                    DIFFERENT, text, _plain(truth),
+                    detail=f"the left-hand side is {_plain(segments[0])}, but this claim is about {_plain(expected_lhs)}",
+                )
+            segments = segments[1:]
+    vectors = [sympy.Symbol(v) for v in kind.vectors]
+    for i, seg in enumerate(segments):
+        if vectors:
+            bad = _nonlinear_term(seg, vectors)
+            if bad is not None:
+                return Comparison(
+                    DIFFERENT, text, _plain(truth),
+                    detail=f"{_plain(bad)} multiplies vectors together; the answer must be a linear combination of {', '.join(kind.vectors)}",
+                )
+        diff = sympy.simplify(sympy.expand(seg - truth))
+        if diff != 0:
+            step = f" (step {i + 1} of the chain)" if len(segments) > 1 else ""
+            return Comparison(
+                DIFFERENT, _plain(seg), _plain(truth), _plain(diff),
+                detail=f"page - truth = {_plain(diff)}{step}", difference_latex=sympy.latex(diff),
+            )
+    return Comparison(EQUAL, _plain(segments[-1]), _plain(truth))
+
+
+def _nonlinear_term(expr: sympy.Expr, vectors: list[sympy.Symbol]) -> sympy.Expr | None:
+    for term in sympy.Add.make_args(sympy.expand(expr)):
+        degree = sum(sympy.degree(term, v) if term.has(v) else 0 for v in vectors)
+        if degree > 1 or (term.free_symbols & set(vectors) and not term.is_polynomial(*vectors)):
+            return term
+    return None
+
+
+def compare(claim: Claim, text: str | None, truth: Any) -> Comparison:
+    """Is ``text`` (what a page or a student wrote) equal to ``truth``?"""
+    kind = claim.kind
+    if isinstance(kind, Generated):
+        if not isinstance(truth, Shown):
+            raise TypeError(f"{claim.location}: generated claim {claim.id} must return Shown, not {type(truth).__name__}")
+        if text is not None:
+            return Comparison(DIFFERENT, text, truth.latex, detail="this claim's value is generated from the code: write [[" + claim.id + "]] with no value")
+        return Comparison(EQUAL, truth.latex, truth.latex)
+    if text is None:
+        return Comparison(UNPARSABLE, "", _plain(truth), detail=f"claim {claim.id} needs a value on the page: [[{claim.id}: ...]]")
+    if isinstance(kind, Formula):
+        return _compare_formula(kind, text, truth)
+    try:
+        value: Any = _parse_int(text) if isinstance(kind, Integer) else _parse_decimal(text)
+    except ValueError as err:
+        return Comparison(UNPARSABLE, text, _plain(truth), detail=str(err))
+    if isinstance(kind, Integer):
+        if not isinstance(truth, int):
+            raise TypeError(f"{claim.location}: integer claim {claim.id} must return an int, not {type(truth).__name__}")
+        if value == truth:
+            return Comparison(EQUAL, f"{value:,}", f"{truth:,}")
+        return Comparison(DIFFERENT, f"{value:,}", f"{truth:,}", f"{value - truth:+,}", detail=f"page - truth = {value - truth:+,}")
+    assert isinstance(kind, Decimal)
+    diff = float(value) - float(truth)
+    page, exact = str(text).strip(), f"{float(truth):.6g}"
+    if abs(diff) <= kind.tol:
+        return Comparison(EQUAL, page, exact)
+    return Comparison(
+        DIFFERENT, page, exact, f"{diff:+.3g}",
+        detail=f"page - truth = {diff:+.3g}, beyond the tolerance of {kind.tol:g} this claim declares",
+    )
+
+
+@dataclass
+class Result:
+    """What the engine concluded about one claim (one row of the Verification page)."""
+
+    claim_id: str
+    status: str
+    kind: str
+    path: str | None = None
+    line: int | None = None
+    in_table: bool = False
+    page: str = ""
+    truth: str = ""
+    difference: str = ""
+    difference_latex: str = ""
+    message: str = ""
+    how: str = ""
+    source: str = ""
+    seconds: float = 0.0
+    shown_latex: str = ""  # for generated claims: what the page displays
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}" if self.path else "(no page)"
+
+    @property
+    def ok(self) -> bool:
+        return self.status != FAILED
+
+
+def compute_truth(claim: Claim) -> Any:
+    with time_limit(TIME_LIMIT_S * 6):
+        return claim.compute()
+
+
+def judge(claim: Claim, text: str | None, path: str | None = None, line: int | None = None, in_table: bool = False) -> Result:
+    """Check one claim as written on a page and say what a reader should see."""
+    t0 = time.perf_counter()
+    kind_name = claim.kind.name + (" (table cell)" if in_table else "")
+    r = Result(claim.id, FAILED, kind_name, path, line, in_table, page=text or "", how=claim.how, source=claim.location)
+    where = f"{path}:{line}" if path else "(command line)"
+    try:
+        truth = compute_truth(claim)
+    except Pending as p:
+        r.seconds = time.perf_counter() - t0
+        if text is None or text.strip().lower() == "pending":
+            r.status, r.message = PENDING, str(p)
+        else:
+            r.message = (
+                f"{where}: claim {claim.id} shows {text.strip()!r}, but no recorded result supports it ({p}). "
+                "Write 'pending' until a run is recorded."
+            )
+        return r
+    except Exception as err:  # the check itself is broken: say where
+        r.seconds = time.perf_counter() - t0
+        tb = traceback.extract_tb(err.__traceback__)[-1]
+        r.message = f"{where}: the check of claim {claim.id} ({claim.location}) raised {type(err).__name__}: {err} [at {tb.filename}:{tb.lineno}]"
+        return r
+    if text is not None and text.strip().lower() == "pending":
+        r.truth = _plain(truth.latex if isinstance(truth, Shown) else truth)
+        r.message = f"{where}: claim {claim.id} says 'pending', but its check now gives {r.truth}: write that value on the page"
+        r.seconds = time.perf_counter() - t0
+        return r
+    try:
+        with time_limit(TIME_LIMIT_S):
+            cmp = compare(claim, text, truth)
+    except CheckTimeout as err:
+        cmp = Comparison(UNPARSABLE, text or "", detail=str(err))
+    r.seconds = time.perf_counter() - t0
+    r.page, r.truth, r.difference, r.difference_latex = cmp.page or (text or ""), cmp.truth, cmp.difference, cmp.difference_latex
+    if isinstance(truth, Shown):
+        r.shown_latex, r.how = truth.latex, f"{claim.how}; {truth.how}"
+    head = f"{where}: claim {claim.id}"
+    facts = f"\n    page says:     {cmp.page or text}\n    code computes: {cmp.truth}   ({claim.location})"
+    if cmp.outcome == UNPARSABLE:
+        r.message = f"{head}: cannot check the page's value: {cmp.detail}"
+    elif claim.is_mistake:
+        if cmp.outcome == DIFFERENT:
+            r.status = REFUTED
+            r.message = f"{head} is shown as a mistake and is indeed wrong: {cmp.detail}. {claim.why}"
+        else:
+            r.message = f"{head} is listed as a mistake, but the page's value is correct.{facts}\n    Show the wrong value, or move this claim out of the mistakes."
+    elif cmp.outcome == EQUAL:
+        r.status = VERIFIED
+    else:
+        r.message = f"{head} is wrong.{facts}\n    {cmp.detail}"
+    return r

@@ -1,0 +1,144 @@
+"""Find the claims that a Markdown page makes, and where.
+
+Two forms, both readable as plain Markdown on a code host:
+
+* inline, anywhere in a sentence or a table cell::
+
+      there are [[a2.q4.valid_triplets: 36]] valid triplets
+      the gradient is [[a2.q3.dL_dfa: $f_n - f_p$]]
+      [[a2.example.W_new]]            (no value: the code generates what is shown)
+
+* displayed, as a fenced block whose body is the LaTeX of an equation::
+
+      ```claim a2.q6.dL_df1
+      \\frac{\\partial L}{\\partial f_1} = 2f_1 - 2f_2 - 2f_3 + f_4 + f_5
+      ```
+
+Claims inside other code blocks and inline code are examples, not claims, and
+are skipped.  Nothing here judges a value; that is :mod:`checks`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from solutions.engine.registry import ID_PATTERN
+
+INLINE_RE = re.compile(rf"\[\[(?P<id>{ID_PATTERN})(?::(?P<value>.*?))?\]\]")
+FENCE_OPEN_RE = re.compile(rf"^(?P<indent>[ \t]*)```claim[ \t]+(?P<id>{ID_PATTERN})[ \t]*$")
+ANY_FENCE_RE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})")
+CODE_SPAN_RE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
+
+
+class PageSyntaxError(ValueError):
+    """A claim marker that cannot be read: an unclosed fence, an empty value."""
+
+    def __init__(self, path: str, line: int, reason: str) -> None:
+        super().__init__(f"{path}:{line}: {reason}")
+        self.path, self.line, self.reason = path, line, reason
+
+
+@dataclass
+class Occurrence:
+    """One claim as written on a page."""
+
+    id: str
+    value: str | None  # None: the page shows what the code generates
+    path: str  # page path as given (relative to the docs folder)
+    line: int  # 1-based line of the marker (of the opening fence for displays)
+    start: int  # character offsets of the whole marker in the page text
+    end: int
+    display: bool
+    in_table: bool
+    indent: str = ""
+
+    @property
+    def is_latex(self) -> bool:
+        return self.display or (self.value is not None and self.value.strip().startswith("$"))
+
+    @property
+    def latex(self) -> str:
+        """The value without the ``$`` delimiters of inline math."""
+        v = (self.value or "").strip()
+        if not self.display and v.startswith("$") and v.endswith("$") and len(v) >= 2:
+            v = v.strip("$").strip()
+        return v
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+def _blank_code_spans(line: str) -> str:
+    """Replace inline code by spaces of the same length, so offsets still match."""
+    return CODE_SPAN_RE.sub(lambda m: " " * len(m.group(0)), line)
+
+
+def find_claims(text: str, path: str) -> list[Occurrence]:
+    """Every claim marker of a page, in order.  Raises PageSyntaxError on broken markers."""
+    out: list[Occurrence] = []
+    lines = text.splitlines(keepends=True)
+    offsets = [0]
+    for ln in lines:
+        offsets.append(offsets[-1] + len(ln))
+    i = 0
+    while i < len(lines):
+        raw = lines[i].rstrip("\r\n")
+        m = FENCE_OPEN_RE.match(raw)
+        if m:
+            indent = m.group("indent")
+            body: list[str] = []
+            j = i + 1
+            while j < len(lines) and lines[j].rstrip("\r\n").strip() != "```":
+                body.append(lines[j].rstrip("\r\n"))
+                j += 1
+            if j == len(lines):
+                raise PageSyntaxError(path, i + 1, f"claim block {m.group('id')!r} is never closed by ```")
+            value = "\n".join(b[len(indent):] if b.startswith(indent) else b.lstrip() for b in body).strip()
+            if not value:
+                raise PageSyntaxError(path, i + 1, f"claim block {m.group('id')!r} is empty: write the equation it claims")
+            end = offsets[j] + len(lines[j].rstrip("\r\n"))
+            out.append(Occurrence(m.group("id"), value, path, i + 1, offsets[i], end, True, False, indent))
+            i = j + 1
+            continue
+        f = ANY_FENCE_RE.match(raw)
+        if f:  # an ordinary code block: skip to its closing fence
+            fence = f.group("fence")
+            j = i + 1
+            while j < len(lines) and not lines[j].strip().startswith(fence):
+                j += 1
+            i = j + 1
+            continue
+        visible = _blank_code_spans(raw)
+        in_table = visible.lstrip().startswith("|")
+        for im in INLINE_RE.finditer(visible):
+            value = im.group("value")
+            if value is not None and not value.strip():
+                raise PageSyntaxError(path, i + 1, f"claim {im.group('id')!r} has an empty value")
+            out.append(
+                Occurrence(
+                    im.group("id"),
+                    None if value is None else raw[im.start("value"):im.end("value")].strip(),
+                    path,
+                    i + 1,
+                    offsets[i] + im.start(),
+                    offsets[i] + im.end(),
+                    False,
+                    in_table,
+                )
+            )
+        i += 1
+    return out
+
+
+def replace_claims(text: str, occurrences: list[Occurrence], render: callable) -> str:
+    """Return ``text`` with every occurrence replaced by ``render(occurrence)``."""
+    pieces: list[str] = []
+    pos = 0
+    for occ in sorted(occurrences, key=lambda o: o.start):
+        pieces.append(text[pos:occ.start])
+        pieces.append(render(occ))
+        pos = occ.end
+    pieces.append(text[pos:])
+    return "".join(pieces)

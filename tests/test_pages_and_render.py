@@ -1,0 +1,92 @@
+"""Finding claim markers in Markdown, and what replaces them."""
+
+from __future__ import annotations
+
+import pytest
+
+from solutions.engine.checks import REFUTED, VERIFIED, Result
+from solutions.engine.pages import PageSyntaxError, find_claims, replace_claims
+from solutions.engine.registry import Claim, Integer
+from solutions.engine.render import anchor, checks_page_path, rel_link, render_occurrence
+
+PAGE = """# Title
+
+Inline [[a.b.c: 36]] and a formula [[a.b.d: $f_n - f_p$]] and generated [[a.b.e]].
+
+| x | y |
+|---|---|
+| 1 | [[a.t.cell: $0$]] |
+
+`[[not.a.claim: 1]]` is inline code.
+
+```markdown
+[[not.a.claim.either: 2]]
+```
+
+!!! note
+    ```claim a.b.display
+    \\frac{\\partial L}{\\partial f_1} = 2f_1
+    ```
+"""
+
+
+def test_find_claims_reads_every_form() -> None:
+    occs = find_claims(PAGE, "docs/p.md")
+    assert [o.id for o in occs] == ["a.b.c", "a.b.d", "a.b.e", "a.t.cell", "a.b.display"]
+    c, d, e, cell, disp = occs
+    assert (c.value, c.line, c.is_latex) == ("36", 3, False)
+    assert (d.latex, d.is_latex) == ("f_n - f_p", True)
+    assert e.value is None
+    assert cell.in_table and not c.in_table
+    assert disp.display and disp.indent == "    " and disp.latex == r"\frac{\partial L}{\partial f_1} = 2f_1"
+    assert disp.line == 16 and disp.where == "docs/p.md:16"
+
+
+def test_replace_claims_keeps_everything_else() -> None:
+    occs = find_claims(PAGE, "docs/p.md")
+    out = replace_claims(PAGE, occs, lambda o: f"<{o.id}>")
+    assert "Inline <a.b.c> and a formula <a.b.d> and generated <a.b.e>." in out
+    assert "`[[not.a.claim: 1]]`" in out and "[[not.a.claim.either: 2]]" in out
+    assert out.endswith("!!! note\n<a.b.display>\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("```claim a.b\nx\n", "never closed"),
+        ("```claim a.b\n\n```\n", "is empty"),
+        ("x [[a.b: ]] y", "empty value"),
+    ],
+)
+def test_broken_markers_are_errors_with_a_line(text: str, reason: str) -> None:
+    with pytest.raises(PageSyntaxError, match=reason) as err:
+        find_claims("intro\n" + text, "docs/p.md")
+    assert err.value.line == 2 and str(err.value).startswith("docs/p.md:2:")
+
+
+def _claim() -> Claim:
+    return Claim("a.b.display", Integer(), lambda: 1, "how", "solutions/x_claims.py", 3, "solutions.a2.x_claims")
+
+
+def test_display_claim_inside_an_admonition_stays_indented() -> None:
+    occ = find_claims(PAGE, "docs/p.md")[-1]
+    html = render_occurrence(occ, Result("a.b.display", VERIFIED, "formula", how="sympy"), _claim(), "a2/p.md")
+    lines = html.splitlines()
+    assert all(ln.startswith("    ") for ln in lines if ln), lines
+    assert '<div class="claim-display claim-verified" markdown>' in html and "$$" in html
+
+
+def test_mark_links_to_the_check_and_is_labelled() -> None:
+    occ = find_claims("x [[a.b.c: 36]]", "docs/a2/p.md")[0]
+    out = render_occurrence(occ, Result("a.b.c", REFUTED, "integer", how="enumeration", difference="+1"), _claim(), "a2/p.md")
+    assert out.startswith("36<a class=\"claim-mark claim-refuted\" id=\"claim-a.b.c\"")
+    assert 'href="../checks/a2.x_claims.md#a.b.c"' in out
+    assert 'aria-label="refuted (a known mistake, checked to be wrong): claim a.b.c; how: enumeration; page - truth = +1"' in out
+    assert ">✗</a>" in out
+
+
+def test_links_are_relative_between_pages() -> None:
+    assert rel_link("a2/part2.md", "verification.md") == "../verification.md"
+    assert rel_link("index.md", "checks/a2.part2_claims.md", "x") == "checks/a2.part2_claims.md#x"
+    assert checks_page_path("solutions.a2.part2_claims") == "checks/a2.part2_claims.md"
+    assert anchor("a2.q4.valid_triplets") == "claim-a2.q4.valid_triplets"
