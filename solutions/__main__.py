@@ -1,0 +1,84 @@
+"""Command line: ``python -m solutions check|verify``.
+
+``check`` answers one student's question ("is my answer right?") with the same
+engine that checks the site; ``verify`` checks every claim the site makes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from pathlib import Path
+
+from solutions.engine import registry
+from solutions.engine.checks import DIFFERENT, EQUAL, FAILED, UNPARSABLE, CheckTimeout, Pending, compare, compute_truth, time_limit
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+EXIT = {EQUAL: 0, DIFFERENT: 1, UNPARSABLE: 2}
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    claims = registry.load_all()
+    c = claims.get(args.claim_id)
+    if c is None:
+        near = difflib.get_close_matches(args.claim_id, list(claims), n=3)
+        hint = f" (did you mean {', '.join(near)}?)" if near else ""
+        print(f"cannot parse: no claim is called {args.claim_id!r}{hint}; `python -m solutions verify` lists them all")
+        return 2
+    try:
+        truth = compute_truth(c)
+    except Pending as p:
+        print(f"cannot check yet: {p}")
+        return 2
+    try:
+        with time_limit(5.0):
+            cmp = compare(c, args.answer, truth)
+    except CheckTimeout as err:
+        print(f"cannot parse: {err}")
+        return 2
+    if cmp.outcome == EQUAL:
+        print("equivalent")
+    elif cmp.outcome == DIFFERENT:
+        print(f"different: {cmp.detail}" if cmp.detail else "different")
+        if args.verbose:
+            print(f"  yours: {cmp.page}\n  truth: {cmp.truth}")
+    else:
+        print(f"cannot parse: {cmp.detail}")
+    return EXIT[cmp.outcome]
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from solutions.engine.site import verify_docs
+
+    report = verify_docs(Path(args.docs), set(args.ids) if args.ids else None)
+    width = max((len(r.claim_id) for r in report.results), default=5)
+    print(f"{'claim':<{width}}  {'status':<9} {'kind':<22} {'ms':>6}  where")
+    for r in sorted(report.results, key=lambda r: (r.path or "~", r.line or 0)):
+        print(f"{r.claim_id:<{width}}  {r.status:<9} {r.kind:<22} {r.seconds * 1000:6.0f}  {r.where}")
+    failures = [r for r in report.results if r.status == FAILED]
+    for r in failures:
+        print("\n" + r.message, file=sys.stderr)
+    counts = report.counts()
+    print("\n" + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    return 1 if failures else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m solutions", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("check", help="check one answer: exit 0 equivalent, 1 different, 2 cannot parse")
+    p.add_argument("claim_id", help="e.g. a2.q6.dL_df1 (see the Verification page)")
+    p.add_argument("answer", help="a number, or LaTeX such as '2f_1 - 2f_2' (quote it for the shell)")
+    p.add_argument("-v", "--verbose", action="store_true", help="also print both sides")
+    p.set_defaults(func=cmd_check)
+    p = sub.add_parser("verify", help="check every claim of the site and print a table")
+    p.add_argument("ids", nargs="*", help="only these claim ids")
+    p.add_argument("--docs", default=str(DOCS), help="the docs folder (default: the site's)")
+    p.set_defaults(func=cmd_verify)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Assignment II of COMP 5900 (Winter 2021)."""

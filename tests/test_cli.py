@@ -1,0 +1,75 @@
+"""``python -m solutions check|verify``, and every console example the site shows."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from solutions.__main__ import main
+from tests.conftest import DOCS, ROOT
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "out"),
+    [
+        (["a2.q3.dL_dfa", "f_n - f_p"], 0, "equivalent"),
+        (["a2.q3.dL_dfa", r"\frac{\partial L^t}{\partial f_a} = -(f_p - f_n)"], 0, "equivalent"),
+        (["a2.q6.dL_df1", "2(f_1 - f_2 - f_3) + f_4 + f_5"], 0, "equivalent"),
+        (["a2.q4.valid_triplets", "36"], 0, "equivalent"),
+        (["a2.q4.valid_triplets", "18"], 1, "different: page - truth = -18"),
+        (["a2.q3.dL_dfa", "f_p - f_n"], 1, "different: page - truth = -2·f_n + 2·f_p"),
+        (["a2.q3.dL_dfa", "f_a f_p"], 1, "multiplies vectors together"),
+        (["a2.q3.dL_dfa", r"\frac{f_n"], 2, "cannot parse"),
+        (["a2.q3.dL_dfa", "__import__('os').system('echo pwned')"], 2, "cannot parse"),
+        (["a2.q3.dL_dfa", "2^{2^{2^{20}}}"], 2, "cannot parse"),
+        (["a2.q4.valid_triplets", "thirty-six"], 2, "cannot parse"),
+        (["a2.q3.dl_dfa", "0"], 2, "did you mean a2.q3.dL_dfa"),
+    ],
+)
+def test_check_exit_codes(args: list[str], code: int, out: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", *args]) == code
+    assert out in capsys.readouterr().out
+
+
+def test_verify_prints_a_table_and_passes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"a2\.q6\.dL_df1\s+verified\s+formula", out)
+    assert re.search(r"\d+ verified, \d+ refuted, 0 pending, 0 failed", out)
+
+
+def test_verify_fails_on_a_planted_error(docs_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    page = docs_copy / "a2/part2.md"
+    page.write_text(page.read_text().replace("[[a2.q4.valid_triplets: 36]]", "[[a2.q4.valid_triplets: 35]]"))
+    assert main(["verify", "--docs", str(docs_copy)]) == 1
+    assert "claim a2.q4.valid_triplets is wrong" in capsys.readouterr().err
+
+
+def console_examples() -> list[tuple[str, str, str]]:
+    """(page, command, expected output) for every ``$ ...python -m solutions check`` in a console block."""
+    found = []
+    for page in sorted(DOCS.rglob("*.md")):
+        for block in re.findall(r"```console\n(.*?)```", page.read_text(encoding="utf-8"), re.S):
+            lines = block.splitlines()
+            for i, line in enumerate(lines):
+                if line.startswith("$ ") and "-m solutions check" in line:
+                    expected = lines[i + 1] if i + 1 < len(lines) and not lines[i + 1].startswith("$") else ""
+                    found.append((page.relative_to(ROOT).as_posix(), line[2:], expected))
+    return found
+
+
+@pytest.mark.parametrize(("page", "command", "expected"), console_examples())
+def test_console_examples_on_the_site_are_true(page: str, command: str, expected: str) -> None:
+    argv = shlex.split(command)
+    assert argv[:3] == [".venv/bin/python", "-m", "solutions"], f"{page}: unexpected example {command!r}"
+    run = subprocess.run([sys.executable, *argv[1:]], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.stdout.strip() == expected, f"{page}: `{command}` prints {run.stdout.strip()!r}, the page says {expected!r}"
+
+
+def test_there_are_console_examples() -> None:
+    assert len(console_examples()) >= 3

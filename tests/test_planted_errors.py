@@ -1,0 +1,157 @@
+"""The engine must catch a wrong answer of every kind, planted in a copy of a real page,
+and say where it is, what the page says, what the code computes and by how much they differ."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from solutions.engine import registry
+from solutions.engine.checks import FAILED, PENDING
+from solutions.engine.registry import Integer, Pending
+from solutions.engine.site import verify_docs
+from tests.conftest import plant
+
+
+def failures(docs: Path) -> list:
+    return [r for r in verify_docs(docs).results if r.status == FAILED]
+
+
+def only_failure(docs: Path):
+    failed = failures(docs)
+    assert len(failed) == 1, [r.message for r in failed]
+    return failed[0]
+
+
+def test_the_real_pages_have_no_failures(docs_copy: Path) -> None:
+    assert failures(docs_copy) == []
+
+
+def test_wrong_integer(docs_copy: Path) -> None:
+    line = plant(docs_copy / "a2/part2.md", "[[a2.q4.valid_triplets: 36]]", "[[a2.q4.valid_triplets: 37]]")
+    r = only_failure(docs_copy)
+    assert r.claim_id == "a2.q4.valid_triplets"
+    assert f"docs/a2/part2.md:{line}" in r.message
+    assert "page says:     37" in r.message
+    assert "code computes: 36" in r.message
+    assert "page - truth = +1" in r.message
+
+
+def test_wrong_decimal_beyond_its_tolerance(docs_copy: Path) -> None:
+    line = plant(docs_copy / "a2/worked-example.md", "[[a2.example.loss: 12.5]]", "[[a2.example.loss: 12.6]]")
+    r = only_failure(docs_copy)
+    assert f"docs/a2/worked-example.md:{line}: claim a2.example.loss is wrong" in r.message
+    assert "page says:     12.6" in r.message and "code computes: 12.5" in r.message
+    assert "page - truth = +0.1" in r.message and "tolerance" in r.message
+
+
+def test_decimal_within_its_tolerance_passes(docs_copy: Path) -> None:
+    # The claim declares 5e-5; 11.94611 is the true 11.946111... rounded differently.
+    plant(docs_copy / "a2/worked-example.md", "[[a2.example.loss_after: 11.9461]]", "[[a2.example.loss_after: 11.94611]]")
+    assert failures(docs_copy) == []
+
+
+def test_wrong_formula_names_the_simplified_difference(docs_copy: Path) -> None:
+    line = plant(docs_copy / "a2/part2.md", "&= -2f_1 - f_2 - f_3 + f_4 + f_5 + 2f_6", "&= -2f_1 - 2f_2 + f_4 + f_5 + 2f_6")
+    r = only_failure(docs_copy)
+    assert r.claim_id == "a2.q6.dL_df2"
+    assert f"docs/a2/part2.md:{line - 3}" in r.message  # the line of the claim's opening fence
+    assert "page - truth = -f_2 + f_3 (step 2 of the chain)" in r.message
+    assert "code computes: -2·f_1 - f_2 - f_3 + f_4 + f_5 + 2·f_6" in r.message
+
+
+def test_wrong_intermediate_step_is_caught_too(docs_copy: Path) -> None:
+    plant(docs_copy / "a2/part2.md", "(f_1 - f_4) + (f_2 - f_4) + (f_4 - f_6) + (f_4 - f_6)", "(f_1 - f_4) + (f_2 - f_4) + (f_4 - f_6)")
+    r = only_failure(docs_copy)
+    assert r.claim_id == "a2.q6.dL_df4" and "page - truth = -f_4 + f_6 (step 1 of the chain)" in r.message
+
+
+def test_wrong_formula_table_cell(docs_copy: Path) -> None:
+    line = plant(docs_copy / "a2/part2.md", "[[a2.q5.t1.dL_df5: $f_1 - f_5$]]", "[[a2.q5.t1.dL_df5: $f_1 - f_2$]]")
+    r = only_failure(docs_copy)
+    assert r.kind == "formula (table cell)"
+    assert f"docs/a2/part2.md:{line}: claim a2.q5.t1.dL_df5 is wrong" in r.message
+    assert "page - truth = -f_2 + f_5" in r.message
+
+
+def test_wrong_integer_table_cell(docs_copy: Path) -> None:
+    plant(docs_copy / "a2/part2.md", "[[a2.q4.other.with_repetition: 216]]", "[[a2.q4.other.with_repetition: 126]]")
+    r = only_failure(docs_copy)
+    assert r.kind == "integer (table cell)" and "page - truth = -90" in r.message
+
+
+def test_wrong_decimal_table_cell(docs_copy: Path) -> None:
+    plant(docs_copy / "a2/part2.md", "[[a2.q2.torch_at_zero.maximum: 0.5]]", "[[a2.q2.torch_at_zero.maximum: 1]]")
+    r = only_failure(docs_copy)
+    assert r.kind == "decimal (table cell)" and "page - truth = +0.5" in r.message
+
+
+def test_wrong_left_hand_side(docs_copy: Path) -> None:
+    plant(docs_copy / "a2/part2.md", r"\frac{\partial L^t}{\partial f_p} = -(f_a - f_p)", r"\frac{\partial L^t}{\partial f_a} = -(f_a - f_p)")
+    r = only_failure(docs_copy)
+    assert r.claim_id == "a2.q3.dL_dfp" and "the left-hand side is ∂L^t/∂f_a" in r.message
+
+
+def test_latex_that_does_not_parse(docs_copy: Path) -> None:
+    line = plant(docs_copy / "a2/part2.md", "[[a2.q5.t2.dL_df1: $f_4 - f_3$]]", "[[a2.q5.t2.dL_df1: $f_4 - {f_3$]]")
+    r = only_failure(docs_copy)
+    assert f"docs/a2/part2.md:{line}: claim a2.q5.t2.dL_df1: cannot check the page's value" in r.message
+    assert "never closed" in r.message or "unbalanced" in r.message
+
+
+def test_answer_with_no_check(docs_copy: Path) -> None:
+    plant(docs_copy / "a2/part2.md", "[[a2.q4.valid_triplets: 36]]", "[[a2.q4.valid_triplets: 36]] [[a2.q4.typo: 36]]")
+    r = only_failure(docs_copy)
+    assert "no check declares a2.q4.typo" in r.message
+
+
+def test_check_whose_claim_vanished(docs_copy: Path) -> None:
+    plant(docs_copy / "a2/part2.md", "[[a2.q4.valid_triplets: 36]]", "36")
+    r = only_failure(docs_copy)
+    assert r.claim_id == "a2.q4.valid_triplets" and "no page under docs/ shows it" in r.message
+    assert "solutions/a2/part2_claims.py:" in r.message
+
+
+def test_claim_shown_twice(docs_copy: Path) -> None:
+    plant(docs_copy / "a2/part2.md", "[[a2.q4.valid_triplets: 36]]", "[[a2.q4.valid_triplets: 36]] and [[a2.q4.valid_triplets: 36]]")
+    r = only_failure(docs_copy)
+    assert "is already shown at" in r.message
+
+
+def test_a_mistake_that_became_right_fails(docs_copy: Path) -> None:
+    plant(docs_copy / "a2/part2.md", "[[a2.mistake.q4_label_patterns: 8]]", "[[a2.mistake.q4_label_patterns: 36]]")
+    r = only_failure(docs_copy)
+    assert "listed as a mistake, but the page's value is correct" in r.message
+
+
+def test_unclosed_claim_block(docs_copy: Path) -> None:
+    page = docs_copy / "a2/part2.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\n```claim a2.q9.new\nx\n", encoding="utf-8")
+    msgs = [r.message for r in failures(docs_copy)]
+    assert any("claim block 'a2.q9.new' is never closed" in m for m in msgs)
+
+
+@pytest.fixture
+def pending_claim(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A claim whose truth needs a run that has not been recorded."""
+    registry.load_all()
+
+    def no_run() -> int:
+        raise Pending("no recorded run in results/ for this model")
+
+    c = registry.Claim("test.pending", Integer(), no_run, "a recorded run", "tests/x.py", 1, "tests.fake_claims")
+    monkeypatch.setitem(registry._REGISTRY, c.id, c)
+    return c.id
+
+
+def test_pending_claim_shows_no_number(docs_copy: Path, pending_claim: str) -> None:
+    (docs_copy / "p.md").write_text(f"# P\n\naccuracy: [[{pending_claim}: pending]]\n", encoding="utf-8")
+    r = verify_docs(docs_copy).by_id()[pending_claim]
+    assert r.status == PENDING
+
+
+def test_number_without_a_run_fails(docs_copy: Path, pending_claim: str) -> None:
+    (docs_copy / "p.md").write_text(f"# P\n\naccuracy: [[{pending_claim}: 86]]\n", encoding="utf-8")
+    r = only_failure(docs_copy)
+    assert "no recorded result supports it" in r.message and "docs/p.md:3" in r.message

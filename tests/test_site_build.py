@@ -1,0 +1,89 @@
+"""The strict MkDocs build: it must pass on the real pages and fail on a planted error.
+
+These run the real ``mkdocs build --strict`` in a subprocess, as CI and a contributor do.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from solutions.engine.site import verify_docs
+from tests.conftest import DOCS, ROOT
+
+pytestmark = pytest.mark.build
+
+
+def mkdocs_build(project: Path, site: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(project / "mkdocs.yml"), "-d", str(site)],
+        cwd=project, capture_output=True, text=True, timeout=600, env={"NO_MKDOCS_2_WARNING": "1", "PATH": str(Path(sys.executable).parent)},
+    )
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    site = tmp_path_factory.mktemp("site")
+    run = mkdocs_build(ROOT, site)
+    assert run.returncode == 0, run.stderr[-4000:]
+    return site
+
+
+def test_no_page_loads_anything_from_another_host(built: Path) -> None:
+    # <link rel="canonical"> names the page's address; it loads nothing.
+    external = re.compile(r"<(?:script|link(?![^>]*rel=\"canonical\")|img|iframe|source)\b[^>]*\b(?:src|href)=\"(?:https?:)?//", re.I)
+    offenders = {p.relative_to(built).as_posix(): external.findall(p.read_text()) for p in built.rglob("*.html")}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_no_script_fetches_code_from_another_host(built: Path) -> None:
+    for page in built.rglob("*.html"):
+        for script in re.findall(r"<script\b[^>]*>(.*?)</script>", page.read_text(), re.S):
+            assert not re.search(r"(import\(|src\s*=\s*)[\"'`](https?:)?//", script), (page, script[:300])
+
+
+def test_notebook_page_has_no_cdn_mathjax_and_keeps_its_math(built: Path) -> None:
+    html = (built / "a2/worked-example-notebook/index.html").read_text()
+    assert "mathjax" not in html.lower() and "cdnjs" not in html
+    assert r"\tfrac12\lVert f_a - f_p\rVert^2" in html  # left for KaTeX to render in the browser
+
+
+def test_every_claim_on_a_page_carries_its_status_mark(built: Path) -> None:
+    report = verify_docs(DOCS)
+    for page, occurrences in report.occurrences.items():
+        html = (built / page.removesuffix(".md").removesuffix("index") / "index.html").read_text()
+        for occ in occurrences:
+            r = next(r for r in report.results if r.claim_id == occ.id)
+            assert re.search(rf'class="claim-mark claim-{r.status}" id="claim-{re.escape(occ.id)}"', html), (page, occ.id)
+        assert "[[" not in re.sub(r"<(pre|code)\b.*?</\1>", "", html, flags=re.S), f"{page}: an unrendered claim marker"
+
+
+def test_verification_page_lists_every_claim(built: Path) -> None:
+    html = (built / "verification/index.html").read_text()
+    for r in verify_docs(DOCS).results:
+        assert f"<code>{r.claim_id}</code>" in html, r.claim_id
+    assert "0 pending" not in html or "FAILING" not in html
+
+
+def test_home_page_shows_the_totals(built: Path) -> None:
+    counts = verify_docs(DOCS).counts()
+    html = (built / "index.html").read_text()
+    assert f"<strong>{sum(counts.values())}</strong> claims" in html
+    assert f"<strong>{counts['verified']}</strong> verified" in html
+
+
+def test_strict_build_fails_on_a_planted_error(tmp_path: Path) -> None:
+    for name in ("mkdocs.yml", "hooks"):
+        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(ROOT / name, tmp_path / name)
+    shutil.copytree(DOCS, tmp_path / "docs")
+    page = tmp_path / "docs/a2/part2.md"
+    page.write_text(page.read_text().replace("[[a2.q5.t3.dL_df6: $f_2 - f_6$]]", "[[a2.q5.t3.dL_df6: $f_6 - f_2$]]"))
+    run = mkdocs_build(tmp_path, tmp_path / "site")
+    assert run.returncode != 0
+    assert "docs/a2/part2.md:" in run.stderr and "claim a2.q5.t3.dL_df6 is wrong" in run.stderr
+    assert "page - truth = -2·f_2 + 2·f_6" in run.stderr
