@@ -1,0 +1,44 @@
+# Two commands do everything on a fresh machine (see README):
+#   make serve   build the verified site (strict) and serve it on http://127.0.0.1:8000
+#   make test    run every test, the strict site build included
+# Each creates the virtual environment in .venv on first use.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+KATEX_VERSION := 0.16.25
+KATEX_SHA256 := 02d90b1189affc2db16cda01dda5c9fbb7a9fc3767dae0ef542560a7f16c642f
+KATEX_DIR := docs/assets/katex
+# Where this machine keeps its local CPU build of torch (ignored where absent).
+LOCAL_WHEELS ?= /opt/wheels
+PIP_INSTALL := $(PY) -m pip install --disable-pip-version-check -q $(if $(wildcard $(LOCAL_WHEELS)),--find-links $(LOCAL_WHEELS))
+
+.PHONY: serve test build env katex lock clean
+
+serve: env
+	$(VENV)/bin/mkdocs serve --strict --dev-addr 127.0.0.1:8000
+
+test: env
+	$(PY) -m pytest
+
+build: env
+	$(VENV)/bin/mkdocs build --strict
+
+env: $(VENV)/.installed $(KATEX_DIR)/katex.min.js
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP_INSTALL) -c requirements.lock -e '.[test]'
+	touch $@
+
+# KaTeX is served from the site itself (no CDN): fetched from the npm registry
+# with npm's own client, checked against a pinned checksum, unpacked into docs/.
+$(KATEX_DIR)/katex.min.js:
+	$(PYTHON) scripts/fetch_katex.py $(KATEX_VERSION) $(KATEX_SHA256) $(KATEX_DIR)
+
+lock: $(VENV)/.installed
+	( echo '# Frozen by make lock: the exact versions every machine installs (a pip constraints file).'; \
+	  $(PY) -m pip freeze --exclude-editable --exclude solutions | sed "s/+cpu$$//" ) > requirements.lock
+
+clean:
+	rm -rf $(VENV) site $(KATEX_DIR)
