@@ -80,8 +80,16 @@ def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ANN001
         return markdown
     occurrences = find_claims(markdown, f"{Path(config['docs_dir']).name}/{src}")
     results = {(r.claim_id, r.path, r.line): r for r in report.results}
+
+    def url(from_page: str, to_page: str, frag: str) -> str:
+        target = files.get_file_from_path(to_page)
+        if target is None:
+            raise PluginError(f"{src}: a status mark links to {to_page}, which is not part of the site")
+        return target.url_relative_to(page.file) + (f"#{frag}" if frag else "")
+
     return replace_claims(
-        markdown, occurrences, lambda occ: render.render_occurrence(occ, results[occ.id, occ.path, occ.line], claims.get(occ.id), src)
+        markdown, occurrences,
+        lambda occ: render.render_occurrence(occ, results[occ.id, occ.path, occ.line], claims.get(occ.id), src, url),
     )
 
 

@@ -87,3 +87,30 @@ def test_strict_build_fails_on_a_planted_error(tmp_path: Path) -> None:
     assert run.returncode != 0
     assert "docs/a2/part2.md:" in run.stderr and "claim a2.q5.t3.dL_df6 is wrong" in run.stderr
     assert "page - truth = -2·f_2 + 2·f_6" in run.stderr
+
+
+def test_every_internal_link_and_anchor_resolves(built: Path) -> None:
+    """mkdocs validates Markdown links; this also covers raw HTML (status marks) and notebook pages."""
+    ids: dict[Path, set[str]] = {}
+
+    def anchors(page: Path) -> set[str]:
+        if page not in ids:
+            ids[page] = set(re.findall(r'\b(?:id|name)="([^"]+)"', page.read_text()))
+        return ids[page]
+
+    broken = []
+    for page in built.rglob("*.html"):
+        if page.name == "404.html":  # Material's 404 page links by absolute URL, by design
+            continue
+        for href in re.findall(r'<a\b[^>]*\bhref="([^"]+)"', page.read_text()):
+            if re.match(r"^[a-z]+:", href):  # http:, mailto:, ...
+                continue
+            path, _, frag = href.partition("#")
+            target = (page.parent / path).resolve() if path else page
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                broken.append(f"{page.relative_to(built)}: {href} (no such file)")
+            elif frag and target.suffix == ".html" and frag not in anchors(target):
+                broken.append(f"{page.relative_to(built)}: {href} (no such anchor)")
+    assert broken == []

@@ -201,7 +201,7 @@ def example_data() -> Shown:
     xs = sympy.Matrix.hstack(*(e.X.row(i).T for i in range(e.X.rows)))
     parts = [_matrix("W", e.W), _matrix(r"\big[x_1 \; \cdots \; x_6\big]", xs),
              rf"\alpha = {sympy.latex(e.alpha)}", rf"\eta = {sympy.latex(e.eta)}"]
-    return Shown(r", \qquad ".join(parts), "")
+    return Shown(r"\begin{gathered}" + r", \qquad ".join(parts[:2]) + r" \\[4pt] " + r", \qquad ".join(parts[2:]) + r"\end{gathered}", "")
 
 
 @claim("a2.example.embeddings", Generated(), _HOW_EXAMPLE)

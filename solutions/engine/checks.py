@@ -93,7 +93,7 @@ def _parse_decimal(text: str) -> Fraction:
 
 
 def _compare_formula(kind: Formula, text: str, truth: sympy.Expr) -> Comparison:
-    truth = sympy.sympify(truth) if isinstance(truth, int) else truth  # an int from code, never page text
+    truth = sympy.Integer(truth) if isinstance(truth, int) else truth
     try:
         segments = latex.parse_chain(text)
     except latex.LatexError as err:
@@ -182,6 +182,7 @@ class Result:
     truth: str = ""
     difference: str = ""
     difference_latex: str = ""
+    detail: str = ""  # one sentence: what differs, or why the value cannot be read
     message: str = ""
     how: str = ""
     source: str = ""
@@ -238,6 +239,7 @@ def judge(claim: Claim, text: str | None, path: str | None = None, line: int | N
         cmp = Comparison(UNPARSABLE, text or "", detail=str(err))
     r.seconds = time.perf_counter() - t0
     r.page, r.truth, r.difference, r.difference_latex = cmp.page or (text or ""), cmp.truth, cmp.difference, cmp.difference_latex
+    r.detail = cmp.detail
     if isinstance(truth, Shown):
         r.shown_latex, r.how = truth.latex, f"{claim.how}; {truth.how}"
     head = f"{where}: claim {claim.id}"

@@ -40,7 +40,15 @@ def _attr(text: str) -> str:
     return html.escape(" ".join(text.split()), quote=True)
 
 
-def mark(result: Result, claim: Claim | None, page: str) -> str:
+LinkFn = Callable[[str, str, str], str]  # (from page, to page, fragment) -> href, docs-relative .md paths in
+
+
+def md_link(from_page: str, to_page: str, frag: str = "") -> str:
+    """A link as Markdown sees it (MkDocs rewrites these); the hook passes one that gives final URLs."""
+    return rel_link(from_page, to_page, frag)
+
+
+def mark(result: Result, claim: Claim | None, page: str, link: LinkFn = md_link) -> str:
     """The status mark after a claim: a link to the code that checks it."""
     status = result.status
     label = f"{WORDS[status]}: claim {result.claim_id}"
@@ -52,16 +60,17 @@ def mark(result: Result, claim: Claim | None, page: str) -> str:
         label += f"; {result.message}"
     if status == FAILED:
         label += f"; {result.message}"
-    target = rel_link(page, checks_page_path(claim.module), result.claim_id) if claim else rel_link(page, "verification.md")
+    target = link(page, checks_page_path(claim.module), result.claim_id) if claim else link(page, "verification.md", "")
     return (
         f'<a class="claim-mark claim-{status}" id="{anchor(result.claim_id)}" href="{html.escape(target)}" '
         f'title="{_attr(label)}" aria-label="{_attr(label)}">{ICONS[status]}</a>'
     )
 
 
-def render_occurrence(occ: Occurrence, result: Result, claim: Claim | None, page: str) -> str:
-    """What replaces a claim marker on the page."""
-    m = mark(result, claim, page)
+def render_occurrence(occ: Occurrence, result: Result, claim: Claim | None, page: str, link: LinkFn = md_link) -> str:
+    """What replaces a claim marker on the page.  The mark is raw HTML, which MkDocs does not
+    rewrite, so ``link`` must return the final URL."""
+    m = mark(result, claim, page, link)
     if occ.value is None:  # generated from the code
         body = result.shown_latex or r"\text{(the check failed: see the build log)}"
         if occ.in_table:
@@ -76,6 +85,8 @@ def _display(latex: str, m: str, indent: str, result: Result) -> str:
     lines = [f'<div class="claim-display claim-{result.status}" markdown>', "", "$$", *latex.splitlines(), "$$", "", m, ""]
     if result.status == REFUTED and result.difference_latex:
         lines += [f'<p class="claim-difference">checked: page − truth = ${result.difference_latex}$</p>', ""]
+    elif result.status == REFUTED and result.detail:
+        lines += [f'<p class="claim-difference">checked: {html.escape(result.detail)}</p>', ""]
     lines.append("</div>")
     return "\n".join(indent + ln if ln else "" for ln in lines)  # the marker's span starts at its line's start
 
