@@ -19,6 +19,7 @@ serve: env
 	$(VENV)/bin/mkdocs serve --strict --dev-addr 127.0.0.1:8000
 
 test: env
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
 build: env

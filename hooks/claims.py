@@ -36,7 +36,7 @@ _NOTEBOOK_CDN = re.compile(
     r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->"
     r"|<script type=\"module\">(?:(?!</script>).)*?mermaid(?:(?!</script>).)*</script>"
     r"|<script src=\"\"\s*>\s*</script>",
-    re.S,
+    re.DOTALL,
 )
 
 
@@ -44,14 +44,14 @@ def on_startup(command: str, dirty: bool) -> None:
     _state["command"] = command
 
 
-def on_config(config):  # noqa: ANN001, ANN201 - MkDocs' signature
+def on_config(config):
     katex = Path(config["docs_dir"]) / "assets" / "katex" / "katex.min.js"
     if not katex.exists():
         raise PluginError(f"{katex} is missing: run `make env` (it fetches the pinned KaTeX that renders the site's math)")
     return config
 
 
-def on_files(files: Files, config) -> Files:  # noqa: ANN001
+def on_files(files: Files, config) -> Files:
     docs = Path(config["docs_dir"])
     t0 = time.perf_counter()
     report = verify_docs(docs)
@@ -70,7 +70,7 @@ def on_files(files: Files, config) -> Files:  # noqa: ANN001
     return files
 
 
-def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ANN001
+def on_page_markdown(markdown: str, page, config, files) -> str:
     report: Report = _state["report"]  # type: ignore[assignment]
     claims: dict[str, registry.Claim] = _state["claims"]  # type: ignore[assignment]
     src = page.file.src_uri
@@ -93,13 +93,13 @@ def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ANN001
     )
 
 
-def on_post_page(output: str, page, config) -> str:  # noqa: ANN001
+def on_post_page(output: str, page, config) -> str:
     if page.file.src_uri.endswith(".ipynb"):
         output = _NOTEBOOK_CDN.sub("", output)
     return output
 
 
-def on_post_build(config) -> None:  # noqa: ANN001
+def on_post_build(config) -> None:
     report: Report | None = _state.get("report")  # type: ignore[assignment]
     if report is None or _state["command"] == "serve":
         return

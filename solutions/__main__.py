@@ -12,7 +12,17 @@ import sys
 from pathlib import Path
 
 from solutions.engine import registry
-from solutions.engine.checks import DIFFERENT, EQUAL, FAILED, UNPARSABLE, CheckTimeout, Pending, compare, compute_truth, time_limit
+from solutions.engine.checks import (
+    DIFFERENT,
+    EQUAL,
+    FAILED,
+    UNPARSABLE,
+    CheckTimeout,
+    Pending,
+    compare,
+    compute_truth,
+    time_limit,
+)
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 EXIT = {EQUAL: 0, DIFFERENT: 1, UNPARSABLE: 2}

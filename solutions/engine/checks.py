@@ -222,7 +222,7 @@ def judge(claim: Claim, text: str | None, path: str | None = None, line: int | N
                 "Write 'pending' until a run is recorded."
             )
         return r
-    except Exception as err:  # the check itself is broken: say where
+    except Exception as err:  # noqa: BLE001 - any error in a check is reported as that claim failing, with where
         r.seconds = time.perf_counter() - t0
         tb = traceback.extract_tb(err.__traceback__)[-1]
         r.message = f"{where}: the check of claim {claim.id} ({claim.location}) raised {type(err).__name__}: {err} [at {tb.filename}:{tb.lineno}]"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import inspect
 import posixpath
+import textwrap
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -102,6 +103,11 @@ def summary(counts: dict[str, int], link: str) -> str:
 def verification_page(results: list[Result], claims: dict[str, Claim], counts: dict[str, int], seconds: float) -> str:
     """The generated page that lists every claim."""
     out = [
+        "---",
+        "hide:",
+        "  - toc",
+        "---",
+        "",
         "# Verification",
         "",
         "Every answer on this site is a *claim*: the value the page shows is compared with what the code in",
@@ -173,7 +179,20 @@ def _module_source(module: str) -> str:
 
 
 def _source(fn: Callable[..., object]) -> str:
+    """The check's source; for a lambda registered in a loop, also the functions it calls."""
     try:
-        return inspect.getsource(fn).rstrip()
+        text = textwrap.dedent(inspect.getsource(fn)).rstrip()
     except (OSError, TypeError):
         return f"# source of {fn!r} is not available"
+    if getattr(fn, "__name__", "") != "<lambda>":
+        return text
+    called = []
+    scope: object = None
+    for name in fn.__code__.co_names:  # type: ignore[attr-defined]
+        obj = getattr(scope, name, None) if scope is not None else fn.__globals__.get(name)  # type: ignore[attr-defined]
+        scope = obj if inspect.ismodule(obj) else None
+        if inspect.isfunction(obj) and obj.__name__ != "<lambda>":
+            called.append(obj)
+    parts = [f"# registered in a loop:\n{text}"]
+    parts += [f"\n# which calls {f.__module__}.{f.__name__}:\n{textwrap.dedent(inspect.getsource(f)).rstrip()}" for f in called]
+    return "\n".join(parts)
