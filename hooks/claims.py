@@ -13,19 +13,19 @@ Wiring only; the engine is :mod:`solutions.engine` (tested on its own in tests/)
 
 from __future__ import annotations
 
+import importlib
 import logging
 import re
+import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+from types import ModuleType
 
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
-from solutions.engine import registry, render
 from solutions.engine.checks import FAILED
-from solutions.engine.pages import find_claims, replace_claims
-from solutions.engine.site import Report, verify_docs
 
 log = logging.getLogger("mkdocs.hooks.claims")
 
@@ -51,17 +51,34 @@ def on_config(config):
     return config
 
 
+def _engine() -> tuple[ModuleType, ...]:
+    """The engine's modules (site, render, registry, pages), imported afresh on each ``mkdocs serve`` rebuild.
+
+    The server re-runs this hook when anything under solutions/ changes (``watch`` in
+    mkdocs.yml); without a fresh import it would judge the pages with the old code.
+    """
+    if _state["command"] == "serve":
+        for name in [m for m in sys.modules if m == "solutions" or m.startswith("solutions.")]:
+            del sys.modules[name]
+    return tuple(importlib.import_module(f"solutions.engine.{m}") for m in ("site", "render", "registry", "pages"))
+
+
 def on_files(files: Files, config) -> Files:
+    site, render, registry, pages = _engine()
     docs = Path(config["docs_dir"])
     t0 = time.perf_counter()
-    report = verify_docs(docs)
+    report = site.verify_docs(docs)
     seconds = time.perf_counter() - t0
     claims = registry.load_all()
-    _state.update(report=report, claims=claims)
+    _state.update(report=report, claims=claims, render=render, pages=pages)
     for r in report.failures:
-        log.error(r.message)
+        if _state["command"] == "serve":
+            # Shown in the terminal and on the page, but it does not freeze the live server.
+            logging.getLogger("claims").warning("CLAIM FAILED: %s", r.message)
+        else:
+            log.error(r.message)
     results = report.by_id()
-    modules: dict[str, list[registry.Claim]] = defaultdict(list)
+    modules: dict[str, list] = defaultdict(list)
     for c in claims.values():
         modules[c.module].append(c)
     for module, group in sorted(modules.items()):
@@ -71,14 +88,19 @@ def on_files(files: Files, config) -> Files:
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
-    report: Report = _state["report"]  # type: ignore[assignment]
-    claims: dict[str, registry.Claim] = _state["claims"]  # type: ignore[assignment]
+    report, claims, render, pages = (_state[k] for k in ("report", "claims", "render", "pages"))
     src = page.file.src_uri
     if render.SUMMARY_MARKER in markdown:
         markdown = markdown.replace(render.SUMMARY_MARKER, render.summary(report.counts(), render.rel_link(src, "verification.md")))
     if page.file.generated_by:
         return markdown
-    occurrences = find_claims(markdown, f"{Path(config['docs_dir']).name}/{src}")
+    shown = f"{Path(config['docs_dir']).name}/{src}"
+    failed_here = [r.message for r in report.failures if r.path == shown]
+    banner = ""
+    if failed_here:  # only reachable under `mkdocs serve`: a build stops on the first failure
+        body = "\n".join("    " + ln for m in failed_here for ln in ("```text", *m.splitlines(), "```", ""))
+        banner = f'!!! failure "{len(failed_here)} claim(s) on this page fail their checks"\n\n{body}\n'
+    occurrences = pages.find_claims(markdown, shown)
     results = {(r.claim_id, r.path, r.line): r for r in report.results}
 
     def url(from_page: str, to_page: str, frag: str) -> str:
@@ -87,7 +109,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
             raise PluginError(f"{src}: a status mark links to {to_page}, which is not part of the site")
         return target.url_relative_to(page.file) + (f"#{frag}" if frag else "")
 
-    return replace_claims(
+    return banner + pages.replace_claims(
         markdown, occurrences,
         lambda occ: render.render_occurrence(occ, results[occ.id, occ.path, occ.line], claims.get(occ.id), src, url),
     )
@@ -100,7 +122,7 @@ def on_post_page(output: str, page, config) -> str:
 
 
 def on_post_build(config) -> None:
-    report: Report | None = _state.get("report")  # type: ignore[assignment]
+    report = _state.get("report")
     if report is None or _state["command"] == "serve":
         return
     failed = [r for r in report.results if r.status == FAILED]
