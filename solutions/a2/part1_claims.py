@@ -1,0 +1,88 @@
+"""The answers of Assignment II, Part I, as claims: parameter counts and test accuracies.
+
+Parameter counts come from the closed forms in :mod:`solutions.a2.rnn_params`
+and must agree with what PyTorch allocates.  Accuracies come only from recorded
+runs (:mod:`solutions.results`); until a run is recorded they are pending.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import sympy
+import torch
+
+from solutions import results
+from solutions.a2 import rnn_params as rp
+from solutions.engine.registry import Decimal, Formula, Integer, claim, mistake
+
+
+def _agreed(m: rp.Recurrent) -> int:
+    ours, theirs = rp.recurrent_params(m), rp.torch_params(m)
+    if ours != theirs:
+        raise AssertionError(f"closed form gives {ours:,}, PyTorch allocates {theirs:,} for {m}")
+    return ours
+
+
+def _agreed_whole(m: rp.Recurrent) -> int:
+    ours, theirs = rp.whole_model_params(m), rp.torch_whole_model_params(m)
+    if ours != theirs:
+        raise AssertionError(f"closed form gives {ours:,}, PyTorch allocates {theirs:,} for the whole model {m}")
+    return ours
+
+
+for _name, _m in rp.ARCHITECTURES.items():
+    claim(f"a2.p1.params.{_name}", Integer(), "closed form from the weight shapes; equal to PyTorch's own count")(
+        lambda m=_m: _agreed(m))
+    claim(f"a2.p1.total.{_name}", Integer(), "embedding + recurrent layers + head; equal to PyTorch's own count")(
+        lambda m=_m: _agreed_whole(m))
+
+for _name in ("bilstm2", "birnn2", "birnn", "rnn", "bilstm", "lstm"):
+    claim(f"a2.p1.acc.{_name}", Decimal(tol=0.05), "mean test accuracy (%) over the recorded 5-epoch runs in results/imdb/")(
+        lambda name=_name: results.mean_test_accuracy("imdb", name, epochs=5))
+
+
+@claim("a2.p1.bilstm2_expanded", Formula(), "the closed form's count for the 2-level bi-LSTM, equal to PyTorch's")
+def bilstm2_expanded() -> sympy.Expr:
+    return sympy.Integer(_agreed(rp.ARCHITECTURES["bilstm2"]))
+
+
+d, h, p = sympy.symbols("d h p")
+
+
+def _formula(cell: str, proj: bool = False) -> sympy.Expr:
+    """The per-direction, per-layer count as a polynomial, checked against PyTorch on a grid."""
+    expr = sympy.expand(rp.layer_params(rp.GATES[cell], d, h, proj=p if proj else 0))
+    for dv, hv in itertools.product((1, 3, 7), (1, 2, 5)):
+        for pv in ((1, hv - 1) if proj else (0,)):
+            if proj and not 0 < pv < hv:
+                continue
+            m = rp.Recurrent(cell, dv, hv, proj_size=pv)
+            if expr.subs({d: dv, h: hv, p: pv}) != rp.torch_params(m):
+                raise AssertionError(f"{cell} formula disagrees with PyTorch at d={dv}, h={hv}, p={pv}")
+    return expr
+
+
+for _cell in ("LSTM", "GRU", "RNN"):
+    claim(f"a2.p1.formula.{_cell.lower()}_layer", Formula(), "sympy from the weight shapes; equal to PyTorch on a grid of d, h")(
+        lambda cell=_cell: _formula(cell))
+
+
+@claim("a2.p1.formula.lstm_proj_layer", Formula(), "sympy from the weight shapes; equal to PyTorch's LSTM(proj_size=p) on a grid")
+def lstm_proj_layer() -> sympy.Expr:
+    return _formula("LSTM", proj=True)
+
+
+@claim("a2.p1.formula.second_layer_input", Formula(), "the column count of PyTorch's weight_ih_l1 in a 2-layer bidirectional LSTM")
+def second_layer_input() -> sympy.Expr:
+    for hv in (1, 4, 9):
+        lstm = torch.nn.LSTM(3, hv, num_layers=2, bidirectional=True)
+        if lstm.weight_ih_l1.shape[1] != 2 * hv:
+            raise AssertionError(f"weight_ih_l1 has {lstm.weight_ih_l1.shape[1]} columns for h={hv}")
+    return 2 * h
+
+
+@mistake("a2.mistake.p1_birnn2_params", refutes="a2.p1.params.birnn2",
+         why="The second layer reads both directions of the first (input 2h = 400), and each direction has "
+             "h(d + h + 2) parameters: 2*200*(100+200+2) + 2*200*(400+200+2) = 361,600.")
+def _m_birnn2() -> None: ...

@@ -1,0 +1,45 @@
+"""Reading recorded runs: pending without one, a clear error for a bad file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from solutions.engine.registry import Pending
+from solutions.results import ResultsError, mean_test_accuracy
+
+
+def write(root: Path, name: str, **fields: object) -> None:
+    (root / "imdb").mkdir(parents=True, exist_ok=True)
+    run = {"task": "imdb", "model": "rnn", "seed": 0, "epochs": 5, "test_accuracy": 0.5, "provenance": {"commit": "x"}}
+    run.update(fields)
+    (root / "imdb" / name).write_text(json.dumps(run))
+
+
+def test_no_run_is_pending(tmp_path: Path) -> None:
+    with pytest.raises(Pending, match="no recorded 5-epoch run of 'rnn'"):
+        mean_test_accuracy("imdb", "rnn", 5, root=tmp_path)
+
+
+def test_mean_over_seeds_of_matching_runs_only(tmp_path: Path) -> None:
+    write(tmp_path, "a.json", seed=0, test_accuracy=0.80)
+    write(tmp_path, "b.json", seed=1, test_accuracy=0.84)
+    write(tmp_path, "c.json", seed=2, test_accuracy=0.10, epochs=1)  # another epoch count
+    write(tmp_path, "d.json", seed=0, test_accuracy=0.10, model="lstm")
+    assert mean_test_accuracy("imdb", "rnn", 5, root=tmp_path) == pytest.approx(82.0)
+
+
+def test_malformed_file_names_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "imdb").mkdir()
+    (tmp_path / "imdb" / "bad.json").write_text('{\n  "task": "imdb",\n  oops\n}')
+    with pytest.raises(ResultsError, match=r"bad\.json:3: not valid JSON"):
+        mean_test_accuracy("imdb", "rnn", 5, root=tmp_path)
+
+
+def test_missing_fields_are_named(tmp_path: Path) -> None:
+    (tmp_path / "imdb").mkdir()
+    (tmp_path / "imdb" / "x.json").write_text(json.dumps({"task": "imdb", "model": "rnn"}))
+    with pytest.raises(ResultsError, match="missing seed, epochs, test_accuracy, provenance"):
+        mean_test_accuracy("imdb", "rnn", 5, root=tmp_path)
