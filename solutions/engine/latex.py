@@ -33,8 +33,9 @@ memory or the Python stack.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
@@ -55,10 +56,17 @@ LIMITS: dict[str, int] = {
 # It keeps arithmetic cheap and stays below Python's 4300-digit limit on
 # int -> str conversion, so whoever prints the result cannot fail either.
 _MAX_NUMBER_BITS = 10_000
-# sympy factors a number to simplify its roots, and merges roots that are
-# multiplied (sqrt(2) sqrt(3) is sqrt(6)); the cost grows fast with size, so
-# all numbers under roots in one formula share this budget of bits.
+# sympy factors a number to simplify its roots (also of complex numbers and
+# coefficients: sqrt(4x) is 2 sqrt(x)), and merges roots that are multiplied
+# (sqrt(2) sqrt(3) is sqrt(6)); the cost grows fast with size, so all numbers
+# under roots in one formula share this budget of bits.
 _MAX_ROOT_BITS = 2048
+# For a root or symbolic power of a non-trivial base, sympy also works out the
+# base's real and imaginary parts, at a cost growing with its terms times its
+# degree; all such bases in one formula share this budget.
+_MAX_ROOT_WORK = 64
+# Checks expand formulas; refuse those whose expansion has more terms than this.
+_MAX_TERMS = 1000
 
 GREEK = frozenset({
     "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "eta", "theta", "lambda",
@@ -332,6 +340,99 @@ def _check_delimiters(tokens: list[Token], src: str) -> None:
                          "is never closed", src, opener.col)
 
 
+# ---------------------------------------------------------------- size bounds
+
+_HUGE = 1 << 64  # stands for "more than any limit"; keeps the estimates' arithmetic cheap
+
+
+@dataclass(frozen=True)
+class _Cost:
+    """Upper bounds on what fully expanding an expression can produce.
+
+    Checks call ``sympy.expand`` and ``simplify`` on parsed formulas, and some
+    of sympy's work (a big integer power) cannot be interrupted by a time
+    limit.  So a formula is refused when its expansion could hold a number
+    over ``bits`` bits, more than ``terms`` terms, or a degree over
+    ``degree``: ``2^{y + 10^{20}}`` expands to ``2^y 2^{10^{20}}``, and
+    ``(a + b + c + d)^{99}`` to 176,851 terms, although both are short.
+    """
+
+    bits: int
+    terms: int
+    degree: int
+
+
+class _Costs:
+    """Computes :class:`_Cost` bottom-up over a sympy tree, remembering shared subtrees."""
+
+    def __init__(self) -> None:
+        self.known: dict[sympy.Basic, _Cost] = {}
+
+    def of(self, expr: sympy.Basic) -> _Cost:
+        cost = self.known.get(expr)
+        if cost is None:
+            cost = self.known[expr] = self.compute(expr)
+        return cost
+
+    def compute(self, expr: sympy.Basic) -> _Cost:
+        if expr.is_Rational:
+            return _Cost(_bits(expr), 1, 0)
+        if expr.is_Symbol:
+            return _Cost(0, 1, 1)
+        if expr.is_Pow:
+            return self.power(expr.base, expr.exp)
+        parts = [self.of(arg) for arg in expr.args]
+        if not parts:  # other atoms, such as I
+            return _Cost(0, 1, 0)
+        if expr.is_Add:
+            return _Cost(max(p.bits for p in parts) + _log2(len(parts)), _capped_sum(p.terms for p in parts),
+                         max(p.degree for p in parts))
+        return _Cost(sum(p.bits for p in parts), _capped_product(p.terms for p in parts),
+                     sum(p.degree for p in parts))
+
+    def power(self, base: sympy.Basic, exponent: sympy.Basic) -> _Cost:
+        """The cost of ``base ** exponent``, known before sympy builds it."""
+        b = self.of(base)
+        if exponent.is_Rational:
+            times = abs(int(exponent.p))
+        elif exponent.is_number:  # such as sqrt(2)
+            times = _ceil_magnitude(exponent)
+        else:  # expanding may pull the constant out: b^(y + 100) = b^100 b^y
+            e = self.of(exponent)
+            times = 1 << min(e.bits + _log2(e.terms), 64)
+        terms = 1
+        if exponent.is_Integer and b.terms > 1:  # a multinomial expansion
+            terms = math.comb(times + b.terms - 1, b.terms - 1) if times <= 1000 and b.terms <= 1000 else _HUGE
+        return _Cost(min(times * (b.bits + _log2(b.terms)), _HUGE), min(terms, _HUGE), min(times * b.degree, _HUGE))
+
+
+def _bits(number: sympy.Rational) -> int:
+    return max(int(number.p).bit_length(), int(number.q).bit_length())
+
+
+def _ceil_magnitude(number: sympy.Basic) -> int:
+    try:
+        return min(math.ceil(abs(complex(number.evalf(15)))), _HUGE)
+    except (TypeError, ValueError, ArithmeticError):  # not finite, or not evaluable
+        return _HUGE
+
+
+def _log2(count: int) -> int:
+    """Bits that summing ``count`` terms can add to a number (rounded up)."""
+    return (count - 1).bit_length()
+
+
+def _capped_sum(values: Iterable[int]) -> int:
+    return min(sum(values), _HUGE)
+
+
+def _capped_product(values: Iterable[int]) -> int:
+    result = 1
+    for value in values:
+        result = min(result * value, _HUGE)
+    return result
+
+
 # ---------------------------------------------------------------- parser
 
 
@@ -368,6 +469,8 @@ class _Parser:
         self.pos = 0
         self.depth = 0
         self.root_bits = 0  # bits of all numbers taken to a fractional power so far
+        self.root_work = 0  # terms times degree of all bases taken to a non-integer power so far
+        self.costs = _Costs()
 
     # -- helpers
 
@@ -571,15 +674,15 @@ class _Parser:
                 raise self.error(f"exponent too large (the limit is {LIMITS['max_exponent']})", tok)
             if base == 0 and exponent.is_extended_negative:
                 raise self.error("division by zero (0 to a negative power)", tok)
-        coefficient = base.as_coeff_Mul()[0]  # sympy computes with it: (4x)^{1/2} is 2 sqrt(x)
-        if coefficient.is_Rational and exponent.is_Rational:
-            bits = max(coefficient.p.bit_length(), coefficient.q.bit_length()) * abs(exponent.p)
-            if bits > _MAX_NUMBER_BITS:
-                raise self.error("number too large", tok)
-            if exponent.q != 1:
-                self.root_bits += bits
-                if self.root_bits > _MAX_ROOT_BITS:
-                    raise self.error("the numbers under roots are too large", tok)
+        self.within_limits(self.costs.power(base, exponent), tok)
+        if not exponent.is_Integer:  # sympy simplifies roots now: see _MAX_ROOT_BITS and _MAX_ROOT_WORK
+            cost = self.costs.of(base)
+            self.root_bits += cost.bits * (abs(int(exponent.p)) if exponent.is_Rational else 1)
+            self.root_work += max(cost.terms, 1) * max(cost.degree, 1)
+            if self.root_bits > _MAX_ROOT_BITS:
+                raise self.error("the numbers under roots are too large", tok)
+            if self.root_work > _MAX_ROOT_WORK:
+                raise self.error("the expressions under roots or symbolic exponents are too large", tok)
         return self.checked(sympy.Pow(base, exponent), tok)
 
     def magnitude(self, number: sympy.Expr, tok: Token) -> Fraction | float:
@@ -591,20 +694,27 @@ class _Parser:
             raise self.error("the exponent cannot be evaluated", tok) from exc
 
     def checked(self, value: sympy.Expr, tok: Token) -> sympy.Expr:
-        """Refuse results that sympy's automatic simplification made too big.
+        """Refuse results that sympy's automatic simplification made too big, or that
+        expanding them later (as every check does) would make too big.
 
-        ``(x^{60})^{2}`` or ``x^{60} x^{60}`` become ``x^120`` and ``9^{99} 9^{99}``
-        a 600-bit number without any single step looking large.
+        ``(x^{60})^{2}`` or ``x^{60} x^{60}`` become ``x^120`` without any
+        single step looking large.
         """
         for part in sympy.Mul.make_args(value):
-            if part.is_Rational:
-                if max(part.p.bit_length(), part.q.bit_length()) > _MAX_NUMBER_BITS:
-                    raise self.error("number too large", tok)
-            elif part.is_Pow and part.exp.is_Rational and abs(part.exp) > LIMITS["max_exponent"]:
+            if part.is_Pow and part.exp.is_Rational and abs(part.exp) > LIMITS["max_exponent"]:
                 raise self.error(f"exponent too large (the limit is {LIMITS['max_exponent']})", tok)
-            elif part in (sympy.zoo, sympy.nan):
+            if part in (sympy.zoo, sympy.nan):
                 raise self.error("division by zero", tok)
+        self.within_limits(self.costs.of(value), tok)
         return value
+
+    def within_limits(self, cost: _Cost, tok: Token) -> None:
+        if cost.bits > _MAX_NUMBER_BITS:
+            raise self.error("number too large", tok)
+        if cost.degree > LIMITS["max_exponent"]:
+            raise self.error(f"exponent too large: expanded, the degree would exceed {LIMITS['max_exponent']}", tok)
+        if cost.terms > _MAX_TERMS:
+            raise self.error(f"too big: expanded, the formula would have more than {_MAX_TERMS} terms", tok)
 
     # -- atoms
 
