@@ -74,6 +74,24 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from solutions.a2 import imdb_data, imdb_train
+
+    models = imdb_train.MODELS if args.model == "all" else [args.model]
+    for model in models:
+        if args.dry_run:
+            imdb_train.dry_run(model, args.seed)
+            continue
+        try:
+            source = imdb_data.find_source(args.data)
+        except imdb_data.DataError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        cfg = imdb_train.Config(model, seed=args.seed, epochs=args.epochs)
+        imdb_train.train(cfg, source, Path(args.results), args.device)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m solutions", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -86,6 +104,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("ids", nargs="*", help="only these claim ids")
     p.add_argument("--docs", default=str(DOCS), help="the docs folder (default: the site's)")
     p.set_defaults(func=cmd_verify)
+    p = sub.add_parser("train", help="train a model and record the run under results/")
+    p.add_argument("task", choices=["imdb"], help="imdb: Assignment II, Part I")
+    p.add_argument("--model", required=True, choices=["all", "bilstm2", "birnn2", "birnn", "rnn", "bilstm", "lstm"])
+    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--data", help="aclImdb tarball or folder (default: $IMDB_DATA, the local copy, or a download)")
+    p.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+    p.add_argument("--results", default=str(Path(__file__).resolve().parent.parent / "results"), help="where the results file goes")
+    p.add_argument("--dry-run", action="store_true", help="the whole pipeline on a tiny generated corpus, in seconds")
+    p.set_defaults(func=cmd_train)
     args = parser.parse_args(argv)
     return args.func(args)
 

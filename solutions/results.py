@@ -36,7 +36,7 @@ def load_run(path: Path) -> dict[str, Any]:
 def runs(task: str, model: str, epochs: int | None = None, root: Path = RESULTS_DIR) -> list[dict[str, Any]]:
     folder = root / task
     found = [load_run(p) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
-    return [r for r in found if r["model"] == model and (epochs is None or r["epochs"] == epochs)]
+    return [r for r in found if r["model"] == model and not r.get("dry_run") and (epochs is None or r["epochs"] == epochs)]
 
 
 def mean_test_accuracy(task: str, model: str, epochs: int, root: Path = RESULTS_DIR) -> float:
