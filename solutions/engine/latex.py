@@ -26,9 +26,11 @@ Conventions worth knowing:
 * ``/`` is left-associative with juxtaposition: ``a/b c`` is ``(a/b) c``.
 
 Work is bounded for any input: its length, nesting depth, the size of number
-literals, exponents and computed numbers are all limited (see
-:data:`LIMITS`), so a hostile formula fails fast instead of exhausting time,
-memory or the Python stack.
+literals and exponents are limited (see :data:`LIMITS`), and so are the size
+of numbers, the degree and the number of terms that *expanding* the result
+could produce, because every check expands it and some of sympy's work (one
+huge integer power) cannot be interrupted by a time limit.  A hostile formula
+fails fast instead of exhausting time, memory or the Python stack.
 """
 
 from __future__ import annotations
@@ -354,7 +356,8 @@ class _Cost:
     limit.  So a formula is refused when its expansion could hold a number
     over ``bits`` bits, more than ``terms`` terms, or a degree over
     ``degree``: ``2^{y + 10^{20}}`` expands to ``2^y 2^{10^{20}}``, and
-    ``(a + b + c + d)^{99}`` to 176,851 terms, although both are short.
+    ``(a + b + c + d)^{99}`` to 171,700 terms, although both are short.
+    The bounds are rough (never too low), and generous for homework answers.
     """
 
     bits: int
@@ -635,13 +638,13 @@ class _Parser:
 
     def script_text(self, role: str) -> str:
         """A subscript (or, in a derivative's name, a superscript) as text: it names, it does not compute."""
-        tok = self.advance()
+        tok = self.peek()
         if tok.kind == LETTER:
-            return tok.text
+            return self.advance().text
         if tok.kind == NUM:
-            self.pos -= 1
             return str(self.first_digit("_"))
         if tok.kind == OPEN and tok.text == "{":
+            self.advance()
             parts: list[str] = []
             while not self.at(CLOSE):
                 part = self.advance()
