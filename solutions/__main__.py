@@ -92,6 +92,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from solutions.a2 import imdb_bench
+
+    imdb_bench.bench(args.model, args.batches, args.data, args.device)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m solutions", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -114,6 +121,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--results", default=str(Path(__file__).resolve().parent.parent / "results"), help="where the results file goes")
     p.add_argument("--dry-run", action="store_true", help="the whole pipeline on a tiny generated corpus, in seconds")
     p.set_defaults(func=cmd_train)
+    p = sub.add_parser("bench", help="time our batching against a padded, unbucketed baseline")
+    p.add_argument("task", choices=["imdb"])
+    p.add_argument("--model", default="bilstm2", choices=["bilstm2", "birnn2", "birnn", "rnn", "bilstm", "lstm"])
+    p.add_argument("--batches", type=int, default=40, help="batches of 64 timed for each side")
+    p.add_argument("--data", help="aclImdb tarball or folder")
+    p.add_argument("--device", help="cpu or cuda")
+    p.set_defaults(func=cmd_bench)
     args = parser.parse_args(argv)
     return args.func(args)
 

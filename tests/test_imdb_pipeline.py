@@ -85,3 +85,14 @@ def test_dry_run_trains_and_records_with_provenance() -> None:
     assert set(run["provenance"]) >= {"commit", "versions", "device", "data_checksum", "duration_seconds", "started"}
     assert run["provenance"]["data_checksum"].startswith("sha256")
     assert runs("imdb", "rnn", root=out.parent.parent) == []  # a dry run never counts as a result
+
+
+def test_bench_times_both_sides_on_the_same_model(tmp_path: Path) -> None:
+    from solutions.a2 import imdb_bench
+
+    source = data.write_tiny_corpus(tmp_path / "d", per_class=40)
+    out = imdb_bench.bench("rnn", limit=2, source=str(source), device="cpu")
+    assert out["baseline_reviews_per_second"] > 0 and out["ours_reviews_per_second"] > 0
+    assert out["ratio"] == pytest.approx(out["ours_reviews_per_second"] / out["baseline_reviews_per_second"])
+    # Bucketing must cut the padded time steps the recurrent layers see per review.
+    assert out["ours_time_steps_per_review"] < out["baseline_time_steps_per_review"]
