@@ -96,3 +96,15 @@ def test_bench_times_both_sides_on_the_same_model(tmp_path: Path) -> None:
     assert out["ratio"] == pytest.approx(out["ours_reviews_per_second"] / out["baseline_reviews_per_second"])
     # Bucketing must cut the padded time steps the recurrent layers see per review.
     assert out["ours_time_steps_per_review"] < out["baseline_time_steps_per_review"]
+
+
+@pytest.mark.parametrize("name", [n for n in imdb_train.MODELS if not ARCHITECTURES[n].bidirectional])
+def test_one_directional_shortcut_equals_the_packed_result(name: str) -> None:
+    torch.manual_seed(1)
+    model = imdb_train.SentimentRNN(ARCHITECTURES[name], vocab_size=30).eval()
+    lengths = torch.tensor([7, 2, 5])
+    tokens = torch.nn.utils.rnn.pad_sequence([torch.randint(2, 30, (int(n),)) for n in lengths], padding_value=1)
+    packed = torch.nn.utils.rnn.pack_padded_sequence(model.embedding(tokens), lengths, enforce_sorted=False)
+    hidden = model.rnn(packed)[1]
+    hidden = hidden[0] if isinstance(hidden, tuple) else hidden
+    assert torch.allclose(model(tokens, lengths), model.fc(hidden[-1]).squeeze(1), atol=1e-6)

@@ -14,7 +14,7 @@ import torch
 
 from solutions import results
 from solutions.a2 import rnn_params as rp
-from solutions.engine.registry import Decimal, Formula, Integer, claim, mistake
+from solutions.engine.registry import Decimal, Formula, Generated, Integer, Pending, Shown, claim, mistake
 
 
 def _agreed(m: rp.Recurrent) -> int:
@@ -45,6 +45,27 @@ for _name in ("bilstm2", "birnn2", "birnn", "rnn", "bilstm", "lstm"):
 @claim("a2.p1.bilstm2_expanded", Formula(), "the closed form's count for the 2-level bi-LSTM, equal to PyTorch's")
 def bilstm2_expanded() -> sympy.Expr:
     return sympy.Integer(_agreed(rp.ARCHITECTURES["bilstm2"]))
+
+
+def _tex(text: str) -> str:
+    return r"\text{" + "".join("\\" + c if c in "#$%&_{}" else c for c in text) + "}"
+
+
+@claim("a2.p1.recorded_runs", Generated(), "read from the results files under results/imdb/")
+def recorded_runs() -> Shown:
+    rows = []
+    for name in ("bilstm2", "birnn2", "birnn", "rnn", "bilstm", "lstm"):
+        for r in results.runs("imdb", name):
+            prov = r["provenance"]
+            rows.append(" & ".join([
+                _tex(name), str(r["seed"]), str(r["epochs"]), f"{100 * r['test_accuracy']:.2f}", str(r["best_epoch"]),
+                _tex(prov["device"].split(" (")[0]), _tex(prov["commit"][:10]), f"{prov['duration_seconds'] / 60:.1f}",
+            ]))
+    if not rows:
+        raise Pending("no recorded run in results/imdb/")
+    head = " & ".join(_tex(h) for h in ("model", "seed", "epochs", "test acc. (%)", "best epoch", "device", "commit", "minutes"))
+    body = r" \\ ".join(rows)
+    return Shown(r"\begin{array}{lrrrrllr}" + head + r" \\ \hline " + body + r"\end{array}", "every row is one results file")
 
 
 d, h, p = sympy.symbols("d h p")

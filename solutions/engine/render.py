@@ -73,7 +73,8 @@ def render_occurrence(occ: Occurrence, result: Result, claim: Claim | None, page
     rewrite, so ``link`` must return the final URL."""
     m = mark(result, claim, page, link)
     if occ.value is None:  # generated from the code
-        body = result.shown_latex or r"\text{(the check failed: see the build log)}"
+        fallback = r"\text{(no recorded run yet)}" if result.status == PENDING else r"\text{(the check failed: see the build log)}"
+        body = result.shown_latex or fallback
         if occ.in_table:
             return f"${body}${m}"
         return _display(body, m, occ.indent, result)
