@@ -58,14 +58,16 @@ def recorded_runs() -> Shown:
         for r in results.runs("imdb", name):
             prov = r["provenance"]
             rows.append(" & ".join([
-                _tex(name), str(r["seed"]), str(r["epochs"]), f"{100 * r['test_accuracy']:.2f}", str(r["best_epoch"]),
-                _tex(prov["device"].split(" (")[0]), _tex(prov["commit"][:10]), f"{prov['duration_seconds'] / 60:.1f}",
+                _tex(name), str(r["seed"]), str(r["epochs"]), f"{100 * r['test_accuracy']:.2f}",
+                _tex(prov["device"].split(" (")[0]), _tex(prov["commit"][:7]),
+                ",\\ ".join(f"{100 * e['valid_accuracy']:.1f}" for e in r["history"]),
             ]))
     if not rows:
         raise Pending("no recorded run in results/imdb/")
-    head = " & ".join(_tex(h) for h in ("model", "seed", "epochs", "test acc. (%)", "best epoch", "device", "commit", "minutes"))
+    head = " & ".join(_tex(h) for h in ("model", "seed", "epochs", "test %", "device", "commit",
+                                        "valid % by epoch"))
     body = r" \\ ".join(rows)
-    return Shown(r"\begin{array}{lrrrrllr}" + head + r" \\ \hline " + body + r"\end{array}", "every row is one results file")
+    return Shown(r"\small\begin{array}{lrrrlll}" + head + r" \\ \hline " + body + r"\end{array}", "every row is one results file")
 
 
 d, h, p = sympy.symbols("d h p")

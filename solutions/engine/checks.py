@@ -75,6 +75,8 @@ class Comparison:
 
 
 def _plain(e: Any) -> str:
+    if isinstance(e, float):
+        return f"{e:.6g}"
     return str(e).replace("**", "^").replace("*", "·")
 
 
