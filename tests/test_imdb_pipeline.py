@@ -87,6 +87,17 @@ def test_dry_run_trains_and_records_with_provenance() -> None:
     assert runs("imdb", "rnn", root=out.parent.parent) == []  # a dry run never counts as a result
 
 
+@pytest.mark.parametrize("name", ["rnn", "bilstm2"])
+def test_gradient_reach_measures_every_position(name: str) -> None:
+    torch.manual_seed(0)
+    model = imdb_train.SentimentRNN(ARCHITECTURES[name], vocab_size=30)
+    items = [(i % 2, torch.randint(2, 30, (12 + i,))) for i in range(6)]
+    reach = imdb_train.gradient_reach(model, items, torch.device("cpu"), length=12, window=3)
+    assert reach["reviews"] == 6 and len(reach["norm_by_position"]) == 12
+    assert all(v > 0 for v in reach["norm_by_position"]) and reach["first_to_last_ratio"] > 0
+    assert model.training is False and isinstance(model.embedding, torch.nn.Embedding)
+
+
 def test_bench_times_both_sides_on_the_same_model(tmp_path: Path) -> None:
     from solutions.a2 import imdb_bench
 

@@ -88,6 +88,35 @@ def evaluate(model: nn.Module, data_: list, batch_size: int, device: torch.devic
     return total_loss / n, correct / n
 
 
+def gradient_reach(model: SentimentRNN, data_: list, device: torch.device, length: int = 400, n: int = 64,
+                   window: int = 50) -> dict[str, Any]:
+    """How much training signal reaches early tokens: the norm of dL/dx_t at each position t.
+
+    Reviews of at least ``length`` tokens are cut to exactly that length (so every position is a real
+    token), run in eval mode, and the loss is backpropagated to the embedded inputs x_t.  The ratio
+    compares the first ``window`` positions with the last ``window``.
+    """
+    long = [(lab, t[:length]) for lab, t in data_ if len(t) >= length][:n]
+    if not long:
+        return {}
+    model.eval()
+    tokens = torch.stack([t for _, t in long], dim=1).to(device)
+    labels = torch.tensor([lab for lab, _ in long], dtype=torch.float32, device=device)
+    x = model.embedding(tokens).detach().requires_grad_(True)
+    embedding = model.embedding
+    model.embedding = nn.Identity()  # feed the prepared inputs through the rest of the model
+    try:
+        with torch.backends.cudnn.flags(enabled=False):  # cuDNN's RNN backward needs train mode
+            loss = nn.functional.binary_cross_entropy_with_logits(model(x, torch.full((len(long),), length)), labels)
+            loss.backward()
+    finally:
+        model.embedding = embedding
+    norms = x.grad.norm(dim=2).mean(dim=1)  # (length,) mean over the reviews
+    return {"length": length, "reviews": len(long), "window": window,
+            "norm_by_position": [round(v, 9) for v in norms.tolist()],
+            "first_to_last_ratio": float(norms[:window].mean() / norms[-window:].mean())}
+
+
 def git_commit() -> str:
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout.strip()
@@ -151,13 +180,14 @@ def train(cfg: Config, source: Path, results_dir: Path = RESULTS_DIR, device: st
             best = (val_loss, epoch, copy.deepcopy(model.state_dict()))
     model.load_state_dict(best[2])
     test_loss, test_acc = evaluate(model, test_set, cfg.batch_size, dev)
+    reach = gradient_reach(model, valid_set, dev)
     import numpy
     import spacy
 
     payload = {
         "task": "imdb", "model": cfg.model, "seed": cfg.seed, "epochs": cfg.epochs, "dry_run": dry_run,
         "test_accuracy": test_acc, "test_loss": test_loss, "best_epoch": best[1], "history": history,
-        "hyperparameters": asdict(cfg), "vocab_size": len(vocab),
+        "hyperparameters": asdict(cfg), "vocab_size": len(vocab), "gradient_reach": reach,
         "sizes": {"train": len(train_set), "valid": len(valid_set), "test": len(test_set)},
         "parameters": sum(p.numel() for p in model.parameters()),
         "provenance": {
