@@ -12,7 +12,7 @@ import itertools
 import sympy
 import torch
 
-from solutions import results
+from solutions import plots, results
 from solutions.a2 import rnn_params as rp
 from solutions.engine.registry import Decimal, Formula, Generated, Integer, Pending, Shown, claim, mistake
 
@@ -68,6 +68,35 @@ def recorded_runs() -> Shown:
                                         "valid % by epoch"))
     body = r" \\ ".join(rows)
     return Shown(r"\small\begin{array}{lrrrlll}" + head + r" \\ \hline " + body + r"\end{array}", "every row is one results file")
+
+
+def _all_runs() -> list[dict]:
+    found = [r for name in ("bilstm2", "birnn2", "birnn", "rnn", "bilstm", "lstm") for r in results.runs("imdb", name)]
+    if not found:
+        raise Pending("no recorded run in results/imdb/")
+    return found
+
+
+@claim("a2.p1.learning_curves", Generated(), "plotted from the per-epoch history in each results file")
+def learning_curves() -> Shown:
+    series = {f"{r['model']}, seed {r['seed']}": [(e["epoch"], 100 * e["valid_accuracy"]) for e in r["history"]] for r in _all_runs()}
+    svg = plots.line_chart(series, "Validation accuracy by epoch, one line per recorded run", "epoch", "validation accuracy (%)")
+    return Shown("", "drawn from results/imdb/", html=svg)
+
+
+@claim("a2.p1.gradient_reach", Generated(), "measured at the end of each run: mean norm of dL/dx_t over 64 validation reviews cut to 400 tokens")
+def gradient_reach() -> Shown:
+    runs = [r for r in _all_runs() if r.get("gradient_reach")]
+    if not runs:
+        raise Pending("no recorded run has the gradient measurement yet")
+    series = {
+        f"{r['model']}, seed {r['seed']} (first/last {r['gradient_reach']['first_to_last_ratio']:.2g})":
+            [(t + 1, v) for t, v in enumerate(r["gradient_reach"]["norm_by_position"])]
+        for r in runs
+    }
+    svg = plots.line_chart(series, "Norm of the loss gradient reaching each token of a 400-token review (log scale)",
+                           "token position", "mean |dL/dx_t|", log_y=True)
+    return Shown("", "drawn from results/imdb/", html=svg)
 
 
 d, h, p = sympy.symbols("d h p")

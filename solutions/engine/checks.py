@@ -190,6 +190,7 @@ class Result:
     source: str = ""
     seconds: float = 0.0
     shown_latex: str = ""  # for generated claims: what the page displays
+    shown_html: str = ""  # ... or the figure it displays
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -243,7 +244,7 @@ def judge(claim: Claim, text: str | None, path: str | None = None, line: int | N
     r.page, r.truth, r.difference, r.difference_latex = cmp.page or (text or ""), cmp.truth, cmp.difference, cmp.difference_latex
     r.detail = cmp.detail
     if isinstance(truth, Shown):
-        r.shown_latex, r.how = truth.latex, f"{claim.how}; {truth.how}"
+        r.shown_latex, r.shown_html, r.how = truth.latex, truth.html, f"{claim.how}; {truth.how}"
     head = f"{where}: claim {claim.id}"
     facts = f"\n    page says:     {cmp.page or text}\n    code computes: {cmp.truth}   ({claim.location})"
     if cmp.outcome == UNPARSABLE:

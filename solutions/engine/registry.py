@@ -75,6 +75,7 @@ class Shown:
     latex: str
     how: str
     display: bool = True
+    html: str = ""  # a figure (an SVG chart) shown instead of the LaTeX
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,8 @@ def render_occurrence(occ: Occurrence, result: Result, claim: Claim | None, page
     """What replaces a claim marker on the page.  The mark is raw HTML, which MkDocs does not
     rewrite, so ``link`` must return the final URL."""
     m = mark(result, claim, page, link)
+    if occ.value is None and result.shown_html:  # a figure generated from the code
+        return f'{occ.indent}<figure class="claim-figure">\n{result.shown_html}\n{m}\n</figure>'
     if occ.value is None:  # generated from the code
         fallback = r"\text{(no recorded run yet)}" if result.status == PENDING else r"\text{(the check failed: see the build log)}"
         body = result.shown_latex or fallback

@@ -1,0 +1,64 @@
+"""Small SVG line charts for figures drawn from recorded runs: no plotting library, no image files.
+
+Each chart is accessible: ``role="img"`` with a title and a description that
+states every series' values, and series differ by dash pattern and marker as
+well as colour.  Axes use ``currentColor`` so the chart follows the palette.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+COLOURS = ("#3f51b5", "#e65100", "#2e7d32", "#ad1457", "#00838f", "#6d4c41")
+DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2", "10 4")
+
+
+def line_chart(series: dict[str, list[tuple[float, float]]], title: str, x_label: str, y_label: str,
+               log_y: bool = False, width: int = 640, height: int = 300) -> str:
+    left, right, top, bottom = 64, 180, 28, 44
+    pts = [p for s in series.values() for p in s]
+    xs, ys = [p[0] for p in pts], [math.log10(p[1]) if log_y else p[1] for p in pts]
+    x0, x1 = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
+    y0, y1 = min(ys), max(ys)
+    if y1 - y0 < 1e-12:
+        y0, y1 = y0 - 0.5, y1 + 0.5
+    pad = (y1 - y0) * 0.08
+    y0, y1 = y0 - pad, y1 + pad
+
+    def sx(x: float) -> float:
+        return left + (x - x0) / (x1 - x0) * (width - left - right)
+
+    def sy(y: float) -> float:
+        v = math.log10(y) if log_y else y
+        return top + (y1 - v) / (y1 - y0) * (height - top - bottom)
+
+    desc = "; ".join(f"{name}: " + ", ".join(f"({x:g}, {y:.4g})" for x, y in s) for name, s in series.items())
+    out = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{html.escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{html.escape(title)}</title><desc>{html.escape(desc)}</desc>",
+        f'<g stroke="currentColor" stroke-width="1" fill="none"><path d="M{left} {top}V{height - bottom}H{width - right}"/></g>',
+        '<g fill="currentColor" font-size="12" font-family="sans-serif">',
+        f'<text x="{(left + width - right) / 2}" y="{height - 8}" text-anchor="middle">{html.escape(x_label)}</text>',
+        f'<text transform="translate(14 {(top + height - bottom) / 2}) rotate(-90)" text-anchor="middle">{html.escape(y_label)}</text>',
+    ]
+    for k in range(5):  # y ticks
+        v = y0 + (y1 - y0) * k / 4
+        label = f"{10 ** v:.2g}" if log_y else f"{v:.3g}"
+        y = top + (y1 - v) / (y1 - y0) * (height - top - bottom)
+        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{label}</text>')
+    for x in sorted({p[0] for p in pts}) if len({p[0] for p in pts}) <= 12 else [x0, (x0 + x1) / 2, x1]:
+        out.append(f'<text x="{sx(x):.1f}" y="{height - bottom + 16}" text-anchor="middle">{x:g}</text>')
+    out.append("</g>")
+    for i, (name, s) in enumerate(series.items()):
+        colour, dash = COLOURS[i % len(COLOURS)], DASHES[i % len(DASHES)]
+        path = " ".join(f"{'M' if j == 0 else 'L'}{sx(x):.1f} {sy(y):.1f}" for j, (x, y) in enumerate(s))
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        out.append(f'<path d="{path}" stroke="{colour}" stroke-width="2" fill="none"{dash_attr}/>')
+        if len(s) <= 12:
+            out += [f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3" fill="{colour}"/>' for x, y in s]
+        ly = top + 14 + 18 * i
+        out.append(f'<path d="M{width - right + 10} {ly}h24" stroke="{colour}" stroke-width="2"{dash_attr}/>')
+        out.append(f'<text x="{width - right + 40}" y="{ly + 4}" font-size="12" font-family="sans-serif" fill="currentColor">{html.escape(name)}</text>')
+    out.append("</svg>")
+    return "\n".join(out)

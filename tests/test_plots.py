@@ -1,0 +1,28 @@
+"""The SVG charts drawn from recorded runs."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from solutions.plots import line_chart
+
+NS = "{http://www.w3.org/2000/svg}"
+
+
+def test_chart_is_valid_accessible_svg_with_one_line_per_series() -> None:
+    svg = line_chart({"rnn": [(1, 61.1), (2, 60.3)], "lstm": [(1, 70.0), (2, 80.5)]}, "Accuracy", "epoch", "acc (%)")
+    root = ET.fromstring(svg)
+    assert root.get("role") == "img" and root.get("aria-label") == "Accuracy"
+    assert root.find(f"{NS}title").text == "Accuracy"
+    assert "rnn: (1, 61.1), (2, 60.3); lstm: (1, 70), (2, 80.5)" in root.find(f"{NS}desc").text
+    lines = [p for p in root.iter(f"{NS}path") if p.get("stroke-width") == "2" and "L" in p.get("d")]
+    assert len(lines) == 2 and lines[0].get("stroke") != lines[1].get("stroke")
+    assert lines[0].get("stroke-dasharray") != lines[1].get("stroke-dasharray")  # not told apart by colour alone
+
+
+def test_log_scale_orders_points_by_magnitude() -> None:
+    svg = line_chart({"g": [(1, 1e-6), (2, 1e-3), (3, 1.0)]}, "t", "x", "y", log_y=True)
+    d = next(p.get("d") for p in ET.fromstring(svg).iter(f"{NS}path") if p.get("stroke-width") == "2")
+    ys = [float(seg.split()[1]) for seg in d.replace("M", "L").split("L")[1:]]
+    assert ys[0] > ys[1] > ys[2]  # larger values are drawn higher (smaller y)
+    assert abs((ys[0] - ys[1]) - (ys[1] - ys[2])) < 1e-6  # equal ratios, equal steps
