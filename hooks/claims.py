@@ -7,8 +7,10 @@ Wiring only; the engine is :mod:`solutions.engine` (tested on its own in tests/)
 * ``on_page_markdown``: replace each claim marker by its value and status mark.
 * ``on_post_page``: drop the CDN MathJax and Mermaid scripts that mkdocs-jupyter
   writes into notebook pages (KaTeX, served by the site itself, renders their math).
-* A failing claim is logged as an error (``--strict`` stops on it) and, outside
-  ``mkdocs serve``, aborts the build: a site never ships a page the code contradicts.
+* A failing claim is logged as an error and aborts the build (``--strict`` or not):
+  a site never ships a page the code contradicts.  Under ``mkdocs serve`` it is
+  printed and shown on the page instead, so the live preview keeps working while
+  a contributor fixes it.
 """
 
 from __future__ import annotations

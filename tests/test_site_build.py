@@ -80,7 +80,8 @@ def test_home_page_shows_the_totals(built: Path) -> None:
 def test_strict_build_fails_on_a_planted_error(tmp_path: Path) -> None:
     for name in ("mkdocs.yml", "hooks", "overrides"):
         (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(ROOT / name, tmp_path / name)
-    (tmp_path / "solutions").symlink_to(ROOT / "solutions")  # named under `watch:`
+    for watched in ("solutions", "results"):  # named under `watch:`
+        (tmp_path / watched).symlink_to(ROOT / watched)
     shutil.copytree(DOCS, tmp_path / "docs")
     page = tmp_path / "docs/a2/part2.md"
     page.write_text(page.read_text().replace("[[a2.q5.t3.dL_df6: $f_2 - f_6$]]", "[[a2.q5.t3.dL_df6: $f_6 - f_2$]]"))
