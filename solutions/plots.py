@@ -18,6 +18,10 @@ def line_chart(series: dict[str, list[tuple[float, float]]], title: str, x_label
                log_y: bool = False, width: int = 640, height: int = 300) -> str:
     left, right, top, bottom = 64, 180, 28, 44
     pts = [p for s in series.values() for p in s]
+    if not pts:
+        raise ValueError(f"chart {title!r} has no points")
+    if log_y and any(p[1] <= 0 for p in pts):
+        raise ValueError(f"chart {title!r}: a log scale cannot show the value {min(p[1] for p in pts)}; leave such points out and say so")
     xs, ys = [p[0] for p in pts], [math.log10(p[1]) if log_y else p[1] for p in pts]
     x0, x1 = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
     y0, y1 = min(ys), max(ys)

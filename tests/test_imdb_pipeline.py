@@ -119,3 +119,16 @@ def test_one_directional_shortcut_equals_the_packed_result(name: str) -> None:
     hidden = model.rnn(packed)[1]
     hidden = hidden[0] if isinstance(hidden, tuple) else hidden
     assert torch.allclose(model(tokens, lengths), model.fc(hidden[-1]).squeeze(1), atol=1e-6)
+
+
+def test_gradient_reach_keeps_tiny_norms_to_four_significant_figures() -> None:
+    """Norms far below 1e-9 must not be rounded to zero: the chart is on a log scale."""
+    torch.manual_seed(0)
+    model = imdb_train.SentimentRNN(ARCHITECTURES["rnn"], vocab_size=20)
+    with torch.no_grad():
+        model.rnn.weight_hh_l0.mul_(0.05)  # a contracting recurrence: the signal shrinks ~20x per step
+    items = [(i % 2, torch.randint(2, 20, (12,))) for i in range(4)]
+    reach = imdb_train.gradient_reach(model, items, torch.device("cpu"), length=12, window=3)
+    first = reach["norm_by_position"][0]
+    assert 0 < first < 1e-9
+    assert float(f"{first:.4g}") == first

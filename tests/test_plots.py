@@ -26,3 +26,12 @@ def test_log_scale_orders_points_by_magnitude() -> None:
     ys = [float(seg.split()[1]) for seg in d.replace("M", "L").split("L")[1:]]
     assert ys[0] > ys[1] > ys[2]  # larger values are drawn higher (smaller y)
     assert abs((ys[0] - ys[1]) - (ys[1] - ys[2])) < 1e-6  # equal ratios, equal steps
+
+
+def test_log_scale_refuses_zero_and_says_which_chart() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match=r"'grad'.*0\.0"):
+        line_chart({"g": [(1, 0.0), (2, 1e-3)]}, "grad", "x", "y", log_y=True)
+    with pytest.raises(ValueError, match="no points"):
+        line_chart({"g": []}, "empty", "x", "y")

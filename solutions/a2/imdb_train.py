@@ -113,7 +113,7 @@ def gradient_reach(model: SentimentRNN, data_: list, device: torch.device, lengt
         model.embedding = embedding
     norms = x.grad.norm(dim=2).mean(dim=1)  # (length,) mean over the reviews
     return {"length": length, "reviews": len(long), "window": window,
-            "norm_by_position": [round(v, 9) for v in norms.tolist()],
+            "norm_by_position": [float(f"{v:.4g}") for v in norms.tolist()],  # 4 significant figures: they span decades
             "first_to_last_ratio": float(norms[:window].mean() / norms[-window:].mean())}
 
 

@@ -89,11 +89,14 @@ def gradient_reach() -> Shown:
     runs = [r for r in _all_runs() if r.get("gradient_reach")]
     if not runs:
         raise Pending("no recorded run has the gradient measurement yet")
-    series = {
-        f"{r['model']}, seed {r['seed']} (first/last {r['gradient_reach']['first_to_last_ratio']:.2g})":
-            [(t + 1, v) for t, v in enumerate(r["gradient_reach"]["norm_by_position"])]
-        for r in runs
-    }
+    series = {}
+    for r in runs:
+        reach = r["gradient_reach"]
+        points = [(t + 1, v) for t, v in enumerate(reach["norm_by_position"]) if v > 0]
+        label = f"{r['model']}, seed {r['seed']}"
+        if len(points) < len(reach["norm_by_position"]):  # early runs rounded to 9 decimals: 0 means below 1e-9
+            label += f" (0 before token {points[0][0] if points else reach['length']})"
+        series[label] = points
     svg = plots.line_chart(series, "Norm of the loss gradient reaching each token of a 400-token review (log scale)",
                            "token position", "mean |dL/dx_t|", log_y=True)
     return Shown("", "drawn from results/imdb/", html=svg)
