@@ -141,6 +141,7 @@ def train(cfg: Config, source: Path, results_dir: Path = RESULTS_DIR, device: st
     torch.manual_seed(cfg.seed)
     dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     started, t_start = dt.datetime.now(dt.UTC), time.perf_counter()
+    commit = git_commit()  # the code that trains is the code at the start, whatever is committed meanwhile
     corpus, checksum = data.load_tokenized(source)
     train_ex, valid_ex = data.split_train(corpus["train"])
     vocab = data.build_vocab(train_ex, cfg.max_vocab)
@@ -191,7 +192,7 @@ def train(cfg: Config, source: Path, results_dir: Path = RESULTS_DIR, device: st
         "sizes": {"train": len(train_set), "valid": len(valid_set), "test": len(test_set)},
         "parameters": sum(p.numel() for p in model.parameters()),
         "provenance": {
-            "commit": git_commit(), "started": started.isoformat(timespec="seconds"),
+            "commit": commit, "started": started.isoformat(timespec="seconds"),
             "duration_seconds": time.perf_counter() - t_start,
             "device": torch.cuda.get_device_name(dev) if dev.type == "cuda" else f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)",
             "versions": {"python": platform.python_version(), "torch": torch.__version__, "spacy": spacy.__version__, "numpy": numpy.__version__},
