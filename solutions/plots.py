@@ -15,15 +15,18 @@ DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2", "10 4")
 
 
 def line_chart(series: dict[str, list[tuple[float, float]]], title: str, x_label: str, y_label: str,
-               log_y: bool = False, width: int = 640, height: int = 300) -> str:
-    left, right, top, bottom = 64, 180, 28, 44
+               log_y: bool = False, width: int = 640, height: int = 300, x_range: tuple[float, float] | None = None,
+               notes: tuple[str, ...] = ()) -> str:
+    """``x_range`` fixes the x axis (e.g. every token position even where a series has no point);
+    ``notes`` are lines printed under the chart (and in its description)."""
+    left, right, top, bottom = 64, 180, 28, 44 + 20 * len(notes)
     pts = [p for s in series.values() for p in s]
     if not pts:
         raise ValueError(f"chart {title!r} has no points")
     if log_y and any(p[1] <= 0 for p in pts):
         raise ValueError(f"chart {title!r}: a log scale cannot show the value {min(p[1] for p in pts)}; leave such points out and say so")
     xs, ys = [p[0] for p in pts], [math.log10(p[1]) if log_y else p[1] for p in pts]
-    x0, x1 = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
+    x0, x1 = x_range or (min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1)
     y0, y1 = min(ys), max(ys)
     if y1 - y0 < 1e-12:
         y0, y1 = y0 - 0.5, y1 + 0.5
@@ -38,21 +41,28 @@ def line_chart(series: dict[str, list[tuple[float, float]]], title: str, x_label
         return top + (y1 - v) / (y1 - y0) * (height - top - bottom)
 
     desc = "; ".join(f"{name}: " + ", ".join(f"({x:g}, {y:.4g})" for x, y in s) for name, s in series.items())
+    desc = " ".join((desc, *notes))
     out = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{html.escape(title)}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{html.escape(title)}</title><desc>{html.escape(desc)}</desc>",
         f'<g stroke="currentColor" stroke-width="1" fill="none"><path d="M{left} {top}V{height - bottom}H{width - right}"/></g>',
         '<g fill="currentColor" font-size="12" font-family="sans-serif">',
-        f'<text x="{(left + width - right) / 2}" y="{height - 8}" text-anchor="middle">{html.escape(x_label)}</text>',
+        f'<text x="{(left + width - right) / 2}" y="{height - bottom + 36}" text-anchor="middle">{html.escape(x_label)}</text>',
         f'<text transform="translate(14 {(top + height - bottom) / 2}) rotate(-90)" text-anchor="middle">{html.escape(y_label)}</text>',
     ]
-    for k in range(5):  # y ticks
-        v = y0 + (y1 - y0) * k / 4
-        label = f"{10 ** v:.2g}" if log_y else f"{v:.3g}"
+    if log_y and y1 - y0 > 2:  # whole decades
+        step = math.ceil((y1 - y0) / 6)
+        ticks = [float(k) for k in range(math.ceil(y0), math.floor(y1) + 1) if k % step == 0]
+    else:
+        ticks = [y0 + (y1 - y0) * k / 4 for k in range(5)]
+    for v in ticks:
+        label = (f"1e{round(v)}" if float(v).is_integer() else f"{10 ** v:.2g}") if log_y else f"{v:.3g}"
         y = top + (y1 - v) / (y1 - y0) * (height - top - bottom)
         out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{label}</text>')
     for x in sorted({p[0] for p in pts}) if len({p[0] for p in pts}) <= 12 else [x0, (x0 + x1) / 2, x1]:
         out.append(f'<text x="{sx(x):.1f}" y="{height - bottom + 16}" text-anchor="middle">{x:g}</text>')
+    for k, note in enumerate(notes):
+        out.append(f'<text x="{left}" y="{height - bottom + 58 + 20 * k}">{html.escape(note)}</text>')
     out.append("</g>")
     for i, (name, s) in enumerate(series.items()):
         colour, dash = COLOURS[i % len(COLOURS)], DASHES[i % len(DASHES)]

@@ -34,9 +34,19 @@ def load_run(path: Path) -> dict[str, Any]:
 
 
 def runs(task: str, model: str, epochs: int | None = None, root: Path = RESULTS_DIR) -> list[dict[str, Any]]:
+    """The real (not dry) runs of one model; two files for the same seed are an error, not two seeds."""
     folder = root / task
-    found = [load_run(p) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
-    return [r for r in found if r["model"] == model and not r.get("dry_run") and (epochs is None or r["epochs"] == epochs)]
+    found = [(p, load_run(p)) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
+    chosen = [(p, r) for p, r in found
+              if r["model"] == model and not r.get("dry_run") and (epochs is None or r["epochs"] == epochs)]
+    seen: dict[tuple[int, int], Path] = {}
+    for p, r in chosen:
+        key = (r["seed"], r["epochs"])
+        if key in seen:
+            raise ResultsError(f"{p}: seed {r['seed']} of {model!r} ({r['epochs']} epochs) is already recorded in "
+                               f"{seen[key].name}; a mean over seeds counts each seed once: remove one of them")
+        seen[key] = p
+    return [r for _, r in chosen]
 
 
 def mean_test_accuracy(task: str, model: str, epochs: int, root: Path = RESULTS_DIR) -> float:
@@ -45,3 +55,19 @@ def mean_test_accuracy(task: str, model: str, epochs: int, root: Path = RESULTS_
     if not recorded:
         raise Pending(f"no recorded {epochs}-epoch run of {model!r} in results/{task}/")
     return statistics.fmean(100 * r["test_accuracy"] for r in recorded)
+
+
+def std_test_accuracy(task: str, model: str, epochs: int, root: Path = RESULTS_DIR) -> float:
+    """Sample standard deviation (percent points, n - 1 in the denominator); Pending below two seeds."""
+    recorded = runs(task, model, epochs, root)
+    if len(recorded) < 2:
+        raise Pending(f"{len(recorded)} recorded {epochs}-epoch run(s) of {model!r}: a spread needs two seeds")
+    return statistics.stdev(100 * r["test_accuracy"] for r in recorded)
+
+
+def seed_count(task: str, model: str, epochs: int, root: Path = RESULTS_DIR) -> int:
+    """How many seeds the mean is over; Pending when there is none."""
+    recorded = runs(task, model, epochs, root)
+    if not recorded:
+        raise Pending(f"no recorded {epochs}-epoch run of {model!r} in results/{task}/")
+    return len(recorded)

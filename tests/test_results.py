@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from solutions.engine.registry import Pending
-from solutions.results import ResultsError, mean_test_accuracy
+from solutions.results import ResultsError, mean_test_accuracy, seed_count, std_test_accuracy
 
 
 def write(root: Path, name: str, **fields: object) -> None:
@@ -42,4 +42,23 @@ def test_missing_fields_are_named(tmp_path: Path) -> None:
     (tmp_path / "imdb").mkdir()
     (tmp_path / "imdb" / "x.json").write_text(json.dumps({"task": "imdb", "model": "rnn"}))
     with pytest.raises(ResultsError, match="missing seed, epochs, test_accuracy, provenance"):
+        mean_test_accuracy("imdb", "rnn", 5, root=tmp_path)
+
+
+def test_spread_needs_two_seeds_and_uses_n_minus_1(tmp_path: Path) -> None:
+    write(tmp_path, "a.json", seed=0, test_accuracy=0.80)
+    with pytest.raises(Pending, match="a spread needs two seeds"):
+        std_test_accuracy("imdb", "rnn", 5, root=tmp_path)
+    assert seed_count("imdb", "rnn", 5, root=tmp_path) == 1
+    write(tmp_path, "b.json", seed=1, test_accuracy=0.84)
+    write(tmp_path, "c.json", seed=2, test_accuracy=0.86)
+    # 80, 84, 86: mean 83.33, squared deviations 11.11 + 0.44 + 7.11 = 18.67, / 2 = 9.33
+    assert std_test_accuracy("imdb", "rnn", 5, root=tmp_path) == pytest.approx(9.3333 ** 0.5, rel=1e-4)
+    assert seed_count("imdb", "rnn", 5, root=tmp_path) == 3
+
+
+def test_the_same_seed_twice_is_refused_by_name(tmp_path: Path) -> None:
+    write(tmp_path, "a.json", seed=0, test_accuracy=0.80)
+    write(tmp_path, "b.json", seed=0, test_accuracy=0.82)
+    with pytest.raises(ResultsError, match=r"b\.json: seed 0 of 'rnn' \(5 epochs\) is already recorded in a\.json"):
         mean_test_accuracy("imdb", "rnn", 5, root=tmp_path)

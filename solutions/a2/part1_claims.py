@@ -40,6 +40,10 @@ for _name, _m in rp.ARCHITECTURES.items():
 for _name in ("bilstm2", "birnn2", "birnn", "rnn", "bilstm", "lstm"):
     claim(f"a2.p1.acc.{_name}", Decimal(tol=0.05), "mean test accuracy (%) over the recorded 5-epoch runs in results/imdb/")(
         lambda name=_name: results.mean_test_accuracy("imdb", name, epochs=5))
+    claim(f"a2.p1.acc_std.{_name}", Decimal(tol=0.05), "sample standard deviation (percent points) of the same runs' test accuracies")(
+        lambda name=_name: results.std_test_accuracy("imdb", name, epochs=5))
+    claim(f"a2.p1.seeds.{_name}", Integer(), "the number of recorded 5-epoch runs (one per seed) in results/imdb/")(
+        lambda name=_name: results.seed_count("imdb", name, epochs=5))
 
 
 @claim("a2.p1.bilstm2_expanded", Formula(), "the closed form's count for the 2-level bi-LSTM, equal to PyTorch's")
@@ -89,16 +93,17 @@ def gradient_reach() -> Shown:
     runs = [r for r in _all_runs() if r.get("gradient_reach")]
     if not runs:
         raise Pending("no recorded run has the gradient measurement yet")
-    series = {}
+    series, notes = {}, []
     for r in runs:
         reach = r["gradient_reach"]
         points = [(t + 1, v) for t, v in enumerate(reach["norm_by_position"]) if v > 0]
         label = f"{r['model']}, seed {r['seed']}"
-        if len(points) < len(reach["norm_by_position"]):  # early runs rounded to 9 decimals: 0 means below 1e-9
-            label += f" (0 before token {points[0][0] if points else reach['length']})"
         series[label] = points
+        if len(points) < len(reach["norm_by_position"]):  # early runs kept 9 decimals: 0 means below 5e-10
+            notes.append(f"{label}: 0 to 9 decimals (the precision of that run's file) at "
+                         f"{len(reach['norm_by_position']) - len(points)} positions, so no point is drawn there")
     svg = plots.line_chart(series, "Norm of the loss gradient reaching each token of a 400-token review (log scale)",
-                           "token position", "mean |dL/dx_t|", log_y=True)
+                           "token position", "mean |dL/dx_t|", log_y=True, x_range=(1, max(r["gradient_reach"]["length"] for r in runs)), notes=tuple(notes))
     return Shown("", "drawn from results/imdb/", html=svg)
 
 
