@@ -58,7 +58,12 @@ def console_examples() -> list[tuple[str, str, str]]:
             lines = block.splitlines()
             for i, line in enumerate(lines):
                 if line.startswith("$ ") and "-m solutions check" in line:
-                    expected = lines[i + 1] if i + 1 < len(lines) and not lines[i + 1].startswith("$") else ""
+                    output = []  # every line up to the next prompt
+                    for following in lines[i + 1:]:
+                        if following.startswith("$ "):
+                            break
+                        output.append(following)
+                    expected = "\n".join(output).strip()
                     found.append((page.relative_to(ROOT).as_posix(), line[2:], expected))
     return found
 
@@ -68,7 +73,7 @@ def test_console_examples_on_the_site_are_true(page: str, command: str, expected
     argv = shlex.split(command)
     assert argv[:3] == [".venv/bin/python", "-m", "solutions"], f"{page}: unexpected example {command!r}"
     run = subprocess.run([sys.executable, *argv[1:]], check=False, cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert run.stdout.strip() == expected, f"{page}: `{command}` prints {run.stdout.strip()!r}, the page says {expected!r}"
+    assert run.stdout.rstrip().strip("\n") == expected.rstrip(), f"{page}: `{command}` prints {run.stdout.strip()!r}, the page says {expected!r}"
 
 
 def test_there_are_console_examples() -> None:

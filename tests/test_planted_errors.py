@@ -155,3 +155,21 @@ def test_number_without_a_run_fails(docs_copy: Path, pending_claim: str) -> None
     (docs_copy / "p.md").write_text(f"# P\n\naccuracy: [[{pending_claim}: 86]]\n", encoding="utf-8")
     r = only_failure(docs_copy)
     assert "no recorded result supports it" in r.message and "docs/p.md:3" in r.message
+
+
+def test_wrong_gradient_formula_gives_a_numeric_counterexample(docs_copy: Path) -> None:
+    """An index slip (H_t for H_{t+1}) in the RNN's recurrence: the page line, the shapes and the numbers."""
+    good = r"G_t + \left(\frac{\partial L}{\partial H_{t+1}} \odot (1 - H_{t+1}^2)\right) W_h^\top"
+    line = plant(docs_copy / "hw2/q3.md", good, good.replace("(1 - H_{t+1}^2)", "(1 - H_t^2)"))
+    r = only_failure(docs_copy)
+    assert r.claim_id == "hw2.q3.bptt.dh_recurrence"
+    assert f"docs/hw2/q3.md:{line - 1}" in r.message  # the opening fence
+    assert "the formula gives (" in r.message and "but autograd gives (" in r.message
+    assert "N=" in r.message and "t=" in r.message and "row, column from 1" in r.message
+
+
+def test_gradient_formula_in_a_table_cell_with_a_missing_transpose(docs_copy: Path) -> None:
+    line = plant(docs_copy / "hw2/q4.md", r"[[hw2.q4.step.dWxo: $X_t^\top \frac", r"[[hw2.q4.step.dWxo: $X_t \frac")
+    r = only_failure(docs_copy)
+    assert r.claim_id == "hw2.q4.step.dWxo" and f"docs/hw2/q4.md:{line}" in r.message
+    assert "cannot multiply" in r.message

@@ -23,10 +23,21 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
 import sympy
 
-from solutions.engine import latex
-from solutions.engine.registry import Claim, Decimal, Formula, Generated, Integer, Pending, Shown
+from solutions.engine import latex, matrix_latex
+from solutions.engine.registry import (
+    Claim,
+    Decimal,
+    Formula,
+    Generated,
+    Gradient,
+    GradientTruth,
+    Integer,
+    Pending,
+    Shown,
+)
 
 TIME_LIMIT_S = 5.0
 
@@ -128,6 +139,63 @@ def _compare_formula(kind: Formula, text: str, truth: sympy.Expr) -> Comparison:
     return Comparison(EQUAL, _plain(segments[-1]), _plain(truth))
 
 
+GRAD_RTOL, GRAD_ATOL = 1e-3, 1e-5  # torch.autograd.gradcheck's defaults
+LARGEST_RELATIVE_ERROR: dict[str, float] = {}  # claim text -> the largest error of a formula that passed
+
+
+def _matrix_text(a: Any) -> str:
+    """A small matrix on one line, rows separated by semicolons: (0.12, -3.4; 5.6, 0.78)."""
+    if np.ndim(a) == 0:
+        return f"{float(a):.4g}"
+    rows = np.atleast_2d(np.asarray(a, dtype=float))
+    return "(" + "; ".join(", ".join(f"{v:.4g}" for v in row) for row in rows) + ")"
+
+
+def _compare_gradient(kind: Gradient, text: str, truth: GradientTruth) -> Comparison:
+    if not isinstance(truth, GradientTruth):
+        raise TypeError(f"a gradient claim must return GradientTruth, not {type(truth).__name__}")
+    try:
+        segments = matrix_latex.parse_chain(text)
+        target = matrix_latex.quantity_key(kind.lhs)
+    except matrix_latex.MatrixLatexError as err:
+        return Comparison(UNPARSABLE, text, truth.how, detail=str(err))
+    shown_target = target.text().replace("dL/d", "∂L/∂")
+    if len(segments) > 1:
+        first = segments[0]
+        if first.op not in ("grad", "name") or first.args[0] != target:
+            return Comparison(DIFFERENT, text, truth.how, detail=f"the left-hand side should be {shown_target} ({kind.lhs})")
+        segments = segments[1:]
+    worst = 0.0
+    for i, seg in enumerate(segments):
+        step = f" (step {i + 1} of the chain)" if len(segments) > 1 else ""
+        for case in truth.cases:
+            env = matrix_latex.Env(case.values, case.bindings, forbidden=target)
+            try:
+                env.forbidden_at = env.index(target.index, text, 0) if target.index is not None else None
+                value = np.asarray(matrix_latex.evaluate(seg, env, text), dtype=float)
+            except matrix_latex.MatrixLatexError as err:
+                return Comparison(DIFFERENT, text, truth.how, detail=f"at {case.label}{step}: {err}")
+            want = np.asarray(case.truth, dtype=float)
+            if value.shape != want.shape:
+                value = value * np.ones_like(want) if value.ndim == 0 else value
+            if value.shape != want.shape:
+                return Comparison(DIFFERENT, text, truth.how, detail=(
+                    f"at {case.label}{step}: the formula gives a {' x '.join(map(str, value.shape))} matrix, "
+                    f"but {shown_target} is {' x '.join(map(str, want.shape))}"))
+            err_abs = np.abs(value - want)
+            if not np.all(err_abs <= GRAD_ATOL + GRAD_RTOL * np.abs(want)):
+                at = np.unravel_index(int(np.argmax(err_abs - GRAD_RTOL * np.abs(want))), want.shape)
+                return Comparison(
+                    DIFFERENT, _matrix_text(value), _matrix_text(want), f"{float(err_abs[at]):.3g}",
+                    detail=(f"at {case.label}{step} the formula gives {_matrix_text(value)} but autograd gives "
+                            f"{_matrix_text(want)}: they differ by {float(err_abs[at]):.3g} at entry "
+                            f"{tuple(int(k) + 1 for k in at)} (row, column from 1)"),
+                )
+            worst = max(worst, float(err_abs.max() / max(np.abs(want).max(), 1e-12)))
+    LARGEST_RELATIVE_ERROR[text] = worst
+    return Comparison(EQUAL, text, f"{truth.how}; largest relative error {worst:.1g} over {len(truth.cases)} cases")
+
+
 def _nonlinear_term(expr: sympy.Expr, vectors: list[sympy.Symbol]) -> sympy.Expr | None:
     for term in sympy.Add.make_args(sympy.expand(expr)):
         degree = sum(sympy.degree(term, v) if term.has(v) else 0 for v in vectors)
@@ -149,6 +217,8 @@ def compare(claim: Claim, text: str | None, truth: Any) -> Comparison:
         return Comparison(UNPARSABLE, "", _plain(truth), detail=f"claim {claim.id} needs a value on the page: [[{claim.id}: ...]]")
     if isinstance(kind, Formula):
         return _compare_formula(kind, text, truth)
+    if isinstance(kind, Gradient):
+        return _compare_gradient(kind, text, truth)
     try:
         value: Any = _parse_int(text) if isinstance(kind, Integer) else _parse_decimal(text)
     except ValueError as err:

@@ -63,6 +63,34 @@ class Formula:
 
 
 @dataclass(frozen=True)
+class Gradient:
+    """A matrix formula for a gradient, right when it evaluates to autograd's gradient.
+
+    ``lhs`` is the quantity the formula gives, e.g. ``\\frac{\\partial L}{\\partial X_t}``.
+    The claim's function returns a :class:`GradientTruth`: arrays from real forward
+    passes (several shapes, including T = 1 and N = 1) and autograd's answer for each;
+    the page's formula is evaluated on them by :mod:`matrix_latex`, never eval'd.
+    """
+
+    lhs: str
+    name = "gradient"
+
+
+@dataclass
+class GradientCase:
+    values: dict[str, Any]  # name -> array, or time -> array for quantities that change with time
+    bindings: dict[str, int]  # t, T
+    truth: Any  # autograd's gradient (float64)
+    label: str  # the shapes, for messages: "N=2, D=3, H=4, T=3, t=2"
+
+
+@dataclass
+class GradientTruth:
+    cases: list[GradientCase]
+    how: str  # how the truth was established (autograd, and finite differences agreeing to ...)
+
+
+@dataclass(frozen=True)
 class Shown:
     """A value whose page text is generated from the code (a matrix, a vector).
 
@@ -85,7 +113,7 @@ class Generated:
     name = "generated"
 
 
-Kind = Integer | Decimal | Formula | Generated
+Kind = Integer | Decimal | Formula | Generated | Gradient
 
 
 @dataclass
@@ -132,15 +160,23 @@ def _register(c: Claim) -> None:
     _REGISTRY[c.id] = c
 
 
-def claim(claim_id: str, kind: Kind, how: str) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+def claim(claim_id: str, kind: Kind, how: str, caller: int = 0) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
     """Declare that the decorated function computes the truth behind ``claim_id``.
 
     ``how`` is one sentence for the Verification page: how the truth was
     established (enumeration, symbolic differentiation, autograd, a recorded run).
+    A helper that declares claims for its callers passes ``caller=1``, so that the
+    claim belongs to (and is listed with) the module and line that called it.
     """
+    frame = inspect.stack(0)[1 + caller] if caller else None
 
     def deco(fn: Callable[[], Any]) -> Callable[[], Any]:
-        rel, line, module = _where(fn)
+        if frame is None:
+            rel, line, module = _where(fn)
+        else:
+            path = Path(frame.filename).resolve()
+            rel = path.relative_to(REPO_ROOT).as_posix() if path.is_relative_to(REPO_ROOT) else path.as_posix()
+            line, module = frame.lineno, frame.frame.f_globals["__name__"]
         _register(Claim(claim_id, kind, fn, how, rel, line, module))
         return fn
 

@@ -88,9 +88,9 @@ def render_occurrence(occ: Occurrence, result: Result, claim: Claim | None, page
 def _display(latex: str, m: str, indent: str, result: Result) -> str:
     lines = [f'<div class="claim-display claim-{result.status}" markdown>', "", "$$", *latex.splitlines(), "$$", "", m, ""]
     if result.status == REFUTED and result.difference_latex:
-        lines += [f'<p class="claim-difference">checked: page − truth = ${result.difference_latex}$</p>', ""]
+        lines += [f'<div class="claim-difference">checked: page − truth = ${result.difference_latex}$</div>', ""]
     elif result.status == REFUTED and result.detail:
-        lines += [f'<p class="claim-difference">checked: {html.escape(result.detail)}</p>', ""]
+        lines += [f'<div class="claim-difference">checked: {html.escape(result.detail)}</div>', ""]
     lines.append("</div>")
     return "\n".join(indent + ln if ln else "" for ln in lines)  # the marker's span starts at its line's start
 

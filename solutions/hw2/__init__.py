@@ -1,0 +1,1 @@
+"""HW2 (2019), questions 3-5: recurrent networks and image captioning in NumPy."""

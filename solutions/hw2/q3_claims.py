@@ -1,0 +1,43 @@
+"""HW2 Q3: the vanilla RNN's gradients, for one step and through time.
+
+Every formula on docs/hw2/q3.md is evaluated on real forward passes and compared
+with float64 autograd (see :mod:`solutions.hw2.autograd_cases`).  One step is
+the case T = 1, with G_1 = dL/dH_1 arriving from above.
+"""
+
+from __future__ import annotations
+
+from solutions.engine.registry import mistake
+from solutions.hw2 import autograd_cases as ac
+from solutions.hw2.autograd_cases import dl, gradient_claim
+
+STEP = {  # one step: id -> (left-hand side, true gradient)
+    "dA": (dl("A_t"), "dL/dA"),
+    "dx": (dl("X_t"), "dL/dX"),
+    "dWx": (dl("W_x"), "dL/dW_x"),
+    "dprev_h": (dl("H_{t-1}"), "dL/dH@-1"),
+    "dWh": (dl("W_h"), "dL/dW_h"),
+    "db": (dl("b"), "dL/db"),
+}
+for _name, (_lhs, _target) in STEP.items():
+    gradient_claim(f"hw2.q3.step.{_name}", _lhs, ac.rnn_case, _target, ac.STEP_SHAPES, "all")
+
+TIME = {  # through time: id -> (left-hand side, true gradient, which t)
+    "dh_recurrence": (dl("H_t"), "dL/dH", "before_last"),
+    "dh_last": (dl("H_T"), "dL/dH", "last"),
+    "dA": (dl("A_t"), "dL/dA", "all"),
+    "dx": (dl("X_t"), "dL/dX", "all"),
+    "dWx": (dl("W_x"), "dL/dW_x", "none"),
+    "dWh": (dl("W_h"), "dL/dW_h", "none"),
+    "db": (dl("b"), "dL/db", "none"),
+    "dh0": (dl("H_0"), "dL/dH#0", "none"),
+}
+for _name, (_lhs, _target, _times) in TIME.items():
+    gradient_claim(f"hw2.q3.bptt.{_name}", _lhs, ac.rnn_case, _target, ac.TIME_SHAPES, _times)
+
+
+@mistake("hw2.mistake.q3_bptt_recurrence", refutes="hw2.q3.bptt.dh_recurrence",
+         why="The sheet differentiates tanh at step t instead of t + 1 (the step that H_t feeds), and multiplies "
+             "elementwise after the matrix product instead of before it.")
+def q3_bptt_recurrence() -> None:
+    """The answer sheet's recurrence for the total gradient at H_t, transcribed into the page's notation."""

@@ -1,0 +1,60 @@
+"""HW2 Q4: the LSTM's gradients, for one step and through time.
+
+Every formula on docs/hw2/q4.md is evaluated on real forward passes and compared
+with float64 autograd (see :mod:`solutions.hw2.autograd_cases`).  One step is the
+case T = 1 with the loss <G_1, H_1> + <S_1, C_1>: G is ``dnext_h`` and S is
+``dnext_c``, the gradient that reaches C_t through C_{t+1}.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from solutions.engine.registry import mistake
+from solutions.hw2 import autograd_cases as ac
+from solutions.hw2.autograd_cases import GATES, dl, gradient_claim
+
+step = partial(ac.lstm_case, cell_upstream=True)
+step.__name__ = "lstm_step_case"  # type: ignore[attr-defined]
+
+STEP = {  # one step: id -> (left-hand side, true gradient)
+    "dC": (dl("C_t"), "dL/dC"),
+    "dprev_c": (dl("C_{t-1}"), "dL/dC@-1"),
+    "dx": (dl("X_t"), "dL/dX"),
+    "dprev_h": (dl("H_{t-1}"), "dL/dH@-1"),
+}
+for _g in GATES:
+    STEP[f"dA{_g}"] = (dl(f"A^{_g}_t"), f"dL/dA^{_g}")
+    STEP[f"dWx{_g}"] = (dl(f"W_x^{_g}"), f"dL/dW_x^{_g}")
+    STEP[f"dWh{_g}"] = (dl(f"W_h^{_g}"), f"dL/dW_h^{_g}")
+    STEP[f"db{_g}"] = (dl(f"b^{_g}"), f"dL/db^{_g}")
+for _name, (_lhs, _target) in STEP.items():
+    gradient_claim(f"hw2.q4.step.{_name}", _lhs, step, _target, ac.STEP_SHAPES, "all")
+
+TIME = {  # through time: id -> (left-hand side, true gradient, which t)
+    "dh_recurrence": (dl("H_t"), "dL/dH", "before_last"),
+    "dc_recurrence": (dl("C_t"), "dL/dC", "before_last"),
+    "dc_last": (dl("C_T"), "dL/dC", "last"),
+    "dx": (dl("X_t"), "dL/dX", "all"),
+    "dh0": (dl("H_0"), "dL/dH#0", "none"),
+}
+for _g in GATES:
+    TIME[f"dWx{_g}"] = (dl(f"W_x^{_g}"), f"dL/dW_x^{_g}", "none")
+    TIME[f"dWh{_g}"] = (dl(f"W_h^{_g}"), f"dL/dW_h^{_g}", "none")
+    TIME[f"db{_g}"] = (dl(f"b^{_g}"), f"dL/db^{_g}", "none")
+for _name, (_lhs, _target, _times) in TIME.items():
+    gradient_claim(f"hw2.q4.bptt.{_name}", _lhs, ac.lstm_case, _target, ac.TIME_SHAPES, _times)
+
+
+@mistake("hw2.mistake.q4_cell_recurrence", refutes="hw2.q4.bptt.dc_recurrence",
+         why="The gradient that comes back from C_{t+1} is scaled by the forget gate of step t + 1 "
+             "(C_{t+1} = F_{t+1} C_t + ...), not by F_t.")
+def q4_cell_recurrence() -> None:
+    """The answer sheet's recurrence for the total gradient at C_t, transcribed."""
+
+
+@mistake("hw2.mistake.q4_hidden_recurrence", refutes="hw2.q4.bptt.dh_recurrence",
+         why="The sheet follows H_t into step t + 1 only through H_{t+1}: the gradient that reaches C_{t+1} from later "
+             "steps is lost, and the entrywise factor is applied after the products with W_h instead of before.")
+def q4_hidden_recurrence() -> None:
+    """The answer sheet's recurrence for the total gradient at H_t, transcribed."""
