@@ -99,9 +99,12 @@ def gradient_reach() -> Shown:
         points = [(t + 1, v) for t, v in enumerate(reach["norm_by_position"]) if v > 0]
         label = f"{r['model']}, seed {r['seed']}"
         series[label] = points
-        if len(points) < len(reach["norm_by_position"]):  # early runs kept 9 decimals: 0 means below 5e-10
-            notes.append(f"{label}: 0 to 9 decimals (the precision of that run's file) at "
-                         f"{len(reach['norm_by_position']) - len(points)} positions, so no point is drawn there")
+        zeros = len(reach["norm_by_position"]) - len(points)
+        if zeros and points and min(v for _, v in points) < 5e-10:  # 4 significant figures kept: a true float32 zero
+            notes.append(f"{label}: exactly 0 (below the smallest float32) at {zeros} positions, so no point is drawn there")
+        elif zeros:  # the first runs rounded to 9 decimals
+            notes.append(f"{label}: 0 to 9 decimals (the precision of that run's file) at {zeros} positions, "
+                         "so no point is drawn there")
     svg = plots.line_chart(series, "Norm of the loss gradient reaching each token of a 400-token review (log scale)",
                            "token position", "mean |dL/dx_t|", log_y=True, x_range=(1, max(r["gradient_reach"]["length"] for r in runs)), notes=tuple(notes))
     return Shown("", "drawn from results/imdb/", html=svg)
