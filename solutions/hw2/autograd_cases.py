@@ -102,14 +102,17 @@ def rnn_case(N: int, D: int, H: int, T: int, seed: int) -> tuple[dict, str]:
 
 
 @functools.cache
-def lstm_case(N: int, D: int, H: int, T: int, seed: int, cell_upstream: bool = False) -> tuple[dict, str]:
-    """One forward/backward of the LSTM (blocks [f, i, c~, o]); ``cell_upstream`` adds <S_T, C_T> to the loss."""
+def lstm_case(N: int, D: int, H: int, T: int, seed: int, cell_upstream: bool = False, zero_c0: bool = False) -> tuple[dict, str]:
+    """One forward/backward of the LSTM (blocks [f, i, c~, o]); ``cell_upstream`` adds <S_T, C_T> to the loss,
+    ``zero_c0`` starts from C_0 = 0 as ``lstm_forward`` does."""
     gen = torch.Generator().manual_seed(seed)
 
     def rand(*shape: int, scale: float = 1.0) -> torch.Tensor:
         return (scale * torch.randn(*shape, generator=gen, dtype=torch.float64)).requires_grad_(True)
 
     x, h0, c0 = rand(T, N, D), rand(N, H), rand(N, H)
+    if zero_c0:
+        c0 = torch.zeros(N, H, dtype=torch.float64, requires_grad=True)
     wx, wh, b = rand(D, 4 * H, scale=0.7), rand(H, 4 * H, scale=0.7), rand(4 * H, scale=0.5)
     g = torch.randn(T, N, H, generator=gen, dtype=torch.float64)
     s = torch.randn(N, H, generator=gen, dtype=torch.float64) if cell_upstream else None

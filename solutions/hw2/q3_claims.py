@@ -7,8 +7,9 @@ the case T = 1, with G_1 = dL/dH_1 arriving from above.
 
 from __future__ import annotations
 
-from solutions.engine.registry import mistake
+from solutions.engine.registry import Generated, Shown, claim, mistake
 from solutions.hw2 import autograd_cases as ac
+from solutions.hw2 import implementation as impl
 from solutions.hw2.autograd_cases import dl, gradient_claim
 
 STEP = {  # one step: id -> (left-hand side, true gradient)
@@ -41,3 +42,14 @@ for _name, (_lhs, _target, _times) in TIME.items():
              "elementwise after the matrix product instead of before it.")
 def q3_bptt_recurrence() -> None:
     """The answer sheet's recurrence for the total gradient at H_t, transcribed into the page's notation."""
+
+
+@claim("hw2.q3.implementation", Generated(), "solutions/hw2/layers.py run on the same forward passes as the formulas")
+def implementation() -> Shown:
+    return impl.table(impl.rnn_rows(), "every output against float64 autograd, every backward also against centred "
+                                       "finite differences of the NumPy forward pass; a check fails above 1e-9 or 1e-6")
+
+
+@claim("hw2.q3.torch_cell", Generated(), "torch.nn.RNNCell against rnn_step_forward after mapping the weights")
+def torch_cell() -> Shown:
+    return impl.torch_cell_mapping("rnn")

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from functools import partial
 
-from solutions.engine.registry import mistake
+from solutions.engine.registry import Generated, Shown, claim, mistake
 from solutions.hw2 import autograd_cases as ac
+from solutions.hw2 import implementation as impl
 from solutions.hw2.autograd_cases import GATES, dl, gradient_claim
 
 step = partial(ac.lstm_case, cell_upstream=True)
@@ -58,3 +59,14 @@ def q4_cell_recurrence() -> None:
              "steps is lost, and the entrywise factor is applied after the products with W_h instead of before.")
 def q4_hidden_recurrence() -> None:
     """The answer sheet's recurrence for the total gradient at H_t, transcribed."""
+
+
+@claim("hw2.q4.implementation", Generated(), "solutions/hw2/layers.py run on the same forward passes as the formulas")
+def implementation() -> Shown:
+    return impl.table(impl.lstm_rows(), "every output against float64 autograd, every backward also against centred "
+                                        "finite differences of the NumPy forward pass; a check fails above 1e-9 or 1e-6")
+
+
+@claim("hw2.q4.torch_cell", Generated(), "torch.nn.LSTMCell against lstm_step_forward after mapping the weights")
+def torch_cell() -> Shown:
+    return impl.torch_cell_mapping("lstm")
