@@ -75,7 +75,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    if args.task == "captions":
+        return train_captions(args)
     from solutions.a2 import imdb_data, imdb_train
+
+    if args.model not in ("all", *imdb_train.MODELS):
+        print(f"error: imdb has no model {args.model!r}; choose from all, {', '.join(imdb_train.MODELS)}", file=sys.stderr)
+        return 2
 
     models = imdb_train.MODELS if args.model == "all" else [args.model]
     for model in models:
@@ -87,8 +93,22 @@ def cmd_train(args: argparse.Namespace) -> int:
         except imdb_data.DataError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
-        cfg = imdb_train.Config(model, seed=args.seed, epochs=args.epochs)
+        cfg = imdb_train.Config(model, seed=args.seed, epochs=args.epochs if args.epochs is not None else 5)
         imdb_train.train(cfg, source, Path(args.results), args.device)
+    return 0
+
+
+def train_captions(args: argparse.Namespace) -> int:
+    from solutions.hw2 import caption_train
+
+    cells = ["rnn", "lstm"] if args.model == "all" else [args.model]
+    if any(c not in ("rnn", "lstm") for c in cells):
+        print(f"error: captions has no model {args.model!r}; choose rnn, lstm or all", file=sys.stderr)
+        return 2
+    for cell in cells:
+        path = caption_train.run(cell, args.seed, args.epochs if args.epochs is not None else 50,
+                                 Path(args.results), dry_run=args.dry_run)
+        print(f"wrote {path}")
     return 0
 
 
@@ -112,9 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--docs", default=str(DOCS), help="the docs folder (default: the site's)")
     p.set_defaults(func=cmd_verify)
     p = sub.add_parser("train", help="train a model and record the run under results/")
-    p.add_argument("task", choices=["imdb"], help="imdb: Assignment II, Part I")
-    p.add_argument("--model", required=True, choices=["all", "bilstm2", "birnn2", "birnn", "rnn", "bilstm", "lstm"])
-    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("task", choices=["imdb", "captions"], help="imdb: Assignment II, Part I; captions: HW2 Q5 (synthetic set)")
+    p.add_argument("--model", required=True, help="imdb: all, bilstm2, birnn2, birnn, rnn, bilstm, lstm; captions: rnn, lstm, all")
+    p.add_argument("--epochs", type=int, help="default: 5 for imdb, 50 for captions")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data", help="aclImdb tarball or folder (default: $IMDB_DATA, the local copy, or a download)")
     p.add_argument("--device", help="cpu or cuda (default: cuda when available)")

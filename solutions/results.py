@@ -15,7 +15,7 @@ from typing import Any
 from solutions.engine.registry import REPO_ROOT, Pending
 
 RESULTS_DIR = REPO_ROOT / "results"
-REQUIRED = ("task", "model", "seed", "epochs", "test_accuracy", "provenance")
+REQUIRED = ("task", "model", "seed", "epochs", "provenance")
 
 
 class ResultsError(ValueError):
@@ -49,12 +49,19 @@ def runs(task: str, model: str, epochs: int | None = None, root: Path = RESULTS_
     return [r for _, r in chosen]
 
 
+def _accuracies(recorded: list[dict[str, Any]], task: str) -> list[float]:
+    missing = [r for r in recorded if not isinstance(r.get("test_accuracy"), int | float)]
+    if missing:
+        raise ResultsError(f"results/{task}/: the run of {missing[0]['model']!r}, seed {missing[0]['seed']}, has no test_accuracy")
+    return [100 * r["test_accuracy"] for r in recorded]
+
+
 def mean_test_accuracy(task: str, model: str, epochs: int, root: Path = RESULTS_DIR) -> float:
     """Mean test accuracy (percent) over the recorded seeds; Pending when there is none."""
     recorded = runs(task, model, epochs, root)
     if not recorded:
         raise Pending(f"no recorded {epochs}-epoch run of {model!r} in results/{task}/")
-    return statistics.fmean(100 * r["test_accuracy"] for r in recorded)
+    return statistics.fmean(_accuracies(recorded, task))
 
 
 def std_test_accuracy(task: str, model: str, epochs: int, root: Path = RESULTS_DIR) -> float:
@@ -62,7 +69,7 @@ def std_test_accuracy(task: str, model: str, epochs: int, root: Path = RESULTS_D
     recorded = runs(task, model, epochs, root)
     if len(recorded) < 2:
         raise Pending(f"{len(recorded)} recorded {epochs}-epoch run(s) of {model!r}: a spread needs two seeds")
-    return statistics.stdev(100 * r["test_accuracy"] for r in recorded)
+    return statistics.stdev(_accuracies(recorded, task))
 
 
 def seed_count(task: str, model: str, epochs: int, root: Path = RESULTS_DIR) -> int:

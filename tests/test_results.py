@@ -41,7 +41,7 @@ def test_malformed_file_names_file_and_line(tmp_path: Path) -> None:
 def test_missing_fields_are_named(tmp_path: Path) -> None:
     (tmp_path / "imdb").mkdir()
     (tmp_path / "imdb" / "x.json").write_text(json.dumps({"task": "imdb", "model": "rnn"}))
-    with pytest.raises(ResultsError, match="missing seed, epochs, test_accuracy, provenance"):
+    with pytest.raises(ResultsError, match="missing seed, epochs, provenance"):
         mean_test_accuracy("imdb", "rnn", 5, root=tmp_path)
 
 
@@ -61,4 +61,10 @@ def test_the_same_seed_twice_is_refused_by_name(tmp_path: Path) -> None:
     write(tmp_path, "a.json", seed=0, test_accuracy=0.80)
     write(tmp_path, "b.json", seed=0, test_accuracy=0.82)
     with pytest.raises(ResultsError, match=r"b\.json: seed 0 of 'rnn' \(5 epochs\) is already recorded in a\.json"):
+        mean_test_accuracy("imdb", "rnn", 5, root=tmp_path)
+
+
+def test_a_run_without_an_accuracy_is_named(tmp_path: Path) -> None:
+    write(tmp_path, "a.json", seed=3, test_accuracy=None)
+    with pytest.raises(ResultsError, match="seed 3, has no test_accuracy"):
         mean_test_accuracy("imdb", "rnn", 5, root=tmp_path)

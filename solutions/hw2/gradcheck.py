@@ -39,7 +39,7 @@ def numeric_gradient(f: Callable[[np.ndarray], np.ndarray | float], x: np.ndarra
     return grad
 
 
-def rel_error(a: np.ndarray | float, b: np.ndarray | float, label: str = "unlabelled") -> float:
+def rel_error(a: np.ndarray | float, b: np.ndarray | float, label: str = "unlabelled", record: bool = True) -> float:
     """Normwise relative error ``max|a - b| / max(max|a|, max|b|)`` (0 when both are 0), recorded under ``label``.
 
     Normwise rather than entrywise: an entry that should be 0 but comes out as
@@ -50,7 +50,8 @@ def rel_error(a: np.ndarray | float, b: np.ndarray | float, label: str = "unlabe
         raise ValueError(f"{label}: shapes differ, {a.shape} vs {b.shape}")
     scale = max(np.max(np.abs(a), initial=0.0), np.max(np.abs(b), initial=0.0))
     err = 0.0 if scale == 0 else float(np.max(np.abs(a - b), initial=0.0) / scale)
-    _worst[label] = max(_worst.get(label, 0.0), err)
+    if record:
+        _worst[label] = max(_worst.get(label, 0.0), err)
     return err
 
 

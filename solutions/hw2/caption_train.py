@@ -1,0 +1,119 @@
+"""Overfit the captioning model on 50 synthetic examples and record the run as a results file with provenance.
+
+The homework's recipe for this check: 50 training captions, Adam with
+learning rate 5e-3, batch 25, 50 epochs, the learning rate multiplied by
+0.95 after each epoch for the RNN and by 0.995 for the LSTM, word vectors of
+256 and hidden states of 512.  The data are the SYNTHETIC shapes captions
+(:mod:`solutions.hw2.shapes_captions`), not COCO: the results file says so.
+
+``python -m solutions.hw2.caption_train --cell lstm --seed 0`` writes
+``results/captions/lstm-seed0-<UTC time>.json``; ``--dry-run`` trains 2
+epochs on 10 captions and marks the file ``dry_run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import platform
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from solutions.hw2 import shapes_captions
+from solutions.hw2.blas import blas_threads
+from solutions.hw2.captioning import CELLS, CaptioningRNN, train
+from solutions.hw2.coco_data import decode_captions
+from solutions.results import RESULTS_DIR
+
+LR_DECAY = {"rnn": 0.95, "lstm": 0.995}
+DATA_SEED = 0  # one data set for every training seed: the seeds then vary the model only
+
+
+@dataclass
+class Config:
+    cell_type: str
+    epochs: int = 50
+    batch_size: int = 25
+    lr: float = 5e-3
+    lr_decay: float = 0.95
+    max_train: int = 50
+    wordvec_dim: int = 256
+    hidden_dim: int = 512
+    input_dim: int = 64
+    max_length: int = shapes_captions.MAX_LENGTH
+
+
+def run(cell_type: str, seed: int = 0, epochs: int = 50, results_dir: Path = RESULTS_DIR, dry_run: bool = False) -> Path:
+    """Train one model with the homework's recipe, write its results file, return the file's path.
+
+    A dry run trains 2 epochs on 10 captions (batch 5) and is marked ``"dry_run": true``.
+    """
+    if cell_type not in CELLS:
+        raise ValueError(f"cell_type must be one of {CELLS}, not {cell_type!r}")
+    from solutions.a2.imdb_train import git_commit, write_atomically  # the same conventions as the IMDB runs
+
+    started, t_start = dt.datetime.now(dt.UTC), time.perf_counter()
+    commit = git_commit()  # the code that trains is the code at the start, whatever is committed meanwhile
+    cfg = Config(cell_type, epochs=epochs, lr_decay=LR_DECAY[cell_type])
+    if dry_run:
+        cfg.epochs, cfg.max_train, cfg.batch_size = 2, 10, 5
+
+    data = shapes_captions.build(DATA_SEED, input_dim=cfg.input_dim)
+    checksum = data["checksum"]  # of the whole generated set, before the training captions are cut down
+    data["train_captions"] = data["train_captions"][:cfg.max_train]
+    data["train_image_idxs"] = data["train_image_idxs"][:cfg.max_train]
+
+    model = CaptioningRNN(data["word_to_idx"], input_dim=cfg.input_dim, wordvec_dim=cfg.wordvec_dim,
+                          hidden_dim=cfg.hidden_dim, cell_type=cell_type, seed=seed)
+    history = train(model, data, cfg.epochs, cfg.batch_size, cfg.lr, cfg.lr_decay, seed=seed, progress=True)
+
+    exact, samples = {}, {}
+    with blas_threads(1):  # as in train(): see solutions/hw2/blas.py
+        for split in ("train", "val"):  # how many captions come out exactly right, greedily decoded
+            features = data[f"{split}_features"][data[f"{split}_image_idxs"]]
+            generated = decode_captions(model.sample(features, cfg.max_length), data["idx_to_word"])
+            truth = decode_captions(data[f"{split}_captions"], data["idx_to_word"])
+            exact[split] = sum(g == t for g, t in zip(generated, truth, strict=True)) / len(truth)
+            samples[split] = [{"generated": g, "truth": t} for g, t in zip(generated[:5], truth[:5], strict=True)]
+
+    payload = {
+        "task": "captions", "model": cell_type, "seed": seed, "epochs": cfg.epochs, "dry_run": dry_run,
+        "final_train_loss": history[-1]["train_loss"], "final_val_loss": history[-1].get("val_loss"),
+        "exact_match": exact, "history": history,
+        "samples": samples,
+        "hyperparameters": asdict(cfg),
+        "data": {"name": shapes_captions.NAME, "synthetic": True, "checksum": checksum, "seed": DATA_SEED,
+                 "train_captions": len(data["train_captions"]), "val_captions": len(data["val_captions"]),
+                 "vocab_size": len(data["idx_to_word"])},
+        "parameters": sum(p.size for p in model.params.values()),
+        "provenance": {
+            "commit": commit, "started": started.isoformat(timespec="seconds"),
+            "duration_seconds": time.perf_counter() - t_start,
+            "device": f"cpu ({platform.processor() or platform.machine()}, NumPy, 1 BLAS thread)",
+            "versions": {"python": platform.python_version(), "numpy": np.__version__},
+        },
+    }
+    out = results_dir / "captions" / f"{cell_type}-seed{seed}-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+    write_atomically(out, payload)
+    print(f"{cell_type}: final training loss {payload['final_train_loss']:.4f}, exact captions "
+          f"{exact['train']:.0%} train / {exact['val']:.0%} val; recorded in {out}")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cell", choices=CELLS, default="rnn")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=50)
+    parser.add_argument("--results", type=Path, default=RESULTS_DIR)
+    parser.add_argument("--dry-run", action="store_true")
+    args = parser.parse_args(argv)
+    run(args.cell, args.seed, args.epochs, args.results, args.dry_run)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
