@@ -168,7 +168,7 @@ def lstm_case(N: int, D: int, H: int, T: int, seed: int, cell_upstream: bool = F
 
 
 def cases(build: Callable[..., tuple[dict, str]], target: str, shapes: Iterable[tuple[int, ...]], times: str = "all",
-          **kw: object) -> list[GradientCase]:
+          seed_offset: int = 0, **kw: object) -> list[GradientCase]:
     """One case per shape and time step t; ``times``: "all" (1..T), "before_last" (1..T-1), "last" (T) or "none".
 
     ``target`` names the true gradient: a key of the values ("dL/dW_x"), at time t for quantities that
@@ -177,7 +177,7 @@ def cases(build: Callable[..., tuple[dict, str]], target: str, shapes: Iterable[
     for seed, shape in enumerate(shapes):
         n, d, h, *rest = shape
         big_t = rest[0] if rest else 1
-        values, label = build(n, d, h, big_t, seed, **kw)
+        values, label = build(n, d, h, big_t, seed + seed_offset, **kw)
         ts = {"all": range(1, big_t + 1), "before_last": range(1, big_t), "last": [big_t], "none": [None]}[times]
         for t in ts:
             truth = values[target.split("@")[0].split("#")[0]]
@@ -209,4 +209,5 @@ def gradient_claim(cid: str, lhs: str, build: Callable[..., tuple[dict, str]], t
     def compute() -> GradientTruth:
         return GradientTruth(cases(build, target, shapes, times, **kw), "float64 autograd, checked by finite differences")
 
+    compute.spec = (build, target, times, kw)  # type: ignore[attr-defined]  # for the tests at random shapes
     claim(cid, Gradient(lhs), HOW.format(shapes=label), caller=1)(compute)

@@ -61,6 +61,7 @@ class CaptioningRNN:
         for k, v in self.params.items():
             self.params[k] = v.astype(dtype)
 
+    # --8<-- [start:loss]
     def loss(self, features: Array, captions: Array) -> tuple[float, dict[str, Array]]:
         """Teacher-forced loss and gradients for features (N, input_dim) and captions (N, T + 1).
 
@@ -89,7 +90,9 @@ class CaptioningRNN:
         grads["W_proj"] = features.T @ dh0
         grads["b_proj"] = dh0.sum(axis=0)
         return loss, {k: grads[k].astype(self.dtype, copy=False) for k in p}
+    # --8<-- [end:loss]
 
+    # --8<-- [start:sample]
     def sample(self, features: Array, max_length: int = 30) -> Array:
         """Greedy decoding: captions (N, max_length) of word indices, without the leading ``<START>``.
 
@@ -115,6 +118,7 @@ class CaptioningRNN:
             if finished.all():
                 break
         return captions
+    # --8<-- [end:sample]
 
 
 class Adam:

@@ -185,6 +185,7 @@ def lstm_backward(dh: Array, cache: tuple) -> tuple[Array, Array, Array, Array, 
 
 # --------------------------------------------------------------------------- Q5: captioning helpers (batch-major)
 
+# --8<-- [start:captioning_layers]
 def temporal_fc_forward(x: Array, w: Array, b: Array) -> tuple[Array, tuple]:
     """The same affine map at every time step: x (N, T, D), w (D, M), b (M,) -> out (N, T, M)."""
     return x @ w + b, (x, w)
@@ -235,6 +236,7 @@ def word_embedding_backward(dout: Array, cache: tuple) -> Array:
     dW = np.zeros(shape, dtype=np.result_type(dtype, dout))
     np.add.at(dW, x, dout)  # unbuffered: a word that occurs twice adds twice
     return dW
+# --8<-- [end:captioning_layers]
 
 
 # --------------------------------------------------------------------------- PyTorch's cells, mapped
