@@ -77,6 +77,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     if args.task == "captions":
         return train_captions(args)
+    if args.task == "yelp":
+        return train_yelp(args)
     from solutions.a2 import imdb_data, imdb_train
 
     if args.model not in ("all", *imdb_train.MODELS):
@@ -84,17 +86,45 @@ def cmd_train(args: argparse.Namespace) -> int:
         return 2
 
     models = imdb_train.MODELS if args.model == "all" else [args.model]
-    for model in models:
-        if args.dry_run:
-            imdb_train.dry_run(model, args.seed)
-            continue
-        try:
-            source = imdb_data.find_source(args.data)
-        except imdb_data.DataError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 2
-        cfg = imdb_train.Config(model, seed=args.seed, epochs=args.epochs if args.epochs is not None else 5)
-        imdb_train.train(cfg, source, Path(args.results), args.device)
+    for seed in args.seed:
+        for model in models:
+            if args.dry_run:
+                imdb_train.dry_run(model, seed)
+                continue
+            try:
+                source = imdb_data.find_source(args.data)
+            except imdb_data.DataError as err:
+                print(f"error: {err}", file=sys.stderr)
+                return 2
+            cfg = imdb_train.Config(model, seed=seed, epochs=args.epochs if args.epochs is not None else 5)
+            imdb_train.train(cfg, source, Path(args.results), args.device)
+    return 0
+
+
+def train_yelp(args: argparse.Namespace) -> int:
+    import time
+
+    from solutions.hw2 import glove, yelp_data, yelp_train
+    from solutions.hw2.yelp_models import MODELS
+
+    if args.model not in ("all", *MODELS):
+        print(f"error: yelp has no model {args.model!r}; choose from all, {', '.join(MODELS)}", file=sys.stderr)
+        return 2
+    models = MODELS if args.model == "all" else (args.model,)
+    overrides = {"epochs": args.epochs} if args.epochs is not None else {}
+    t0 = time.perf_counter()
+    try:
+        folder = None if args.dry_run else yelp_data.find_source(args.data)
+        for seed in args.seed:
+            for model in models:
+                if args.dry_run:
+                    print(f"dry run: {yelp_train.dry_run(model, seed, args.glove)}")
+                else:
+                    yelp_train.train(yelp_train.Config.for_model(model, seed, **overrides), folder, Path(args.results), args.glove)
+    except (yelp_data.DataError, glove.GloveError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"{len(models) * len(args.seed)} run(s) in {time.perf_counter() - t0:.1f} s")
     return 0
 
 
@@ -105,8 +135,8 @@ def train_captions(args: argparse.Namespace) -> int:
     if any(c not in ("rnn", "lstm") for c in cells):
         print(f"error: captions has no model {args.model!r}; choose rnn, lstm or all", file=sys.stderr)
         return 2
-    for cell in cells:
-        path = caption_train.run(cell, args.seed, args.epochs if args.epochs is not None else 50,
+    for seed, cell in ((s, c) for s in args.seed for c in cells):
+        path = caption_train.run(cell, seed, args.epochs if args.epochs is not None else 50,
                                  Path(args.results), dry_run=args.dry_run)
         print(f"wrote {path}")
     return 0
@@ -117,6 +147,40 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     imdb_bench.bench(args.model, args.batches, args.data, args.device)
     return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from solutions.hw2 import yelp_predictions
+    from solutions.results import ResultsError
+
+    try:
+        yelp_predictions.write_all(Path(args.out))
+    except (ResultsError, yelp_predictions.PredictionsError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from solutions.hw2 import yelp_data, yelp_predictions
+
+    expected = args.lines
+    if expected is None:
+        try:
+            expected = len(yelp_data.read_split(yelp_data.find_source(args.data) / "unlabelled.txt", labelled=False))
+        except yelp_data.DataError as err:
+            print(f"error: {err} (or give --lines N)", file=sys.stderr)
+            return 2
+    status = 0
+    for name in args.files:
+        try:
+            labels = yelp_predictions.validate(Path(name), expected)
+        except yelp_predictions.PredictionsError as err:
+            print(f"error: {err}", file=sys.stderr)
+            status = 1
+        else:
+            print(f"{name}: valid, {len(labels):,} lines, {sum(labels):,} positive")
+    return status
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,11 +196,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--docs", default=str(DOCS), help="the docs folder (default: the site's)")
     p.set_defaults(func=cmd_verify)
     p = sub.add_parser("train", help="train a model and record the run under results/")
-    p.add_argument("task", choices=["imdb", "captions"], help="imdb: Assignment II, Part I; captions: HW2 Q5 (synthetic set)")
-    p.add_argument("--model", required=True, help="imdb: all, bilstm2, birnn2, birnn, rnn, bilstm, lstm; captions: rnn, lstm, all")
-    p.add_argument("--epochs", type=int, help="default: 5 for imdb, 50 for captions")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--data", help="aclImdb tarball or folder (default: $IMDB_DATA, the local copy, or a download)")
+    p.add_argument("task", choices=["imdb", "captions", "yelp"],
+                   help="imdb: Assignment II, Part I; captions: HW2 Q5 (synthetic set); yelp: HW2 Q6")
+    p.add_argument("--model", required=True, help="imdb: all, bilstm2, birnn2, birnn, rnn, bilstm, lstm; captions: rnn, lstm, all; "
+                                                  "yelp: all, bow, avg, glove_avg, glove_rnn, glove_lstm")
+    p.add_argument("--epochs", type=int, help="default: 5 for imdb, 50 for captions, each model's own for yelp")
+    p.add_argument("--seed", type=int, nargs="+", default=[0], help="one run per seed (e.g. --seed 0 1 2)")
+    p.add_argument("--data", help="imdb: aclImdb tarball or folder (default: $IMDB_DATA, the local copy, or a download); "
+                                  "yelp: the folder of the four .txt files (default: $YELP_DATA or the local copy)")
+    p.add_argument("--glove", help="yelp: a glove.6B.<d>d.txt file instead of the installed 50d package")
     p.add_argument("--device", help="cpu or cuda (default: cuda when available)")
     p.add_argument("--results", default=str(Path(__file__).resolve().parent.parent / "results"), help="where the results file goes")
     p.add_argument("--dry-run", action="store_true", help="the whole pipeline on a tiny generated corpus, in seconds")
@@ -148,6 +216,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", help="aclImdb tarball or folder")
     p.add_argument("--device", help="cpu or cuda")
     p.set_defaults(func=cmd_bench)
+    p = sub.add_parser("predict", help="write predictions_q1.txt ... predictions_q5.txt from the recorded Yelp runs")
+    p.add_argument("task", choices=["yelp"])
+    p.add_argument("--out", default="predictions", help="folder for the five files (default: ./predictions)")
+    p.set_defaults(func=cmd_predict)
+    p = sub.add_parser("validate-predictions", help="check prediction files: one 0 or 1 per unlabelled sentence")
+    p.add_argument("files", nargs="+")
+    p.add_argument("--lines", type=int, help="expected line count (default: the unlabelled split's)")
+    p.add_argument("--data", help="the Yelp sentences folder (default: $YELP_DATA or the local copy)")
+    p.set_defaults(func=cmd_validate)
     args = parser.parse_args(argv)
     return args.func(args)
 

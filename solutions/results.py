@@ -8,7 +8,10 @@ them here; with no run recorded, the claim is :class:`Pending`.
 from __future__ import annotations
 
 import json
+import os
 import statistics
+import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +81,21 @@ def seed_count(task: str, model: str, epochs: int, root: Path = RESULTS_DIR) -> 
     if not recorded:
         raise Pending(f"no recorded {epochs}-epoch run of {model!r} in results/{task}/")
     return len(recorded)
+
+
+def git_commit() -> str:
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return sha + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def write_atomically(path: Path, payload: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp", encoding="utf-8") as tmp:
+        json.dump(payload, tmp, indent=2)
+        tmp.write("\n")
+    os.replace(tmp.name, path)

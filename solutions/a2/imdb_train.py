@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import json
-import os
 import platform
-import subprocess
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -27,8 +24,7 @@ from tqdm import tqdm
 
 from solutions.a2 import imdb_data as data
 from solutions.a2.rnn_params import ARCHITECTURES, Recurrent
-from solutions.engine.registry import REPO_ROOT
-from solutions.results import RESULTS_DIR
+from solutions.results import RESULTS_DIR, git_commit, write_atomically
 
 MODELS = ("bilstm2", "birnn2", "birnn", "rnn", "bilstm", "lstm")
 
@@ -115,24 +111,6 @@ def gradient_reach(model: SentimentRNN, data_: list, device: torch.device, lengt
     return {"length": length, "reviews": len(long), "window": window,
             "norm_by_position": [float(f"{v:.4g}") for v in norms.tolist()],  # 4 significant figures: they span decades
             "first_to_last_ratio": float(norms[:window].mean() / norms[-window:].mean())}
-
-
-def git_commit() -> str:
-    try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()
-        return sha + ("+dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
-def write_atomically(path: Path, payload: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp", encoding="utf-8") as tmp:
-        json.dump(payload, tmp, indent=2)
-        tmp.write("\n")
-    os.replace(tmp.name, path)
 
 
 def train(cfg: Config, source: Path, results_dir: Path = RESULTS_DIR, device: str | None = None,

@@ -26,7 +26,7 @@ from solutions.hw2 import shapes_captions
 from solutions.hw2.blas import blas_threads
 from solutions.hw2.captioning import CELLS, CaptioningRNN, train
 from solutions.hw2.coco_data import decode_captions
-from solutions.results import RESULTS_DIR
+from solutions.results import RESULTS_DIR, git_commit, write_atomically
 
 LR_DECAY = {"rnn": 0.95, "lstm": 0.995}
 DATA_SEED = 0  # one data set for every training seed: the seeds then vary the model only
@@ -53,8 +53,6 @@ def run(cell_type: str, seed: int = 0, epochs: int = 50, results_dir: Path = RES
     """
     if cell_type not in CELLS:
         raise ValueError(f"cell_type must be one of {CELLS}, not {cell_type!r}")
-    from solutions.a2.imdb_train import git_commit, write_atomically  # the same conventions as the IMDB runs
-
     started, t_start = dt.datetime.now(dt.UTC), time.perf_counter()
     commit = git_commit()  # the code that trains is the code at the start, whatever is committed meanwhile
     cfg = Config(cell_type, epochs=epochs, lr_decay=LR_DECAY[cell_type])
