@@ -134,6 +134,12 @@ def load(folder: Path) -> tuple[dict[str, list[Sentence]], str]:
     return corpus, "sha256:" + combined
 
 
+def summary(corpus: dict[str, list[Sentence]]) -> dict[str, dict[str, int]]:
+    """What the page says about the data, recorded with every run: positives per labelled split, longest sentence."""
+    return {"positives": {s: sum(x.label for x in corpus[s]) for s in SPLITS if s != "unlabelled"},
+            "max_tokens": {s: max(len(x.tokens) for x in corpus[s]) for s in SPLITS}}
+
+
 class Vocab:
     """Every training token, most frequent first (ties alphabetical), after ``<unk>`` and ``<pad>``."""
 

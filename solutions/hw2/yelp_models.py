@@ -25,6 +25,7 @@ TITLES = {
 USES_GLOVE = {"glove_avg", "glove_rnn", "glove_lstm"}
 
 
+# --8<-- [start:models]
 class BagOfWords(nn.Module):
     """x_w = 1 when word w occurs in the sentence (however often), else 0; logit = w·x + b.
 
@@ -91,6 +92,8 @@ class Recurrent(nn.Module):
         out, _ = self.rnn(self.dropout(self.embedding(tokens)))
         last = out[torch.arange(out.shape[0], device=out.device), lengths.to(out.device) - 1]
         return self.linear(self.dropout(last)).squeeze(1)
+
+# --8<-- [end:models]
 
 
 def build(name: str, vocab_size: int, pad: int, *, dim: int = 50, hidden: int = 64, dropout: float = 0.0,

@@ -126,6 +126,7 @@ def train(cfg: Config, folder: Path, results_dir: Path = RESULTS_DIR, glove_path
         "history": history, "hyperparameters": asdict(cfg),
         "vocab_size": len(vocab), "glove": glove_info,
         "sizes": {s: len(x) for s, x in zip(data.SPLITS, (train_set, dev_set, test_set, unlabelled), strict=True)},
+        "data_summary": data.summary(corpus),
         "parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
         "unlabelled_predictions": "".join(map(str, predicted)),
         "provenance": {
