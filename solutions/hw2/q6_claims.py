@@ -192,7 +192,7 @@ def recorded_runs() -> Shown:
     rows = []
     for r in _all_runs():
         p = r["provenance"]
-        rows.append(f"<tr><td>{r['model']}</td><td>{r['seed']}</td><td>{r['best_epoch']}</td><td>{100 * r['dev_accuracy']:.2f}</td>"
+        rows.append(f"<tr><td>{html.escape(TITLES[r['model']])}</td><td>{r['seed']}</td><td>{r['best_epoch']}</td><td>{100 * r['dev_accuracy']:.2f}</td>"
                     f"<td>{100 * r['test_accuracy']:.2f}</td><td>{p['duration_seconds']:.1f}</td><td>{html.escape(p['device'])}</td>"
                     f"<td><code>{html.escape(p['commit'][:12])}</code></td><td>{html.escape(p['started'])}</td></tr>")
     return Shown("", "read from results/yelp/", html=(

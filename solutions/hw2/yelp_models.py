@@ -15,12 +15,12 @@ from torch import nn
 
 # The question's numbering: predictions_q1.txt ... predictions_q5.txt follow this order.
 MODELS = ("bow", "avg", "glove_avg", "glove_rnn", "glove_lstm")
-TITLES = {
-    "bow": "binary bag of words → linear",
-    "avg": "embeddings → average → linear",
-    "glove_avg": "GloVe embeddings → average → linear",
-    "glove_rnn": "GloVe embeddings → RNN → linear",
-    "glove_lstm": "GloVe embeddings → LSTM → linear",
+TITLES = {  # short names for tables and chart legends
+    "bow": "bag of words",
+    "avg": "average",
+    "glove_avg": "GloVe average",
+    "glove_rnn": "GloVe RNN",
+    "glove_lstm": "GloVe LSTM",
 }
 USES_GLOVE = {"glove_avg", "glove_rnn", "glove_lstm"}
 
