@@ -79,6 +79,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         return train_captions(args)
     if args.task == "yelp":
         return train_yelp(args)
+    if args.task == "transfer":
+        return train_transfer(args)
     from solutions.a2 import imdb_data, imdb_train
 
     if args.model not in ("all", *imdb_train.MODELS):
@@ -125,6 +127,46 @@ def train_yelp(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(f"{len(models) * len(args.seed)} run(s) in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def train_transfer(args: argparse.Namespace) -> int:
+    from solutions.hw2 import hymenoptera, transfer, vision_models
+
+    scenarios = transfer.SCENARIOS if args.model == "all" else (args.model,)
+    if any(s not in transfer.SCENARIOS for s in scenarios):
+        print(f"error: transfer has no model {args.model!r}; choose finetune, freeze or all", file=sys.stderr)
+        return 2
+    try:
+        for seed in args.seed:
+            for scenario in scenarios:
+                if args.dry_run:
+                    print(f"dry run: {transfer.dry_run(scenario, seed)}")
+                    continue
+                cfg = transfer.Config(scenario, seed, **({"epochs": args.epochs} if args.epochs is not None else {}))
+                transfer.train(cfg, hymenoptera.find_source(args.data), Path(args.results), args.weights, args.device)
+    except (hymenoptera.DataError, vision_models.WeightsError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_stylize(args: argparse.Namespace) -> int:
+    from solutions.hw2 import style, style_run, vision_models
+
+    names = list(style.SETTINGS) if args.style == "all" else [args.style]
+    if any(n not in style.SETTINGS for n in names):
+        print(f"error: no style {args.style!r}; choose {', '.join(style.SETTINGS)} or all", file=sys.stderr)
+        return 2
+    try:
+        for name in names:
+            if args.dry_run:
+                print(f"dry run: {style_run.dry_run(name)}")
+            else:
+                style_run.run(name, style_run.find_images(args.images), Path(args.results), args.weights, args.device)
+    except (style_run.ImageError, vision_models.WeightsError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -196,15 +238,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--docs", default=str(DOCS), help="the docs folder (default: the site's)")
     p.set_defaults(func=cmd_verify)
     p = sub.add_parser("train", help="train a model and record the run under results/")
-    p.add_argument("task", choices=["imdb", "captions", "yelp"],
-                   help="imdb: Assignment II, Part I; captions: HW2 Q5 (synthetic set); yelp: HW2 Q6")
+    p.add_argument("task", choices=["imdb", "captions", "yelp", "transfer"],
+                   help="imdb: Assignment II, Part I; captions: HW2 Q5 (synthetic set); yelp: HW2 Q6; transfer: HW2 Q1")
     p.add_argument("--model", required=True, help="imdb: all, bilstm2, birnn2, birnn, rnn, bilstm, lstm; captions: rnn, lstm, all; "
-                                                  "yelp: all, bow, avg, glove_avg, glove_rnn, glove_lstm")
+                                                  "yelp: all, bow, avg, glove_avg, glove_rnn, glove_lstm; transfer: finetune, freeze, all")
     p.add_argument("--epochs", type=int, help="default: 5 for imdb, 50 for captions, each model's own for yelp")
     p.add_argument("--seed", type=int, nargs="+", default=[0], help="one run per seed (e.g. --seed 0 1 2)")
     p.add_argument("--data", help="imdb: aclImdb tarball or folder (default: $IMDB_DATA, the local copy, or a download); "
-                                  "yelp: the folder of the four .txt files (default: $YELP_DATA or the local copy)")
+                                  "yelp: the folder of the four .txt files (default: $YELP_DATA or the local copy); "
+                                  "transfer: hymenoptera_data.zip or its folder (default: $HYMENOPTERA_DATA, the local copy, or a download)")
     p.add_argument("--glove", help="yelp: a glove.6B.<d>d.txt file instead of the installed 50d package")
+    p.add_argument("--weights", help="transfer: a resnet18-f37072fd.pth file (default: the torch hub cache, or a download)")
     p.add_argument("--device", help="cpu or cuda (default: cuda when available)")
     p.add_argument("--results", default=str(Path(__file__).resolve().parent.parent / "results"), help="where the results file goes")
     p.add_argument("--dry-run", action="store_true", help="the whole pipeline on a tiny generated corpus, in seconds")
@@ -216,6 +260,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", help="aclImdb tarball or folder")
     p.add_argument("--device", help="cpu or cuda")
     p.set_defaults(func=cmd_bench)
+    p = sub.add_parser("stylize", help="HW2 Q2: style transfer with the question's settings, recorded under results/style/")
+    p.add_argument("--style", default="all", help="composition_vii, the_scream, starry_night or all")
+    p.add_argument("--images", help="the folder with tubingen.jpg and the style images (default: $STYLE_IMAGES or the local copy)")
+    p.add_argument("--weights", help="a squeezenet1_1-b8a52dc0.pth file (default: the torch hub cache, or a download)")
+    p.add_argument("--device", help="cpu or cuda")
+    p.add_argument("--results", default=str(Path(__file__).resolve().parent.parent / "results"))
+    p.add_argument("--dry-run", action="store_true", help="a small random network, small images, ten iterations")
+    p.set_defaults(func=cmd_stylize)
     p = sub.add_parser("predict", help="write predictions_q1.txt ... predictions_q5.txt from the recorded Yelp runs")
     p.add_argument("task", choices=["yelp"])
     p.add_argument("--out", default="predictions", help="folder for the five files (default: ./predictions)")

@@ -124,7 +124,8 @@ def lstm_rows() -> list[Row]:
     ]
 
 
-def _sci(x: float) -> str:
+def sci(x: float) -> str:
+    """A relative error as LaTeX: 2.5 \\times 10^{-9}."""
     if x == 0:
         return "0"
     mantissa, exponent = f"{x:.1e}".split("e")
@@ -136,7 +137,7 @@ def table(rows: list[Row], how: str) -> Shown:
     cells = []
     for name, count, auto, fd in rows:
         texname = name.replace("_", r"\_")
-        cells.append(rf"\texttt{{{texname}}} & {count} & {_sci(auto)} & " + (_sci(fd) if fd is not None else dash))
+        cells.append(rf"\texttt{{{texname}}} & {count} & {sci(auto)} & " + (sci(fd) if fd is not None else dash))
     head = r"\text{function} & \text{arrays compared} & \text{vs autograd} & \text{vs finite differences}"
     return Shown(r"\begin{array}{lrrr}" + head + r" \\ \hline " + r" \\ ".join(cells) + r"\end{array}", how)
 
@@ -175,7 +176,7 @@ def torch_cell_mapping(kind: str) -> Shown:
         raise AssertionError(f"our {kind} step differs from PyTorch's cell by {worst:.3g} after mapping the weights")
     if kind == "rnn":
         latex = (r"W_x = W_{ih}^\top,\quad W_h = W_{hh}^\top,\quad b = b_{ih} + b_{hh}"
-                 rf"\qquad (\text{{largest relative difference }} {_sci(worst)})")
+                 rf"\qquad (\text{{largest relative difference }} {sci(worst)})")
         return Shown(latex, "RNNCell(5, 4) in float64 against rnn_step_forward on 3 examples")
     order = _block_order(layers.lstm_weights_from_torch, torch.nn.LSTMCell(d, h).double(), h, 4)
     torch_names = "ifgo"  # PyTorch's row blocks, in its order
@@ -184,7 +185,7 @@ def torch_cell_mapping(kind: str) -> Shown:
     gates = ", ".join(f"{ours} \\leftarrow {torch_names[k]}" for ours, k in zip(("f", "i", r"\tilde c", "o"), order, strict=True))
     latex = (rf"\begin{{gathered}} W_x = \left[\; {parts} \;\right] \\ \text{{our gate}} \leftarrow \text{{PyTorch's}}: \; {gates}" + r" \\ "
              r"W_h \text{ likewise from } W_{hh}, \quad b \text{ from } b_{ih} + b_{hh} \text{ in the same order} \\ "
-             rf"\text{{largest relative difference to LSTMCell: }} {_sci(worst)} \end{{gathered}}")
+             rf"\text{{largest relative difference to LSTMCell: }} {sci(worst)} \end{{gathered}}")
     return Shown(latex, "LSTMCell(5, 4) in float64 against lstm_step_forward on 3 examples; the block order read off the mapping")
 
 
@@ -268,7 +269,7 @@ def q5_table() -> Shown:
     cells = []
     for name, count, auto, fd in rows:
         texname = name.replace("_", r"\_")
-        cells.append(rf"\texttt{{{texname}}} & {count} & " + (dash if math.isnan(auto) else _sci(auto)) + " & " + _sci(fd or 0.0))
+        cells.append(rf"\texttt{{{texname}}} & {count} & " + (dash if math.isnan(auto) else sci(auto)) + " & " + sci(fd or 0.0))
     head = r"\text{function} & \text{arrays compared} & \text{vs autograd} & \text{vs finite differences}"
     return Shown(r"\begin{array}{lrrr}" + head + r" \\ \hline " + r" \\ ".join(cells) + r"\end{array}",
                  "layers against float64 torch autograd and centred differences (including a fully masked row); "
