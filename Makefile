@@ -13,13 +13,13 @@ KATEX_DIR := docs/assets/katex
 LOCAL_WHEELS ?= /opt/wheels
 PIP_INSTALL := $(PY) -m pip install --disable-pip-version-check -q $(if $(wildcard $(LOCAL_WHEELS)),--find-links $(LOCAL_WHEELS))
 
-.PHONY: serve test build env katex lock clean
+.PHONY: serve test build env katex lock clean browser
 
 serve: env
 	$(VENV)/bin/mkdocs serve --strict --dev-addr 127.0.0.1:8000
 
-test: env
-	$(VENV)/bin/ruff check .
+test: env browser
+	$(VENV)/bin/pre-commit run --all-files --show-diff-on-failure
 	$(PY) -m pytest
 
 build: env
@@ -36,6 +36,15 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 # with npm's own client, checked against a pinned checksum, unpacked into docs/.
 $(KATEX_DIR)/katex.min.js:
 	$(PYTHON) scripts/fetch_katex.py $(KATEX_VERSION) $(KATEX_SHA256) $(KATEX_DIR)
+
+# The browser test (tests/test_browser.py) drives Debian's chromium; installed here where we may (root with
+# apt-get), else the test is skipped with its reason, except under CI=true where it fails.
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's chromium and chromium-driver for the browser test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else echo "note: no /usr/bin/chromium and /usr/bin/chromedriver, and no root apt-get: the browser test will be skipped"; fi
 
 lock: $(VENV)/.installed
 	( echo '# Frozen by make lock: the exact versions every machine installs (a pip constraints file).'; \

@@ -1,8 +1,10 @@
-"""Shared fixtures: a private copy of the real docs folder to plant errors in."""
+"""Shared fixtures: the strict site build (once per session), and a private copy of the docs to plant errors in."""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,3 +28,20 @@ def plant(page: Path, old: str, new: str) -> int:
     line = text[: text.index(old)].count("\n") + 1
     page.write_text(text.replace(old, new), encoding="utf-8")
     return line
+
+
+def mkdocs_build(project: Path, site: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(project / "mkdocs.yml"), "-d", str(site)],
+        check=False, cwd=project, capture_output=True, text=True, timeout=600,
+        env={"NO_MKDOCS_2_WARNING": "1", "PATH": str(Path(sys.executable).parent)},
+    )
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real site, built once with ``mkdocs build --strict`` as CI and contributors build it."""
+    site = tmp_path_factory.mktemp("site")
+    run = mkdocs_build(ROOT, site)
+    assert run.returncode == 0, run.stderr[-4000:]
+    return site

@@ -7,31 +7,14 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from solutions.engine.site import verify_docs
-from tests.conftest import DOCS, ROOT
+from tests.conftest import DOCS, ROOT, mkdocs_build
 
 pytestmark = pytest.mark.build
-
-
-def mkdocs_build(project: Path, site: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(project / "mkdocs.yml"), "-d", str(site)],
-        check=False, cwd=project, capture_output=True, text=True, timeout=600, env={"NO_MKDOCS_2_WARNING": "1", "PATH": str(Path(sys.executable).parent)},
-    )
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    site = tmp_path_factory.mktemp("site")
-    run = mkdocs_build(ROOT, site)
-    assert run.returncode == 0, run.stderr[-4000:]
-    return site
 
 
 def test_no_page_loads_anything_from_another_host(built: Path) -> None:

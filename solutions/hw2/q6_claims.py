@@ -239,4 +239,3 @@ def predictions() -> Shown:
     return Shown("", "read from results/yelp/", html=(
         "<table><thead><tr><th>file</th><th>model</th><th>seed (best dev)</th><th>predicted positive %</th>"
         "<th>agrees with the LSTM %</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"))
-
