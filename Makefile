@@ -13,7 +13,7 @@ KATEX_DIR := docs/assets/katex
 LOCAL_WHEELS ?= /opt/wheels
 PIP_INSTALL := $(PY) -m pip install --disable-pip-version-check -q $(if $(wildcard $(LOCAL_WHEELS)),--find-links $(LOCAL_WHEELS))
 
-.PHONY: serve test build env katex lock clean browser
+.PHONY: serve test build env katex lock clean browser screenshots
 
 serve: env
 	$(VENV)/bin/mkdocs serve --strict --dev-addr 127.0.0.1:8000
@@ -45,6 +45,10 @@ browser:
 	  echo "installing Debian's chromium and chromium-driver for the browser test"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	else echo "note: no /usr/bin/chromium and /usr/bin/chromedriver, and no root apt-get: the browser test will be skipped"; fi
+
+# Full-page screenshots of every page, light and dark, into screenshots/ (for review; ignored by git).
+screenshots: env browser
+	SCREENSHOTS=1 $(PY) -m pytest tests/test_browser.py -k every_page
 
 lock: $(VENV)/.installed
 	( echo '# Frozen by make lock: the exact versions every machine installs (a pip constraints file).'; \

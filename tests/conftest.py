@@ -5,12 +5,23 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from solutions.engine.checks import reused_truths
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _reused_truths() -> Iterator[None]:
+    """The tests judge many copies of the same pages with the same code: compute each claim's truth once.
+    (A test that swaps a claim's function gets a fresh truth: the reuse is keyed on the function.)"""
+    with reused_truths():
+        yield
 
 
 @pytest.fixture

