@@ -38,13 +38,17 @@ $(KATEX_DIR)/katex.min.js:
 	$(PYTHON) scripts/fetch_katex.py $(KATEX_VERSION) $(KATEX_SHA256) $(KATEX_DIR)
 
 # The browser test (tests/test_browser.py) drives Debian's chromium; installed here where we may (root with
-# apt-get), else the test is skipped with its reason, except under CI=true where it fails.
+# apt-get), else the test is skipped with its reason, except under CI=true where it fails.  Another
+# Chromium-based browser and its driver: CHROMIUM=... CHROMEDRIVER=... make test.
+CHROMIUM ?= /usr/bin/chromium
+CHROMEDRIVER ?= /usr/bin/chromedriver
+export CHROMIUM CHROMEDRIVER
 browser:
-	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; \
+	@if [ -x "$(CHROMIUM)" ] && [ -x "$(CHROMEDRIVER)" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "installing Debian's chromium and chromium-driver for the browser test"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
-	else echo "note: no /usr/bin/chromium and /usr/bin/chromedriver, and no root apt-get: the browser test will be skipped"; fi
+	else echo "note: no $(CHROMIUM) and $(CHROMEDRIVER), and no root apt-get: the browser test will be skipped"; fi
 
 # Full-page screenshots of every page, light and dark, into screenshots/ (for review; ignored by git).
 screenshots: env browser

@@ -3,6 +3,7 @@ and say where it is, what the page says, what the code computes and by how much 
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -11,11 +12,19 @@ from solutions.engine import registry
 from solutions.engine.checks import FAILED, PENDING
 from solutions.engine.registry import Integer, Pending
 from solutions.engine.site import verify_docs
-from tests.conftest import plant
+from tests.conftest import DOCS, plant
+
+
+@functools.cache
+def _already_failing() -> frozenset[str]:
+    """Failures of the real pages themselves: test_claim reports each of them once, by claim id, so a
+    contributor's one wrong value does not also fail every test below."""
+    return frozenset(r.message for r in verify_docs(DOCS).results if r.status == FAILED)
 
 
 def failures(docs: Path) -> list:
-    return [r for r in verify_docs(docs).results if r.status == FAILED]
+    """The failures a test planted: those of the copy that the real pages do not have."""
+    return [r for r in verify_docs(docs).results if r.status == FAILED and r.message not in _already_failing()]
 
 
 def only_failure(docs: Path):
@@ -25,7 +34,7 @@ def only_failure(docs: Path):
 
 
 def test_the_real_pages_have_no_failures(docs_copy: Path) -> None:
-    assert failures(docs_copy) == []
+    assert [r.message for r in verify_docs(docs_copy).results if r.status == FAILED] == []
 
 
 def test_wrong_integer(docs_copy: Path) -> None:
