@@ -1,4 +1,4 @@
-"""Small SVG line charts for figures drawn from recorded runs: no plotting library, no image files.
+"""Small SVG line charts (and plain HTML tables) for figures drawn from recorded runs: no plotting library, no image files.
 
 Each chart is accessible: ``role="img"`` with a title and a description that
 states every series' values, and series differ by dash pattern and marker as
@@ -76,3 +76,10 @@ def line_chart(series: dict[str, list[tuple[float, float]]], title: str, x_label
         out.append(f'<text x="{width - right + 40}" y="{ly + 4}" font-size="12" font-family="sans-serif" fill="currentColor">{html.escape(name)}</text>')
     out.append("</svg>")
     return "\n".join(out)
+
+
+def html_table(head: list[str], rows: list[list[object]]) -> str:
+    """A plain HTML table for a generated claim.  Cells are HTML: escape text before passing it in."""
+    th = "".join(f"<th>{h}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"

@@ -74,6 +74,10 @@ return {
 """
 
 
+# Read in one go: the result list re-renders while the index loads, so element handles go stale.
+SEARCH_LINKS = "return [...document.querySelectorAll('.md-search-result__link')].map(a => a.href)"
+
+
 def _browser_or_reason() -> str | None:
     missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
     if missing:
@@ -248,8 +252,7 @@ def test_search_finds_a_question_and_a_claim_id(driver: object, server: str) -> 
         box = driver.find_element(By.CSS_SELECTOR, "input.md-search__input")
         box.click()
         box.send_keys(query)
-        WebDriverWait(driver, 20).until(
-            lambda d, e=expected: any(e in (a.get_attribute("href") or "") for a in d.find_elements(By.CSS_SELECTOR, ".md-search-result__link")))
+        WebDriverWait(driver, 20).until(lambda d, e=expected: any(e in href for href in d.execute_script(SEARCH_LINKS)))
 
 
 def test_headings_in_order_and_every_image_described(built: Path) -> None:

@@ -35,3 +35,11 @@ def test_log_scale_refuses_zero_and_says_which_chart() -> None:
         line_chart({"g": [(1, 0.0), (2, 1e-3)]}, "grad", "x", "y", log_y=True)
     with pytest.raises(ValueError, match="no points"):
         line_chart({"g": []}, "empty", "x", "y")
+
+
+def test_html_table_puts_cells_in_order_and_leaves_them_as_given() -> None:
+    from solutions.plots import html_table
+
+    got = html_table(["a", "w<sub>c</sub>"], [[1, "<code>x</code>"], ["&lt;", 2.5]])
+    assert got == ("<table><thead><tr><th>a</th><th>w<sub>c</sub></th></tr></thead><tbody>"
+                   "<tr><td>1</td><td><code>x</code></td></tr><tr><td>&lt;</td><td>2.5</td></tr></tbody></table>")

@@ -148,14 +148,12 @@ def gradients() -> Shown:
 
 @claim("hw2.q2.settings", Generated(), "solutions/hw2/style.py SETTINGS, the question's three settings")
 def settings() -> Shown:
-    rows = []
-    for s in style.SETTINGS.values():
-        rows.append(f"<tr><td>{html.escape(s.style)}</td><td>{s.image_size}</td><td>{s.style_size}</td><td>{s.content_layer}</td>"
-                    f"<td>{s.content_weight:g}</td><td>{', '.join(map(str, s.style_layers))}</td>"
-                    f"<td>{', '.join(f'{w:g}' for w in s.style_weights)}</td><td>{s.tv_weight:g}</td></tr>")
-    return Shown("", "read from the code", html=(
-        "<table><thead><tr><th>style</th><th>image size</th><th>style size</th><th>content layer</th><th>w<sub>c</sub></th>"
-        "<th>style layers</th><th>style weights w<sub>ℓ</sub></th><th>w<sub>tv</sub></th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"))
+    rows = [[html.escape(s.style), s.image_size, s.style_size, s.content_layer, f"{s.content_weight:g}",
+             ", ".join(map(str, s.style_layers)), ", ".join(f"{w:g}" for w in s.style_weights), f"{s.tv_weight:g}"]
+            for s in style.SETTINGS.values()]
+    head = ["style", "image size", "style size", "content layer", "w<sub>c</sub>", "style layers",
+            "style weights w<sub>ℓ</sub>", "w<sub>tv</sub>"]
+    return Shown("", "read from the code", html=plots.html_table(head, rows))
 
 
 @claim("hw2.q2.layers", Generated(), "the modules of our SqueezeNet 1.1 features, numbered as the settings number them")
@@ -171,11 +169,9 @@ def layers() -> Shown:
             name = type(module).__name__
             if name == "Fire":
                 name += f" ({module.squeeze.out_channels} → {module.expand1x1.out_channels} + {module.expand3x3.out_channels})"
-            mark = "used" if k in used else ""
-            rows.append(f"<tr><td>{k}</td><td>{html.escape(name)}</td><td>{x.shape[1]} × {x.shape[2]} × {x.shape[3]}</td><td>{mark}</td></tr>")
-    return Shown("", "run on a 192 x 192 input", html=(
-        "<table><thead><tr><th>layer</th><th>module</th><th>output for a 192 × 192 image (C × H × W)</th><th></th></tr></thead><tbody>"
-        + "".join(rows) + "</tbody></table>"))
+            rows.append([k, html.escape(name), f"{x.shape[1]} × {x.shape[2]} × {x.shape[3]}", "used" if k in used else ""])
+    head = ["layer", "module", "output for a 192 × 192 image (C × H × W)", ""]
+    return Shown("", "run on a 192 x 192 input", html=plots.html_table(head, rows))
 
 
 def _runs() -> list[dict]:

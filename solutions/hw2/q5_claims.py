@@ -68,8 +68,6 @@ def samples() -> Shown:
         for split in ("train", "val"):
             for s in run["samples"][split][:3]:
                 mark = "yes" if s["generated"] == s["truth"] else "no"
-                rows.append(f"<tr><td>{cell}</td><td>{split}</td><td>{html.escape(s['generated'])}</td>"
-                            f"<td>{html.escape(s['truth'])}</td><td>{mark}</td></tr>")
-    table = ("<table><thead><tr><th>model</th><th>split</th><th>generated (greedy)</th><th>true caption</th>"
-             "<th>identical</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+                rows.append([cell, split, html.escape(s["generated"]), html.escape(s["truth"]), mark])
+    table = plots.html_table(["model", "split", "generated (greedy)", "true caption", "identical"], rows)
     return Shown("", "read from results/captions/", html=table)

@@ -175,51 +175,43 @@ def run_count() -> int:
 def settings() -> Shown:
     rows = []
     for model in MODELS:
-        hp = {repr(sorted(r["hyperparameters"].items(), key=str)): r["hyperparameters"] for r in _runs(model)}
-        if len(hp) > 1 and len({repr({k: v for k, v in h.items() if k != "seed"}) for h in hp.values()}) > 1:
+        runs = _runs(model)
+        if len({repr(sorted((k, v) for k, v in r["hyperparameters"].items() if k != "seed")) for r in runs}) > 1:
             raise results.ResultsError(f"results/yelp/: the runs of {model} used different settings")
-        h = next(iter(hp.values()))
-        rows.append(f"<tr><td>{html.escape(TITLES[model])}</td><td>{h['epochs']}</td><td>{h['batch_size']}</td><td>{h['lr']:g}</td>"
-                    f"<td>{h['dropout']:g}</td><td>{h['embedding_dim'] if model != 'bow' else '–'}</td>"
-                    f"<td>{h['hidden'] if model in ('glove_rnn', 'glove_lstm') else '–'}</td></tr>")
-    return Shown("", "read from results/yelp/", html=(
-        "<table><thead><tr><th>model</th><th>epochs</th><th>batch</th><th>Adam learning rate</th><th>dropout</th>"
-        "<th>embedding size</th><th>hidden size</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"))
+        h = runs[0]["hyperparameters"]
+        rows.append([html.escape(TITLES[model]), h["epochs"], h["batch_size"], f"{h['lr']:g}", f"{h['dropout']:g}",
+                     h["embedding_dim"] if model != "bow" else "–", h["hidden"] if model in ("glove_rnn", "glove_lstm") else "–"])
+    head = ["model", "epochs", "batch", "Adam learning rate", "dropout", "embedding size", "hidden size"]
+    return Shown("", "read from results/yelp/", html=plots.html_table(head, rows))
 
 
 @claim("hw2.q6.recorded_runs", Generated(), "one row per results file under results/yelp/")
 def recorded_runs() -> Shown:
-    rows = []
-    for r in _all_runs():
-        p = r["provenance"]
-        rows.append(f"<tr><td>{html.escape(TITLES[r['model']])}</td><td>{r['seed']}</td><td>{r['best_epoch']}</td><td>{100 * r['dev_accuracy']:.2f}</td>"
-                    f"<td>{100 * r['test_accuracy']:.2f}</td><td>{p['duration_seconds']:.1f}</td><td>{html.escape(p['device'])}</td>"
-                    f"<td><code>{html.escape(p['commit'][:12])}</code></td><td>{html.escape(p['started'])}</td></tr>")
-    return Shown("", "read from results/yelp/", html=(
-        "<table><thead><tr><th>model</th><th>seed</th><th>selected epoch</th><th>dev %</th><th>test %</th><th>seconds</th>"
-        "<th>device</th><th>commit</th><th>started (UTC)</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"))
+    rows = [[html.escape(TITLES[r["model"]]), r["seed"], r["best_epoch"], f"{100 * r['dev_accuracy']:.2f}", f"{100 * r['test_accuracy']:.2f}",
+             f"{r['provenance']['duration_seconds']:.1f}", html.escape(r["provenance"]["device"]),
+             f"<code>{html.escape(r['provenance']['commit'][:12])}</code>", html.escape(r["provenance"]["started"])]
+            for r in _all_runs()]
+    head = ["model", "seed", "selected epoch", "dev %", "test %", "seconds", "device", "commit", "started (UTC)"]
+    return Shown("", "read from results/yelp/", html=plots.html_table(head, rows))
+
+
+def _mean_by_epoch(model: str, key: str, scale: float = 1.0) -> list[tuple[int, float]]:
+    runs = _runs(model)
+    return [(e + 1, statistics.fmean(scale * r["history"][e][key] for r in runs)) for e in range(min(len(r["history"]) for r in runs))]
 
 
 @claim("hw2.q6.learning_curves", Generated(), "dev accuracy of every epoch, averaged over each model's recorded seeds")
 def learning_curves() -> Shown:
-    series = {}
-    for model in MODELS:
-        runs = _runs(model)
-        epochs = min(len(r["history"]) for r in runs)
-        series[TITLES[model]] = [(e + 1, statistics.fmean(100 * r["history"][e]["dev_accuracy"] for r in runs)) for e in range(epochs)]
-    svg = plots.line_chart(series, "Dev accuracy by epoch, mean over seeds", "epoch", "dev accuracy (%)")
-    return Shown("", "drawn from results/yelp/", html=svg)
+    series = {TITLES[m]: _mean_by_epoch(m, "dev_accuracy", 100) for m in MODELS}
+    return Shown("", "drawn from results/yelp/", html=plots.line_chart(series, "Dev accuracy by epoch, mean over seeds", "epoch",
+                                                                         "dev accuracy (%)"))
 
 
 @claim("hw2.q6.train_curves", Generated(), "training loss of every epoch, averaged over each model's recorded seeds")
 def train_curves() -> Shown:
-    series = {}
-    for model in MODELS:
-        runs = _runs(model)
-        epochs = min(len(r["history"]) for r in runs)
-        series[TITLES[model]] = [(e + 1, statistics.fmean(r["history"][e]["train_loss"] for r in runs)) for e in range(epochs)]
-    svg = plots.line_chart(series, "Training loss by epoch, mean over seeds (log scale)", "epoch", "training loss", log_y=True)
-    return Shown("", "drawn from results/yelp/", html=svg)
+    series = {TITLES[m]: _mean_by_epoch(m, "train_loss") for m in MODELS}
+    return Shown("", "drawn from results/yelp/", html=plots.line_chart(series, "Training loss by epoch, mean over seeds (log scale)",
+                                                                         "epoch", "training loss", log_y=True))
 
 
 @claim("hw2.q6.predictions", Generated(), "the predictions stored in each model's dev-selected run")
@@ -234,8 +226,7 @@ def predictions() -> Shown:
         if len(pred) != run["sizes"]["unlabelled"] or set(pred) - {"0", "1"}:
             raise results.ResultsError(f"results/yelp/: the {model} run of seed {run['seed']} stores malformed predictions")
         agree = sum(a == b for a, b in zip(pred, reference, strict=True)) / len(pred)
-        rows.append(f"<tr><td><code>{file_name(model)}</code></td><td>{html.escape(TITLES[model])}</td><td>{run['seed']}</td>"
-                    f"<td>{100 * pred.count('1') / len(pred):.1f}</td><td>{100 * agree:.1f}</td></tr>")
-    return Shown("", "read from results/yelp/", html=(
-        "<table><thead><tr><th>file</th><th>model</th><th>seed (best dev)</th><th>predicted positive %</th>"
-        "<th>agrees with the LSTM %</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"))
+        rows.append([f"<code>{file_name(model)}</code>", html.escape(TITLES[model]), run["seed"],
+                     f"{100 * pred.count('1') / len(pred):.1f}", f"{100 * agree:.1f}"])
+    head = ["file", "model", "seed (best dev)", "predicted positive %", "agrees with the LSTM %"]
+    return Shown("", "read from results/yelp/", html=plots.html_table(head, rows))
