@@ -43,7 +43,6 @@ class Config:
     momentum: float = 0.9
     step_size: int = 7
     gamma: float = 0.1
-    images_per_class: int | None = None  # a subset, for dry runs
 
 
 def make_model(scenario: str, weights: str | None = None, pretrained: bool = True) -> nn.Module:
@@ -60,12 +59,6 @@ def make_model(scenario: str, weights: str | None = None, pretrained: bool = Tru
 
 def trainable(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
-def _subset(items: list[tuple[str, int]], per_class: int | None) -> list[tuple[str, int]]:
-    if per_class is None:
-        return items
-    return [it for c in (0, 1) for it in [x for x in items if x[1] == c][:per_class]]
 
 
 def _evaluate(model: nn.Module, batches: list[tuple[torch.Tensor, torch.Tensor]], device: torch.device) -> tuple[float, int]:
@@ -88,9 +81,8 @@ def train(cfg: Config, source: Path, results_dir: Path = RESULTS_DIR, weights: s
     gen = torch.Generator().manual_seed(cfg.seed)
     src = hymenoptera.Source(source)
     train_split, val_split = src.split("train"), src.split("val")
-    train_items, val_items = _subset(train_split.items, cfg.images_per_class), _subset(val_split.items, cfg.images_per_class)
-    train_images: list[tuple[Image.Image, int]] = [(src.read(name), label) for name, label in train_items]
-    val_tensors = [(images.eval_transform(src.read(name)), label) for name, label in val_items]
+    train_images: list[tuple[Image.Image, int]] = [(src.read(name), label) for name, label in train_split.items]
+    val_tensors = [(images.eval_transform(src.read(name)), label) for name, label in val_split.items]
     val_batches = [(torch.stack([x for x, _ in val_tensors[i:i + 32]]), torch.tensor([y for _, y in val_tensors[i:i + 32]]))
                    for i in range(0, len(val_tensors), 32)]
 
