@@ -73,10 +73,18 @@ def score(logits: torch.Tensor, labels: torch.Tensor) -> tuple[float, float]:
 
 def train(cfg: Config, folder: Path, results_dir: Path = RESULTS_DIR, glove_path: str | None = None,
           dry_run: bool = False, progress: bool = True) -> Path:
-    """Train one model, write its results file, return the file's path."""
+    """Train one model, write its results file, return the file's path (with ``cfg.threads`` threads, restored after)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(cfg.threads)
+    try:
+        return _train(cfg, folder, results_dir, glove_path, dry_run, progress)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train(cfg: Config, folder: Path, results_dir: Path, glove_path: str | None, dry_run: bool, progress: bool) -> Path:
     started, t_start = dt.datetime.now(dt.UTC), time.perf_counter()
     commit = git_commit()  # the code that trains is the code at the start
-    torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     corpus, checksum = data.load(folder)
     vocab = data.Vocab(corpus["train"])
