@@ -278,3 +278,13 @@ def test_cli_dry_run_and_clear_errors(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "yelp has no model 'cnn'" in capsys.readouterr().err
     assert main(["train", "yelp", "--model", "bow", "--data", str(tmp_path / "missing")]) == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+def test_cli_writes_the_five_files_from_the_recorded_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["predict", "yelp", "--out", str(tmp_path)]) == 0
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == [f"predictions_q{k}.txt" for k in range(1, 6)]
+    for name in files:
+        assert len(yelp_predictions.validate(tmp_path / name, 10_000)) == 10_000
+    assert main(["validate-predictions", *(str(tmp_path / n) for n in files)]) == 0
+    assert capsys.readouterr().out.count("valid, 10,000 lines") == 5
