@@ -36,9 +36,10 @@ def load_run(path: Path) -> dict[str, Any]:
     return data
 
 
-def runs(task: str, model: str, epochs: int | None = None, root: Path = RESULTS_DIR) -> list[dict[str, Any]]:
-    """The real (not dry) runs of one model; two files for the same seed are an error, not two seeds."""
-    folder = root / task
+def runs(task: str, model: str, epochs: int | None = None, root: Path | None = None) -> list[dict[str, Any]]:
+    """The real (not dry) runs of one model; two files for the same seed are an error, not two seeds.
+    ``root`` defaults to RESULTS_DIR as it is when called (so a test can point it elsewhere)."""
+    folder = (root or RESULTS_DIR) / task
     found = [(p, load_run(p)) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
     chosen = [(p, r) for p, r in found
               if r["model"] == model and not r.get("dry_run") and (epochs is None or r["epochs"] == epochs)]
@@ -59,7 +60,7 @@ def _accuracies(recorded: list[dict[str, Any]], task: str) -> list[float]:
     return [100 * r["test_accuracy"] for r in recorded]
 
 
-def mean_test_accuracy(task: str, model: str, epochs: int, root: Path = RESULTS_DIR) -> float:
+def mean_test_accuracy(task: str, model: str, epochs: int, root: Path | None = None) -> float:
     """Mean test accuracy (percent) over the recorded seeds; Pending when there is none."""
     recorded = runs(task, model, epochs, root)
     if not recorded:
@@ -67,7 +68,7 @@ def mean_test_accuracy(task: str, model: str, epochs: int, root: Path = RESULTS_
     return statistics.fmean(_accuracies(recorded, task))
 
 
-def std_test_accuracy(task: str, model: str, epochs: int, root: Path = RESULTS_DIR) -> float:
+def std_test_accuracy(task: str, model: str, epochs: int, root: Path | None = None) -> float:
     """Sample standard deviation (percent points, n - 1 in the denominator); Pending below two seeds."""
     recorded = runs(task, model, epochs, root)
     if len(recorded) < 2:
@@ -75,7 +76,7 @@ def std_test_accuracy(task: str, model: str, epochs: int, root: Path = RESULTS_D
     return statistics.stdev(_accuracies(recorded, task))
 
 
-def seed_count(task: str, model: str, epochs: int, root: Path = RESULTS_DIR) -> int:
+def seed_count(task: str, model: str, epochs: int, root: Path | None = None) -> int:
     """How many seeds the mean is over; Pending when there is none."""
     recorded = runs(task, model, epochs, root)
     if not recorded:

@@ -96,7 +96,7 @@ def one_image() -> float:
 
 
 def _runs(scenario: str) -> list[dict]:
-    found = [r for r in results.runs("transfer", scenario, root=results.RESULTS_DIR) if r.get("pretrained")]
+    found = [r for r in results.runs("transfer", scenario) if r.get("pretrained")]
     if not found:
         raise Pending(f"no recorded run of {scenario!r} with ImageNet weights in results/transfer/")
     return found

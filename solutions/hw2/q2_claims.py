@@ -175,7 +175,7 @@ def layers() -> Shown:
 
 
 def _runs() -> list[dict]:
-    found = [r for name in style.SETTINGS for r in results.runs("style", name, root=results.RESULTS_DIR)]
+    found = [r for name in style.SETTINGS for r in results.runs("style", name)]
     if not found:
         raise Pending("no recorded style-transfer run with SqueezeNet's ImageNet weights in results/style/")
     return found

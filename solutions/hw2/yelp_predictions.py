@@ -23,10 +23,10 @@ def file_name(model: str) -> str:
     return f"predictions_q{MODELS.index(model) + 1}.txt"
 
 
-def chosen_run(model: str, root: Path = results.RESULTS_DIR) -> dict:
+def chosen_run(model: str, root: Path | None = None) -> dict:
     recorded = results.runs("yelp", model, root=root)
     if not recorded:
-        raise results.ResultsError(f"no recorded run of {model!r} in {root / 'yelp'}: train one first "
+        raise results.ResultsError(f"no recorded run of {model!r} in {(root or results.RESULTS_DIR) / 'yelp'}: train one first "
                                    f"(python -m solutions train yelp --model {model})")
     return max(recorded, key=lambda r: (r["dev_accuracy"], -r["seed"]))
 
@@ -55,7 +55,7 @@ def validate(path: Path, expected_lines: int) -> list[int]:
     return labels
 
 
-def write_all(out_dir: Path, root: Path = results.RESULTS_DIR) -> list[Path]:
+def write_all(out_dir: Path, root: Path | None = None) -> list[Path]:
     """Write the five files from the chosen runs, then read each back through the validator."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
