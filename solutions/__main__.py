@@ -138,13 +138,14 @@ def train_transfer(args: argparse.Namespace) -> int:
         print(f"error: transfer has no model {args.model!r}; choose finetune, freeze or all", file=sys.stderr)
         return 2
     try:
+        source = None if args.dry_run else hymenoptera.find_source(args.data)
         for seed in args.seed:
             for scenario in scenarios:
                 if args.dry_run:
                     print(f"dry run: {transfer.dry_run(scenario, seed)}")
                     continue
                 cfg = transfer.Config(scenario, seed, **({"epochs": args.epochs} if args.epochs is not None else {}))
-                transfer.train(cfg, hymenoptera.find_source(args.data), Path(args.results), args.weights, args.device)
+                transfer.train(cfg, source, Path(args.results), args.weights, args.device)
     except (hymenoptera.DataError, vision_models.WeightsError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -159,11 +160,12 @@ def cmd_stylize(args: argparse.Namespace) -> int:
         print(f"error: no style {args.style!r}; choose {', '.join(style.SETTINGS)} or all", file=sys.stderr)
         return 2
     try:
+        folder = None if args.dry_run else style_run.find_images(args.images)
         for name in names:
             if args.dry_run:
                 print(f"dry run: {style_run.dry_run(name)}")
             else:
-                style_run.run(name, style_run.find_images(args.images), Path(args.results), args.weights, args.device)
+                style_run.run(name, folder, Path(args.results), args.weights, args.device)
     except (style_run.ImageError, vision_models.WeightsError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
