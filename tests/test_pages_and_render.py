@@ -6,7 +6,6 @@ import pytest
 
 from solutions.engine.checks import REFUTED, VERIFIED, Result
 from solutions.engine.pages import PageSyntaxError, find_claims, replace_claims
-from solutions.engine.registry import Claim, Integer
 from solutions.engine.render import anchor, checks_page_path, rel_link, render_occurrence
 
 PAGE = """# Title
@@ -64,13 +63,12 @@ def test_broken_markers_are_errors_with_a_line(text: str, reason: str) -> None:
     assert err.value.line == 2 and str(err.value).startswith("docs/p.md:2:")
 
 
-def _claim() -> Claim:
-    return Claim("a.b.display", Integer(), lambda: 1, "how", "solutions/x_claims.py", 3, "solutions.a2.x_claims")
+MODULE = "solutions.a2.x_claims"  # the claims module that declares the claim: its mark links there
 
 
 def test_display_claim_inside_an_admonition_stays_indented() -> None:
     occ = find_claims(PAGE, "docs/p.md")[-1]
-    html = render_occurrence(occ, Result("a.b.display", VERIFIED, "formula", how="sympy"), _claim(), "a2/p.md")
+    html = render_occurrence(occ, Result("a.b.display", VERIFIED, "formula", how="sympy"), MODULE, "a2/p.md")
     lines = html.splitlines()
     assert all(ln.startswith("    ") for ln in lines if ln), lines
     assert '<div class="claim-display claim-verified" markdown>' in html and "$$" in html
@@ -78,7 +76,7 @@ def test_display_claim_inside_an_admonition_stays_indented() -> None:
 
 def test_mark_links_to_the_check_and_is_labelled() -> None:
     occ = find_claims("x [[a.b.c: 36]]", "docs/a2/p.md")[0]
-    out = render_occurrence(occ, Result("a.b.c", REFUTED, "integer", how="enumeration", difference="+1"), _claim(), "a2/p.md")
+    out = render_occurrence(occ, Result("a.b.c", REFUTED, "integer", how="enumeration", difference="+1"), MODULE, "a2/p.md")
     assert out.startswith("36<a class=\"claim-mark claim-refuted\" id=\"claim-a.b.c\"")
     assert 'href="../checks/a2.x_claims.md#a.b.c"' in out
     assert 'aria-label="refuted (a known mistake, checked to be wrong): claim a.b.c; how: enumeration; page - truth = +1"' in out

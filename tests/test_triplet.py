@@ -105,3 +105,15 @@ def test_worked_example_gradient_is_the_sum_of_outer_products() -> None:
     tl.triplet_loss(X @ W.T, tl.TRIPLETS, float(e.alpha)).backward()
     total = sum(e.deltas(), sympy.zeros(2, 3))
     assert all(abs(float(total[i, j]) - W.grad[i, j].item()) < 1e-12 for i, j in itertools.product(range(2), range(3)))
+
+
+def test_q5_chain_rule_equals_matrix_calculus_on_each_triplets_loss() -> None:
+    """The site takes Q3's gradients with the triplet's samples put in; sympy differentiating L^t itself agrees."""
+    for t, members in enumerate(tl.TRIPLETS, start=1):
+        for i in members:
+            assert sympy.expand(tl.triplet_gradient(t, i) - tl.triplet_gradient_direct(t, i)) == 0, (t, i)
+
+
+def test_q6_sum_of_q5_equals_matrix_calculus_on_the_whole_loss() -> None:
+    for i in range(1, 7):
+        assert sympy.expand(tl.total_gradient(i) - tl.total_gradient_direct(i)) == 0, i

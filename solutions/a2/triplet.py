@@ -121,15 +121,36 @@ SAMPLES = tuple(_vec(f"f_{i}") for i in range(1, 7))
 
 @functools.cache
 def triplet_gradient(t: int, sample: int) -> sympy.Expr:
-    """Q5: d L^t / d f_sample for the statement's triplet t (1-based), all triplets active."""
-    a, p, n = TRIPLETS[t - 1]
-    arg = hinge_argument(SAMPLES[a - 1], SAMPLES[p - 1], SAMPLES[n - 1])
-    return gradient(arg, SAMPLES[sample - 1])
+    """Q5: d L^t / d f_sample for the statement's triplet t (1-based), all triplets active.
+
+    The chain rule on L^t(f_1..f_6) = l(f_a, f_p, f_n): Q3's gradient for each role the sample
+    plays in triplet t, with the triplet's vectors put in for f_a, f_p, f_n (0 if it plays none).
+    :func:`triplet_gradient_direct` differentiates L^t itself; the tests compare the two.
+    """
+    members = TRIPLETS[t - 1]
+    put = {sympy.Symbol(f"f_{r}"): sympy.Symbol(f"f_{i}") for r, i in zip(ROLES, members)}
+    roles = role_gradients()
+    return sympy.expand(sum((roles[r].xreplace(put) for r, i in zip(ROLES, members) if i == sample), sympy.Integer(0)))
 
 
 @functools.cache
 def total_gradient(sample: int) -> sympy.Expr:
-    """Q6: d L / d f_sample, L the sum of the eight triplet losses."""
+    """Q6: d L / d f_sample, L the sum of the eight triplet losses: the sum of the Q5 gradients.
+
+    :func:`total_gradient_direct` differentiates the whole sum instead; the tests compare the two.
+    """
+    return sympy.expand(sum((triplet_gradient(t, sample) for t in range(1, len(TRIPLETS) + 1)), sympy.Integer(0)))
+
+
+def triplet_gradient_direct(t: int, sample: int) -> sympy.Expr:
+    """d L^t / d f_sample by sympy's matrix calculus on L^t written out in f_1..f_6 (tens of ms each,
+    which is why the site build takes the chain-rule route of :func:`triplet_gradient`)."""
+    a, p, n = TRIPLETS[t - 1]
+    return gradient(hinge_argument(SAMPLES[a - 1], SAMPLES[p - 1], SAMPLES[n - 1]), SAMPLES[sample - 1])
+
+
+def total_gradient_direct(sample: int) -> sympy.Expr:
+    """d L / d f_sample by sympy's matrix calculus on the whole sum L = L^1 + ... + L^8."""
     total = sympy.MatAdd(*(hinge_argument(SAMPLES[a - 1], SAMPLES[p - 1], SAMPLES[n - 1]) for a, p, n in TRIPLETS))
     return gradient(total, SAMPLES[sample - 1])
 

@@ -19,7 +19,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -38,10 +38,10 @@ from solutions.engine.registry import (
     Pending,
     Shown,
 )
+from solutions.engine.verdicts import FAILED, PENDING, REFUTED, VERIFIED, Result
 
 TIME_LIMIT_S = 5.0
 
-VERIFIED, REFUTED, PENDING, FAILED = "verified", "refuted", "pending", "failed"
 EQUAL, DIFFERENT, UNPARSABLE = "equivalent", "different", "cannot parse"
 
 _INT_RE = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d{1,30})$")
@@ -238,38 +238,6 @@ def compare(claim: Claim, text: str | None, truth: Any) -> Comparison:
         DIFFERENT, page, exact, f"{diff:+.3g}",
         detail=f"page - truth = {diff:+.3g}, beyond the tolerance of {kind.tol:g} this claim declares",
     )
-
-
-@dataclass
-class Result:
-    """What the engine concluded about one claim (one row of the Verification page)."""
-
-    claim_id: str
-    status: str
-    kind: str
-    path: str | None = None
-    line: int | None = None
-    in_table: bool = False
-    page: str = ""
-    truth: str = ""
-    difference: str = ""
-    difference_latex: str = ""
-    detail: str = ""  # one sentence: what differs, or why the value cannot be read
-    message: str = ""
-    how: str = ""
-    source: str = ""
-    seconds: float = 0.0
-    shown_latex: str = ""  # for generated claims: what the page displays
-    shown_html: str = ""  # ... or the figure it displays
-    extra: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def where(self) -> str:
-        return f"{self.path}:{self.line}" if self.path else "(no page)"
-
-    @property
-    def ok(self) -> bool:
-        return self.status != FAILED
 
 
 # Off except inside ``reused_truths()``: a test that judges many copies of the same pages with the same

@@ -17,6 +17,7 @@ import importlib
 import inspect
 import pkgutil
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,15 +169,16 @@ def claim(claim_id: str, kind: Kind, how: str, caller: int = 0) -> Callable[[Cal
     A helper that declares claims for its callers passes ``caller=1``, so that the
     claim belongs to (and is listed with) the module and line that called it.
     """
-    frame = inspect.stack(0)[1 + caller] if caller else None
+    # The caller's frame, read directly: inspect.stack() would resolve the module of every frame on the stack.
+    frame = sys._getframe(1 + caller) if caller else None
 
     def deco(fn: Callable[[], Any]) -> Callable[[], Any]:
         if frame is None:
             rel, line, module = _where(fn)
         else:
-            path = Path(frame.filename).resolve()
+            path = Path(frame.f_code.co_filename).resolve()
             rel = path.relative_to(REPO_ROOT).as_posix() if path.is_relative_to(REPO_ROOT) else path.as_posix()
-            line, module = frame.lineno, frame.frame.f_globals["__name__"]
+            line, module = frame.f_lineno, frame.f_globals["__name__"]
         _register(Claim(claim_id, kind, fn, how, rel, line, module))
         return fn
 
@@ -214,11 +216,19 @@ class _LazyKind:
         return get(self.target).kind
 
 
+def claims_modules() -> list[str]:
+    """The names of the ``*_claims`` modules under ``solutions``, found without importing them
+    (the site build lists their check pages before a separate process has run the checks)."""
+    return sorted(
+        info.name for info in pkgutil.walk_packages(solutions.__path__, prefix="solutions.")
+        if info.name.rsplit(".", 1)[-1].endswith("_claims")
+    )
+
+
 def load_all() -> dict[str, Claim]:
     """Import every ``*_claims`` module under ``solutions`` and return the registry."""
-    for info in pkgutil.walk_packages(solutions.__path__, prefix="solutions."):
-        if info.name.rsplit(".", 1)[-1].endswith("_claims"):
-            importlib.import_module(info.name)
+    for name in claims_modules():
+        importlib.import_module(name)
     for c in _REGISTRY.values():
         if isinstance(c.kind, _LazyKind):
             if c.kind.target not in _REGISTRY:

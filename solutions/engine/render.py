@@ -1,6 +1,6 @@
 """Turn checked claims into Markdown: the status marks, the Verification page, the check listings.
 
-Pure functions of a :class:`~solutions.engine.site.Report`, so they are tested
+Pure functions of a :class:`~solutions.engine.verdicts.Report`, so they are tested
 without MkDocs; ``hooks/claims.py`` only wires them into the build.
 """
 
@@ -13,9 +13,9 @@ import textwrap
 from collections import defaultdict
 from collections.abc import Callable
 
-from solutions.engine.checks import FAILED, PENDING, REFUTED, VERIFIED, Result
 from solutions.engine.pages import Occurrence
 from solutions.engine.registry import Claim
+from solutions.engine.verdicts import FAILED, PENDING, REFUTED, VERIFIED, Result
 
 ICONS = {VERIFIED: "✓", REFUTED: "✗", PENDING: "…", FAILED: "!"}
 WORDS = {VERIFIED: "verified", REFUTED: "refuted (a known mistake, checked to be wrong)", PENDING: "pending", FAILED: "FAILED"}
@@ -49,8 +49,9 @@ def md_link(from_page: str, to_page: str, frag: str = "") -> str:
     return rel_link(from_page, to_page, frag)
 
 
-def mark(result: Result, claim: Claim | None, page: str, link: LinkFn = md_link) -> str:
-    """The status mark after a claim: a link to the code that checks it."""
+def mark(result: Result, module: str | None, page: str, link: LinkFn = md_link) -> str:
+    """The status mark after a claim: a link to the code that checks it (``module``, the claims module
+    that declares it; None for a claim that no code declares, whose mark links to the Verification page)."""
     status = result.status
     label = f"{WORDS[status]}: claim {result.claim_id}"
     if result.how:
@@ -61,17 +62,17 @@ def mark(result: Result, claim: Claim | None, page: str, link: LinkFn = md_link)
         label += f"; {result.message}"
     if status == FAILED:
         label += f"; {result.message}"
-    target = link(page, checks_page_path(claim.module), result.claim_id) if claim else link(page, "verification.md", "")
+    target = link(page, checks_page_path(module), result.claim_id) if module else link(page, "verification.md", "")
     return (
         f'<a class="claim-mark claim-{status}" id="{anchor(result.claim_id)}" href="{html.escape(target)}" '
         f'title="{_attr(label)}" aria-label="{_attr(label)}">{ICONS[status]}</a>'
     )
 
 
-def render_occurrence(occ: Occurrence, result: Result, claim: Claim | None, page: str, link: LinkFn = md_link) -> str:
+def render_occurrence(occ: Occurrence, result: Result, module: str | None, page: str, link: LinkFn = md_link) -> str:
     """What replaces a claim marker on the page.  The mark is raw HTML, which MkDocs does not
     rewrite, so ``link`` must return the final URL."""
-    m = mark(result, claim, page, link)
+    m = mark(result, module, page, link)
     if occ.value is None and result.shown_html:  # a figure generated from the code
         return f'{occ.indent}<figure class="claim-figure">\n{result.shown_html}\n{m}\n</figure>'
     if occ.value is None:  # generated from the code
@@ -149,11 +150,12 @@ def _cell(text: str) -> str:
 
 def checks_page(module: str, claims: list[Claim], results: dict[str, Result]) -> str:
     """The listing of one claims module: each check's source, with an anchor per claim id."""
-    path = claims[0].source_file
+    path = claims[0].source_file if claims else module.replace(".", "/") + ".py"
     out = [
         f"# Checks in `{path}`",
         "",
-        "The code below computes the truth behind each claim; the engine compares it with the page.",
+        "The code below computes the truth behind each claim; the engine compares it with the page."
+        if claims else "This module declares no claims yet.",
         "A status mark on a page links to its claim here.",
         "",
     ]

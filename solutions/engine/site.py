@@ -7,31 +7,13 @@ shows any more, the same claim shown twice, a claim marker that cannot be read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
 from solutions.engine import registry
-from solutions.engine.checks import FAILED, PENDING, REFUTED, VERIFIED, Result, judge
+from solutions.engine.checks import judge
 from solutions.engine.pages import Occurrence, PageSyntaxError, find_claims
-
-
-@dataclass
-class Report:
-    results: list[Result] = field(default_factory=list)
-    occurrences: dict[str, list[Occurrence]] = field(default_factory=dict)  # page path -> claims
-
-    @property
-    def failures(self) -> list[Result]:
-        return [r for r in self.results if r.status == FAILED]
-
-    def counts(self) -> dict[str, int]:
-        out = {s: 0 for s in (VERIFIED, REFUTED, PENDING, FAILED)}
-        for r in self.results:
-            out[r.status] += 1
-        return out
-
-    def by_id(self) -> dict[str, Result]:
-        return {r.claim_id: r for r in self.results}
+from solutions.engine.verdicts import FAILED, Report, Result
 
 
 def markdown_pages(docs_dir: Path) -> list[Path]:
@@ -48,12 +30,28 @@ def scan(docs_dir: Path, report: Report) -> None:
             report.results.append(Result("(marker)", FAILED, "page", shown, err.line, message=str(err)))
 
 
-def verify_docs(docs_dir: Path, only: set[str] | None = None) -> Report:
-    """Judge every claim in ``docs_dir`` (or only the ids in ``only``)."""
+# One claim to judge as a page shows it: (claim, the page's text or None, page path, line, in a table cell).
+Job = tuple[registry.Claim, str | None, str, int, bool]
+
+
+def judge_each(jobs: list[Job]) -> list[Result]:
+    """Judge the claims one after another, in this process."""
+    return [judge(*job) for job in jobs]
+
+
+def verify_docs(docs_dir: Path, only: set[str] | None = None,
+                judge_all: Callable[[list[Job]], list[Result]] = judge_each) -> Report:
+    """Judge every claim in ``docs_dir`` (or only the ids in ``only``).
+
+    ``judge_all`` judges the claims the pages show, returning one result per job in order
+    (:func:`solutions.engine.background.judge_in_parallel` spreads them over processes).
+    """
     claims = registry.load_all()
     report = Report()
     scan(docs_dir, report)
     seen: dict[str, Occurrence] = {}
+    jobs: list[Job] = []
+    slots: list[int] = []  # where each job's result goes in report.results
     for occs in report.occurrences.values():
         for occ in occs:
             if only is not None and occ.id not in only:
@@ -73,7 +71,14 @@ def verify_docs(docs_dir: Path, only: set[str] | None = None) -> Report:
                     "(add @claim(...) in a solutions/**/*_claims.py module)",
                 ))
                 continue
-            report.results.append(judge(c, occ.latex if occ.is_latex else occ.value, occ.path, occ.line, occ.in_table))
+            slots.append(len(report.results))
+            report.results.append(None)  # type: ignore[arg-type]  # filled in below
+            jobs.append((c, occ.latex if occ.is_latex else occ.value, occ.path, occ.line, occ.in_table))
+    judged = judge_all(jobs)
+    if len(judged) != len(jobs):
+        raise RuntimeError(f"{len(jobs)} claims to judge, but {len(judged)} results came back")
+    for slot, result in zip(slots, judged):
+        report.results[slot] = result
     for cid, c in sorted(claims.items()):
         if cid not in seen and (only is None or cid in only):
             report.results.append(Result(

@@ -51,6 +51,7 @@ def resnet18_params() -> int:
     return count
 
 
+@functools.cache  # head_formula asks for the freeze count again: build each model once
 def _trainable(scenario: str) -> int:
     counted = transfer.trainable(transfer.make_model(scenario, pretrained=False))
     head_new, head_old = 512 * 2 + 2, 512 * 1000 + 1000

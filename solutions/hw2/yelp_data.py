@@ -70,7 +70,7 @@ def parse_lines(lines: list[str], path: Path, labelled: bool) -> list[Sentence]:
         if "" in parts:
             problems.append(f"{where}: tokens must be separated by single spaces, with none at the start or end: {line!r}")
             continue
-        if any("\t" in p for p in parts):
+        if "\t" in line:
             problems.append(f"{where}: a tab inside the line; tokens are separated by single spaces")
             continue
         if not labelled:

@@ -1,0 +1,185 @@
+"""Check a site's claims in a separate process while MkDocs builds the pages that show none.
+
+The checks need sympy and torch and take seconds of CPU; MkDocs' own slow work
+(executing the notebook pages) needs neither.  :func:`start` launches
+``python -m solutions.engine.background DOCS`` at the start of a build, and the
+build asks for the verdicts (:meth:`Running.result`) only when it reaches the
+first page that shows a claim.  On two cores the two overlap.
+
+A fresh interpreter for every build also means that ``mkdocs serve`` always
+judges with the code as it is on disk, and that the checks' time limits
+(``SIGALRM``, which works on a main thread only) hold while serving too.
+
+What comes back is plain data (:class:`SiteCheck`): the verdicts, which module
+checks each claim, and the generated pages' Markdown, so the build's process
+never imports a claims module.  Nothing is kept between builds.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import solutions
+from solutions.engine.verdicts import Report, Result
+
+# The repository that holds the `solutions` package this process imported: the checking process runs
+# there, so it imports the same code (`python -m` puts its working directory first on sys.path).
+_PACKAGE_ROOT = Path(solutions.__file__).resolve().parent.parent
+
+
+class CheckerFailed(RuntimeError):
+    """The checking process stopped before it could judge the claims (a claims module that fails to import)."""
+
+
+@dataclass
+class SiteCheck:
+    report: Report
+    modules: dict[str, str]  # claim id -> the claims module that declares it
+    pages: dict[str, str]  # generated page (docs-relative .md path) -> its Markdown
+    seconds: float  # how long judging every claim took
+
+
+# The jobs of the running judge_in_parallel: forked workers inherit them, so only indices travel to them.
+_JOBS: list = []
+
+
+def _judge_group(indices: list[int]) -> list[tuple[int, Result]]:
+    from solutions.engine.checks import judge
+
+    return [(i, judge(*_JOBS[i])) for i in indices]
+
+
+def _one_thread() -> None:
+    import torch
+
+    torch.set_num_threads(1)  # the workers already fill the cores; the checks' tensors are small
+
+
+def judge_in_parallel(jobs: list, workers: int) -> list[Result]:
+    """Judge the claims in ``workers`` forked processes, one claims module at a time (claims of one
+    module share cached work), largest module first.  Forked after the claims modules are imported,
+    the workers start at once with everything loaded; each returns plain results."""
+    global _JOBS
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, job in enumerate(jobs):
+        groups[job[0].module].append(i)
+    if workers <= 1 or len(groups) <= 1:
+        return _judge_group_all(jobs)
+    order = sorted(groups.values(), key=len, reverse=True)
+    out: list[Result | None] = [None] * len(jobs)
+    _JOBS = jobs
+    try:
+        with multiprocessing.get_context("fork").Pool(min(workers, len(order)), initializer=_one_thread) as pool:
+            for part in pool.imap_unordered(_judge_group, order):
+                for i, r in part:
+                    out[i] = r
+    finally:
+        _JOBS = []
+    return out  # type: ignore[return-value]
+
+
+def _judge_group_all(jobs: list) -> list[Result]:
+    from solutions.engine.site import judge_each
+
+    return judge_each(jobs)
+
+
+def default_workers() -> int:
+    """One worker per core this process may use, at most four (there are eight claims modules)."""
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
+def check_site(docs_dir: Path, workers: int = 1) -> SiteCheck:
+    """Judge every claim in ``docs_dir`` and render the generated pages (the checking process's work)."""
+    from solutions.engine import registry, render, site
+
+    claims = registry.load_all()  # imported before the workers fork, so they share it
+    t0 = time.perf_counter()
+    report = site.verify_docs(docs_dir, judge_all=lambda jobs: judge_in_parallel(jobs, workers))
+    seconds = time.perf_counter() - t0
+    results = report.by_id()
+    by_module: dict[str, list] = defaultdict(list)
+    for c in claims.values():
+        by_module[c.module].append(c)
+    pages = {render.checks_page_path(m): render.checks_page(m, by_module[m], results) for m in registry.claims_modules()}
+    pages["verification.md"] = render.verification_page(report.results, claims, report.counts(), seconds)
+    return SiteCheck(report, {cid: c.module for cid, c in claims.items()}, pages, seconds)
+
+
+def generated_pages() -> list[str]:
+    """The paths of the pages :func:`check_site` generates, known before it runs."""
+    from solutions.engine import registry, render
+
+    return [render.checks_page_path(m) for m in registry.claims_modules()] + ["verification.md"]
+
+
+class Running:
+    """A checking process under way; :meth:`result` waits for it."""
+
+    def __init__(self, docs_dir: Path) -> None:
+        self.docs_dir = docs_dir
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - open until result(); a file, not a pipe, so the process never blocks on what it prints
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "solutions.engine.background", str(docs_dir)],
+            cwd=_PACKAGE_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr,
+        )
+        self._result: SiteCheck | None = None
+
+    def result(self) -> SiteCheck:
+        if self._result is None:
+            out, _ = self._proc.communicate()
+            self._stderr.seek(0)
+            printed = self._stderr.read().decode("utf-8", "replace")
+            self._stderr.close()
+            if self._proc.returncode != 0:
+                raise CheckerFailed(
+                    f"checking the claims of {self.docs_dir} stopped (exit status {self._proc.returncode}) before any "
+                    f"claim was judged:\n{printed[-4000:].rstrip()}"
+                )
+            if printed.strip():
+                sys.stderr.write(printed)  # what the checks printed, as a build in one process would show it
+            self._result = pickle.loads(out)  # our own child process, over a pipe
+        return self._result
+
+    def cancel(self) -> None:
+        """Stop the process if it still runs (the build failed for another reason)."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.communicate()
+        if not self._stderr.closed:
+            self._stderr.close()
+
+
+def start(docs_dir: Path) -> Running:
+    return Running(Path(docs_dir).resolve())
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m solutions.engine.background DOCS_DIR", file=sys.stderr)
+        return 2
+    if not Path(argv[0]).is_dir():
+        print(f"{argv[0]}: not a folder (the docs folder whose claims to check)", file=sys.stderr)
+        return 2
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # whatever a check prints goes to stderr, never into the verdicts
+    check = check_site(Path(argv[0]), workers=default_workers())
+    pickle.dump(check, out, protocol=pickle.HIGHEST_PROTOCOL)
+    out.close()
+    return 0
+
+
+if __name__ == "__main__":
+    # Through the module's own name, so that what is pickled is solutions.engine.background.SiteCheck, not __main__'s.
+    from solutions.engine import background  # noqa: PLW0406
+
+    sys.exit(background.main(sys.argv[1:]))
