@@ -196,6 +196,7 @@ def _source(fn: Callable[..., object]) -> str:
     for name in fn.__code__.co_names:  # type: ignore[attr-defined]
         obj = getattr(scope, name, None) if scope is not None else fn.__globals__.get(name)  # type: ignore[attr-defined]
         scope = obj if inspect.ismodule(obj) else None
+        obj = inspect.unwrap(obj) if callable(obj) else obj  # a functools.cache'd helper shows its own code
         if inspect.isfunction(obj) and obj.__name__ != "<lambda>":
             called.append(obj)
     parts = [f"# registered in a loop:\n{text}"]
