@@ -56,8 +56,9 @@ class CheckTimeout(Exception):
 def time_limit(seconds: float) -> Iterator[None]:
     """Interrupt the block after ``seconds`` (main thread only, where signals work).
 
-    Off the main thread (mkdocs serve rebuilds there) the parser's own limits on
-    length, depth, exponents and digits are what bound the work.
+    The site build and ``mkdocs serve`` judge in a checking process of their own, on its
+    main thread (:mod:`background`); elsewhere off the main thread, the parser's own limits
+    on length, depth, exponents and digits are what bound the work.
     """
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
         yield
