@@ -157,7 +157,7 @@ def checks_page(module: str, claims: list[Claim], results: dict[str, Result]) ->
         "",
         "The code below computes the truth behind each claim; the engine compares it with the page."
         if claims else "This module declares no claims yet.",
-        "A status mark on a page links to its claim here.",
+        f"A status mark on a page links to its claim here. The whole module is `{path}` in the repository.",
         "",
     ]
     by_source: dict[int, list[Claim]] = defaultdict(list)
@@ -174,14 +174,9 @@ def checks_page(module: str, claims: list[Claim], results: dict[str, Result]) ->
             where = f"[{r.path.split('/', 1)[1]}:{r.line}]({rel_link(checks_page_path(module), r.path.split('/', 1)[1], anchor(c.id))})" if r and r.path else "—"
             out.append(f'<span id="{c.id}"></span>`{c.id}` — {status}, shown at {where}' + (f". {_cell(c.why)}" if c.why else "") + "  ")
         out += ["", f"How: {group[0].how}. Source: `{path}`, line {line}.", "", "```python", _source(group[0].source_fn or group[0].compute), "```", ""]
-    out += ["## Full source", "", f'```python linenums="1" title="{path}"', _module_source(module), "```", ""]
+    # Each check's own code only: a listing of the whole module as well doubled these pages' weight
+    # (and the build's time spent on them); the module is one file in the repository.
     return "\n".join(out)
-
-
-def _module_source(module: str) -> str:
-    import importlib
-
-    return inspect.getsource(importlib.import_module(module)).rstrip()
 
 
 def _source(fn: Callable[..., object]) -> str:
