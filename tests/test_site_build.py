@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -60,18 +61,34 @@ def test_home_page_shows_the_totals(built: Path) -> None:
     assert f"<strong>{counts['verified']}</strong> verified" in html
 
 
-def test_strict_build_fails_on_a_planted_error(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def planted_build(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
+    """A copy of the project with a wrong claim, a link to a missing page and one to a missing heading."""
+    project = tmp_path_factory.mktemp("planted")
     for name in ("mkdocs.yml", "hooks", "overrides"):
-        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(ROOT / name, tmp_path / name)
+        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(ROOT / name, project / name)
     for watched in ("solutions", "results"):  # named under `watch:`
-        (tmp_path / watched).symlink_to(ROOT / watched)
-    shutil.copytree(DOCS, tmp_path / "docs")
-    page = tmp_path / "docs/a2/part2.md"
+        (project / watched).symlink_to(ROOT / watched)
+    shutil.copytree(DOCS, project / "docs", ignore=shutil.ignore_patterns("katex.tmp"))
+    page = project / "docs/a2/part2.md"
     page.write_text(page.read_text().replace("[[a2.q5.t3.dL_df6: $f_2 - f_6$]]", "[[a2.q5.t3.dL_df6: $f_6 - f_2$]]"))
-    run = mkdocs_build(tmp_path, tmp_path / "site")
-    assert run.returncode != 0
-    assert "docs/a2/part2.md:" in run.stderr and "claim a2.q5.t3.dL_df6 is wrong" in run.stderr
-    assert "page - truth = -2·f_2 + 2·f_6" in run.stderr
+    q3 = project / "docs/hw2/q3.md"
+    q3.write_text(q3.read_text() + "\nSee [the missing page](no-such-page.md) and [a missing heading](q4.md#no-such-heading).\n")
+    return mkdocs_build(project, project / "site")
+
+
+def test_strict_build_fails_on_a_planted_error(planted_build: subprocess.CompletedProcess[str]) -> None:
+    assert planted_build.returncode != 0
+    err = planted_build.stderr
+    assert "docs/a2/part2.md:" in err and "claim a2.q5.t3.dL_df6 is wrong" in err
+    assert "page - truth = -2·f_2 + 2·f_6" in err
+
+
+def test_strict_build_fails_on_a_broken_link_or_anchor(planted_build: subprocess.CompletedProcess[str]) -> None:
+    assert planted_build.returncode != 0
+    err = planted_build.stderr
+    assert "hw2/q3.md" in err and "no-such-page.md" in err
+    assert "q4.md#no-such-heading" in err
 
 
 def test_every_internal_link_and_anchor_resolves(built: Path) -> None:
