@@ -88,3 +88,22 @@ def test_links_are_relative_between_pages() -> None:
     assert rel_link("index.md", "checks/a2.part2_claims.md", "x") == "checks/a2.part2_claims.md#x"
     assert checks_page_path("solutions.a2.part2_claims") == "checks/a2.part2_claims.md"
     assert anchor("a2.q4.valid_triplets") == "claim-a2.q4.valid_triplets"
+
+
+def test_check_listing_shows_the_helpers_a_check_calls() -> None:
+    from solutions.engine import registry
+    from solutions.engine.render import checks_page
+
+    claims = [c for c in registry.load_all().values() if c.module == "solutions.hw2.q1_claims"]
+    page = checks_page("solutions.hw2.q1_claims", claims, {})
+    assert page.startswith("# Checks in `solutions/hw2/q1_claims.py`")
+    assert "# which calls solutions.hw2.q1_claims._resnet18_count:" in page  # a function's private helper
+    assert "# registered in a loop:" in page and "# which calls solutions.hw2.q1_claims._trainable:" in page  # a cached one
+    assert "`hw2.q1.resnet18_params` — not shown on any page" in page
+
+
+def test_check_listing_of_a_module_without_claims() -> None:
+    from solutions.engine.render import checks_page
+
+    page = checks_page("solutions.hw2.q9_claims", [], {})
+    assert "# Checks in `solutions/hw2/q9_claims.py`" in page and "declares no claims yet" in page

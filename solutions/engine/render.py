@@ -180,21 +180,23 @@ def checks_page(module: str, claims: list[Claim], results: dict[str, Result]) ->
 
 
 def _source(fn: Callable[..., object]) -> str:
-    """The check's source; for a lambda registered in a loop, also the functions it calls."""
+    """The check's source, with the functions it calls: for a lambda registered in a loop, every one;
+    for a function, the private helpers of its own module (the rest have names that say what they do)."""
     try:
         text = textwrap.dedent(inspect.getsource(fn)).rstrip()
     except (OSError, TypeError):
         return f"# source of {fn!r} is not available"
-    if getattr(fn, "__name__", "") != "<lambda>":
-        return text
+    is_lambda = getattr(fn, "__name__", "") == "<lambda>"
     called = []
     scope: object = None
     for name in fn.__code__.co_names:  # type: ignore[attr-defined]
         obj = getattr(scope, name, None) if scope is not None else fn.__globals__.get(name)  # type: ignore[attr-defined]
         scope = obj if inspect.ismodule(obj) else None
         obj = inspect.unwrap(obj) if callable(obj) else obj  # a functools.cache'd helper shows its own code
-        if inspect.isfunction(obj) and obj.__name__ != "<lambda>":
+        if not inspect.isfunction(obj) or obj.__name__ == "<lambda>" or obj in called:
+            continue
+        if is_lambda or (obj.__module__ == fn.__module__ and obj.__name__.startswith("_")):
             called.append(obj)
-    parts = [f"# registered in a loop:\n{text}"]
+    parts = [f"# registered in a loop:\n{text}" if is_lambda else text]
     parts += [f"\n# which calls {f.__module__}.{f.__name__}:\n{textwrap.dedent(inspect.getsource(f)).rstrip()}" for f in called]
     return "\n".join(parts)
