@@ -58,16 +58,16 @@ def _engine() -> tuple[ModuleType, ...]:
     if _state["command"] == "serve":
         for name in [m for m in sys.modules if m == "solutions" or m.startswith("solutions.")]:
             del sys.modules[name]
-    return tuple(importlib.import_module(f"solutions.engine.{m}") for m in ("background", "render", "pages", "verdicts"))
+    return tuple(importlib.import_module(f"solutions.engine.{m}") for m in ("background", "render", "pages"))
 
 
 def on_config(config):
     katex = Path(config["docs_dir"]) / "assets" / "katex" / "katex.min.js"
     if not katex.exists():
         raise PluginError(f"{katex} is missing: run `make env` (it fetches the pinned KaTeX that renders the site's math)")
-    background, render, pages, verdicts = _engine()
+    background, render, pages = _engine()
     _cancel()
-    _state.update(background=background, render=render, pages=pages, verdicts=verdicts, check=None,
+    _state.update(background=background, render=render, pages=pages, check=None,
                   running=background.start(Path(config["docs_dir"])))
     return config
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 from pathlib import Path
 
@@ -42,3 +43,15 @@ def test_the_result_travels_as_plain_data_with_every_generated_page() -> None:
 def test_the_checking_process_names_a_missing_docs_folder(tmp_path: Path) -> None:
     with pytest.raises(background.CheckerFailed, match="not a folder"):
         background.start(tmp_path / "missing").result()
+
+
+def test_a_worker_that_dies_fails_the_check_instead_of_hanging() -> None:
+    """A crash in native code kills a worker; the build must stop with an error, not wait for ever."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from solutions.engine.registry import Claim, Integer
+
+    dies = Claim("x.dies", Integer(), lambda: os._exit(3), "exits", "solutions/x_claims.py", 1, "solutions.x_claims")
+    fine = Claim("y.fine", Integer(), lambda: 1, "one", "solutions/y_claims.py", 1, "solutions.y_claims")
+    with pytest.raises(BrokenProcessPool):
+        background.judge_in_parallel([(dies, "1", "docs/p.md", 1, False), (fine, "1", "docs/q.md", 1, False)], workers=2)

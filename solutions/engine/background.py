@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,11 +80,14 @@ def judge_in_parallel(jobs: list, workers: int) -> list[Result]:
         return judge_each(jobs)
     order = sorted(groups.values(), key=len, reverse=True)
     out: list[Result | None] = [None] * len(jobs)
-    _JOBS = jobs
+    _JOBS = jobs  # before the first submit, which forks the workers
     try:
-        with multiprocessing.get_context("fork").Pool(min(workers, len(order)), initializer=_one_thread) as pool:
-            for part in pool.imap_unordered(_judge_group, order):
-                for i, r in part:
+        # An executor, not a multiprocessing.Pool: a worker that dies (a crash in native code) fails
+        # the check with BrokenProcessPool instead of leaving the build waiting for ever.
+        with ProcessPoolExecutor(min(workers, len(order)), mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_one_thread) as pool:
+            for done in as_completed([pool.submit(_judge_group, group) for group in order]):
+                for i, r in done.result():
                     out[i] = r
     finally:
         _JOBS = []
@@ -139,8 +143,8 @@ class Running:
             self._stderr.close()
             if self._proc.returncode != 0:
                 raise CheckerFailed(
-                    f"checking the claims of {self.docs_dir} stopped (exit status {self._proc.returncode}) before any "
-                    f"claim was judged:\n{printed[-4000:].rstrip()}"
+                    f"checking the claims of {self.docs_dir} stopped (exit status {self._proc.returncode}) before it "
+                    f"returned the verdicts:\n{printed[-4000:].rstrip()}"
                 )
             if printed.strip():
                 sys.stderr.write(printed)  # what the checks printed, as a build in one process would show it
