@@ -95,7 +95,10 @@ def judge_in_parallel(jobs: list, workers: int) -> list[Result]:
 
 
 def default_workers() -> int:
-    """One worker per core this process may use, at most four (there are eight claims modules)."""
+    """One worker per core this process may use, at most four (there are eight claims modules); one
+    (judging in this process) where processes cannot fork."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
     return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
