@@ -150,7 +150,8 @@ def _cell(text: str) -> str:
 
 
 def checks_page(module: str, claims: list[Claim], results: dict[str, Result]) -> str:
-    """The listing of one claims module: each check's source, with an anchor per claim id."""
+    """The listing of one claims module: each check's source (with the helpers it calls), an anchor per
+    claim id.  Not the whole module besides: that doubled the pages' weight and the build's time on them."""
     path = claims[0].source_file if claims else module.replace(".", "/") + ".py"
     out = [
         f"# Checks in `{path}`",
@@ -174,8 +175,6 @@ def checks_page(module: str, claims: list[Claim], results: dict[str, Result]) ->
             where = f"[{r.path.split('/', 1)[1]}:{r.line}]({rel_link(checks_page_path(module), r.path.split('/', 1)[1], anchor(c.id))})" if r and r.path else "—"
             out.append(f'<span id="{c.id}"></span>`{c.id}` — {status}, shown at {where}' + (f". {_cell(c.why)}" if c.why else "") + "  ")
         out += ["", f"How: {group[0].how}. Source: `{path}`, line {line}.", "", "```python", _source(group[0].source_fn or group[0].compute), "```", ""]
-    # Each check's own code only: a listing of the whole module as well doubled these pages' weight
-    # (and the build's time spent on them); the module is one file in the repository.
     return "\n".join(out)
 
 
