@@ -87,19 +87,30 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"error: imdb has no model {args.model!r}; choose from all, {', '.join(imdb_train.MODELS)}", file=sys.stderr)
         return 2
 
+    import torch
+
+    from solutions.hw2.glove import GloveError
+
     models = imdb_train.MODELS if args.model == "all" else [args.model]
+    if args.threads is not None:
+        if args.threads < 1:
+            print(f"error: --threads must be at least 1, not {args.threads}", file=sys.stderr)
+            return 2
+        torch.set_num_threads(args.threads)
+    options = {"embeddings": Path(args.embeddings) if args.embeddings else None, "resume": args.resume,
+               "stop_after": args.stop_after}
     for seed in args.seed:
         for model in models:
-            if args.dry_run:
-                imdb_train.dry_run(model, seed)
-                continue
             try:
+                if args.dry_run:
+                    imdb_train.dry_run(model, seed, **options)
+                    continue
                 source = imdb_data.find_source(args.data)
-            except imdb_data.DataError as err:
+                cfg = imdb_train.Config(model, seed=seed, epochs=args.epochs if args.epochs is not None else 5)
+                imdb_train.train(cfg, source, Path(args.results), args.device, **options)
+            except (imdb_data.DataError, GloveError, imdb_train.CheckpointError) as err:
                 print(f"error: {err}", file=sys.stderr)
                 return 2
-            cfg = imdb_train.Config(model, seed=seed, epochs=args.epochs if args.epochs is not None else 5)
-            imdb_train.train(cfg, source, Path(args.results), args.device)
     return 0
 
 
@@ -254,6 +265,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--device", help="cpu or cuda (default: cuda when available)")
     p.add_argument("--results", default=str(Path(__file__).resolve().parent.parent / "results"), help="where the results file goes")
     p.add_argument("--dry-run", action="store_true", help="the whole pipeline on a tiny generated corpus, in seconds")
+    p.add_argument("--resume", action="store_true", help="imdb: continue an interrupted run from its last finished epoch "
+                                                         "(checkpoints/imdb/); starts afresh where there is none")
+    p.add_argument("--stop-after", type=int, metavar="N", help="imdb: stop after epoch N, checkpointed (continue with --resume)")
+    p.add_argument("--embeddings", help="imdb: a GloVe text file of dimension 100 (e.g. glove.6B.100d.txt) to start the "
+                                        "embedding table from, as the notebook did (default: random)")
+    p.add_argument("--threads", type=int, help="imdb: torch's CPU threads for this run (default: torch's own choice)")
     p.set_defaults(func=cmd_train)
     p = sub.add_parser("bench", help="time our batching against a padded, unbucketed baseline")
     p.add_argument("task", choices=["imdb"])

@@ -34,6 +34,7 @@ CACHE_DIR = REPO_ROOT / ".cache" / "imdb"
 
 MEMBER_RE = re.compile(r"(?:^|/)aclImdb/(train|test)/(pos|neg)/([^/]+\.txt)$")
 UNK, PAD = "<unk>", "<pad>"  # indices 0 and 1, as in the notebook (padding_idx=1)
+UNK_INDEX, PAD_INDEX = 0, 1
 SPLIT_SEED = 1234
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import os
 import platform
 import tempfile
 import time
@@ -26,11 +27,39 @@ from solutions.a2 import imdb_data as data
 from solutions.a2.rnn_params import ARCHITECTURES, Recurrent
 from solutions.results import RESULTS_DIR, git_commit, write_atomically
 
+CHECKPOINT_DIR = RESULTS_DIR.parent / "checkpoints" / "imdb"  # ignored by git
+
 MODELS = ("bilstm2", "birnn2", "birnn", "rnn", "bilstm", "lstm")
 
 
+def reverse_within_length(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Reverse each column of a padded ``T x B x ...`` batch within its own length; padding stays put.
+
+    Its own inverse.  Run over such a batch, a forward-only recurrence reads each review from its last
+    token to its first and never sees padding before a real token, which is exactly what the backward
+    direction of a bidirectional layer does over a packed sequence.
+    """
+    steps = torch.arange(x.shape[0], device=x.device)[:, None]
+    n = lengths.to(x.device)[None, :]
+    index = torch.where(steps < n, n - 1 - steps, steps)
+    return x.gather(0, index.view(*index.shape, *([1] * (x.dim() - 2))).expand_as(x))
+
+
 class SentimentRNN(nn.Module):
-    """Embedding -> dropout -> recurrent module over a packed batch -> final hidden state(s) -> dropout -> Linear."""
+    """Embedding -> dropout -> recurrent module -> final hidden state(s) -> dropout -> Linear.
+
+    ``self.rnn`` is the notebook's ``nn.LSTM``/``nn.RNN``/``nn.GRU`` (its parameters, names and
+    initialisation), but :meth:`forward` does not hand it a packed sequence: on the CPU the packed
+    backward pass is the bottleneck (about 2 reviews/s for the 2-level bi-LSTM against 27 padded).
+    Instead each layer and direction is one padded, forward-only pass with that direction's weights
+    (``torch.lstm``/``torch.rnn_tanh``/``torch.gru``, the kernels ``nn.LSTM`` itself calls, which take
+    PyTorch's oneDNN path on the CPU); the backward direction runs over each review reversed within
+    its own length.  A forward-only recurrence at step t has seen only steps <= t, so every state at
+    a real token equals the packed one, and the top layer's final states are read at each review's
+    last real token (forward) and after its first (backward).  Dropout of the module's rate is applied
+    between layers, as ``nn.LSTM(dropout=...)`` does.  Tested against the packed module on the same
+    weights (tests/test_imdb_pipeline.py).
+    """
 
     def __init__(self, arch: Recurrent, vocab_size: int, embedding_dim: int = 100, dropout: float = 0.5) -> None:
         super().__init__()
@@ -42,21 +71,31 @@ class SentimentRNN(nn.Module):
         self.fc = nn.Linear(arch.directions * arch.hidden_size, 1)
         self.dropout = nn.Dropout(dropout)
 
+    def _direction(self, x: torch.Tensor, layer: int, reverse: bool) -> torch.Tensor:
+        """One layer, one direction, over a padded batch in time order: the outputs, ``T x B x H``."""
+        suffix = f"_l{layer}" + ("_reverse" if reverse else "")
+        weights = [getattr(self.rnn, name + suffix) for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        h0 = x.new_zeros(1, x.shape[1], self.arch.hidden_size)
+        args = (weights, True, 1, 0.0, self.training, False, False)  # biases, 1 layer, no dropout, train, one-way, time-major
+        if self.arch.cell == "LSTM":
+            return torch.lstm(x, (h0, h0), *args)[0]
+        return (torch.rnn_tanh if self.arch.cell == "RNN" else torch.gru)(x, h0, *args)[0]
+
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         x = self.dropout(self.embedding(tokens))
-        if not self.arch.bidirectional:
-            # A one-directional network is causal: its state at position len-1 has seen only the real
-            # tokens, so reading it there equals the packed result exactly (tested), and it avoids the
-            # packed path's per-step slicing, whose backward is quadratic in the length on the CPU.
-            out, _ = self.rnn(x)
-            last = out[lengths.to(out.device) - 1, torch.arange(out.shape[1], device=out.device)]
-            return self.fc(self.dropout(last)).squeeze(1)
-        packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), enforce_sorted=False)
-        _, hidden = self.rnn(packed)
-        if isinstance(hidden, tuple):  # LSTM: (h, c)
-            hidden = hidden[0]
-        last = torch.cat([hidden[-2], hidden[-1]], dim=1)  # the top layer, forward and backward
-        return self.fc(self.dropout(last)).squeeze(1)
+        lengths = lengths.to(x.device)
+        columns = torch.arange(x.shape[1], device=x.device)
+        for layer in range(self.arch.num_layers):
+            if layer:
+                x = nn.functional.dropout(x, self.rnn.dropout, self.training)
+            forward = self._direction(x, layer, reverse=False)
+            last = [forward[lengths - 1, columns]]
+            if self.arch.bidirectional:
+                backward = self._direction(reverse_within_length(x, lengths), layer, reverse=True)
+                last.append(backward[lengths - 1, columns])  # the state after reading the first token
+                forward = torch.cat([forward, reverse_within_length(backward, lengths)], dim=2)
+            x = forward
+        return self.fc(self.dropout(torch.cat(last, dim=1))).squeeze(1)
 
 
 @dataclass
@@ -69,6 +108,7 @@ class Config:
     max_vocab: int = 25_000
     embedding_dim: int = 100
     dropout: float = 0.5
+    eval_batch_size: int = 256  # evaluation only: no gradient, so the batch size changes nothing but the speed
 
 
 def evaluate(model: nn.Module, data_: list, batch_size: int, device: torch.device) -> tuple[float, float]:
@@ -113,9 +153,89 @@ def gradient_reach(model: SentimentRNN, data_: list, device: torch.device, lengt
             "first_to_last_ratio": float(norms[:window].mean() / norms[-window:].mean())}
 
 
+class CheckpointError(ValueError):
+    """A checkpoint that cannot continue this run: names the file and what differs."""
+
+
+def embedding_record(path: Path | None, vocab: dict[str, int], dim: int) -> tuple[dict[str, Any], torch.Tensor | None]:
+    """What the results file says about the embedding table's start, and the GloVe rows to copy in (or None).
+
+    As in the notebook: a word GloVe has gets its GloVe vector, every other word keeps the table's own
+    N(0, 1) start (the notebook's ``unk_init=torch.Tensor.normal_``), and the ``<unk>`` and ``<pad>``
+    rows are zero.
+    """
+    if path is None:
+        return {"init": "random", "detail": "nn.Embedding's N(0, 1), <pad> row zero"}, None
+    from solutions.hw2 import glove
+
+    try:
+        vectors = glove.from_text(path)
+    except OSError as err:
+        raise glove.GloveError(f"{path}: cannot read ({err.strerror or err})") from None
+    except UnicodeDecodeError as err:
+        raise glove.GloveError(f"{path}: not UTF-8 text (byte {err.start})") from None
+    if vectors.dim != dim:
+        raise glove.GloveError(f"{path}: vectors of dimension {vectors.dim}; the model's embeddings have {dim}")
+    index = {w: i for i, w in enumerate(vectors.words)}
+    rows = torch.full((len(vocab), dim), float("nan"))
+    for word, row in vocab.items():
+        if word in index and row > 1:
+            rows[row] = torch.from_numpy(vectors.vectors[index[word]])
+    found = int((~rows.isnan().any(dim=1)).sum())
+    record = {"init": "glove", "file": path.name, "sha256": data.file_digest(path), "dim": dim,
+              "words_found": found, "detail": "GloVe where the word has a vector, else N(0, 1); <unk> and <pad> rows zero"}
+    return record, rows
+
+
+def _initialise_embeddings(model: SentimentRNN, rows: torch.Tensor | None) -> None:
+    if rows is None:
+        return
+    with torch.no_grad():
+        weight = model.embedding.weight
+        known = ~rows.isnan().any(dim=1)
+        weight[known] = rows[known].to(weight.device)
+        weight[data.UNK_INDEX].zero_()
+        weight[data.PAD_INDEX].zero_()
+
+
+def checkpoint_path(cfg: Config, embeddings: dict[str, Any], root: Path = CHECKPOINT_DIR) -> Path:
+    init = "random" if embeddings["init"] == "random" else f"glove-{embeddings['sha256'][:12]}"
+    return root / f"{cfg.model}-seed{cfg.seed}-e{cfg.epochs}-{init}.pt"
+
+
+def _save_checkpoint(path: Path, state: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)  # an interruption while saving leaves the previous epoch's checkpoint whole
+
+
+def _load_checkpoint(path: Path, identity: dict[str, Any]) -> dict[str, Any]:
+    try:
+        state = torch.load(path, weights_only=False, map_location="cpu")
+    except Exception as err:  # noqa: BLE001 - torch.load raises many types for a damaged file
+        raise CheckpointError(f"{path}: not a readable checkpoint ({type(err).__name__}: {err}); delete it to start over") from None
+    if not isinstance(state, dict) or "identity" not in state:
+        raise CheckpointError(f"{path}: not a checkpoint of `train imdb`; delete it to start over")
+    differs = [k for k in identity if state["identity"].get(k) != identity[k]]
+    if differs:
+        k = differs[0]
+        raise CheckpointError(f"{path}: made with {k} = {state['identity'].get(k)!r}, this run has {identity[k]!r}; "
+                              "resume with the same settings and data, or delete the checkpoint to start over")
+    return state
+
+
 def train(cfg: Config, source: Path, results_dir: Path = RESULTS_DIR, device: str | None = None,
-          dry_run: bool = False) -> Path:
-    """Train one model, write its results file, return the file's path."""
+          dry_run: bool = False, embeddings: Path | None = None, resume: bool = False,
+          checkpoints: Path = CHECKPOINT_DIR, stop_after: int | None = None) -> Path | None:
+    """Train one model, write its results file, return the file's path.
+
+    After every epoch the whole state (weights, Adam's moments, the random generator, the history,
+    the best checkpoint so far) is saved under ``checkpoints``; with ``resume`` a run continues from
+    its last finished epoch and ends with the same figures as one never interrupted.  ``stop_after``
+    ends the run after that many epochs in total, checkpointed, and returns None (continue later
+    with ``resume``).
+    """
     torch.manual_seed(cfg.seed)
     dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     started, t_start = dt.datetime.now(dt.UTC), time.perf_counter()
@@ -124,17 +244,37 @@ def train(cfg: Config, source: Path, results_dir: Path = RESULTS_DIR, device: st
     train_ex, valid_ex = data.split_train(corpus["train"])
     vocab = data.build_vocab(train_ex, cfg.max_vocab)
     train_set, valid_set, test_set = (data.numericalize(x, vocab) for x in (train_ex, valid_ex, corpus["test"]))
+    emb_record, emb_rows = embedding_record(embeddings, vocab, cfg.embedding_dim)
     arch = ARCHITECTURES[cfg.model]
     model = SentimentRNN(arch, len(vocab), cfg.embedding_dim, cfg.dropout).to(dev)
+    _initialise_embeddings(model, emb_rows)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     loss_fn = nn.BCEWithLogitsLoss()
-    history, best = [], (float("inf"), -1, None)
-    for epoch in range(1, cfg.epochs + 1):
+    history: list[dict[str, Any]] = []
+    best: tuple[float, int, dict[str, torch.Tensor] | None] = (float("inf"), -1, None)
+    segment = {"started": started.isoformat(timespec="seconds"), "commit": commit, "first_epoch": 1}
+    segments: list[dict[str, Any]] = []
+    identity = {"config": asdict(cfg), "data_checksum": checksum, "embeddings": emb_record, "dry_run": dry_run}
+    ckpt = checkpoint_path(cfg, emb_record, checkpoints)
+    if resume and ckpt.exists():
+        state = _load_checkpoint(ckpt, identity)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        torch.set_rng_state(state["rng"])
+        history, segments = state["history"], state["segments"]
+        best = (state["best"][0], state["best"][1], state["best"][2])
+        segment["first_epoch"] = len(history) + 1
+        print(f"{cfg.model} seed {cfg.seed}: resuming from {ckpt} after epoch {len(history)}")
+    elif resume:
+        print(f"{cfg.model} seed {cfg.seed}: no checkpoint at {ckpt}; starting from epoch 1")
+    n_batches = -(-len(train_set) // cfg.batch_size)
+    epochs_bar = tqdm(range(len(history) + 1, cfg.epochs + 1), initial=len(history), total=cfg.epochs,
+                      desc=f"{cfg.model} seed {cfg.seed}", unit="epoch")
+    for epoch in epochs_bar:
         model.train()
         t0, seen, loss_sum, correct = time.perf_counter(), 0, 0.0, 0
-        n_batches = -(-len(train_set) // cfg.batch_size)
         bar = tqdm(data.bucketed_batches(train_set, cfg.batch_size, shuffle=True, seed=cfg.seed * 1000 + epoch),
-                   total=n_batches, desc=f"{cfg.model} epoch {epoch}/{cfg.epochs}", unit="batch", leave=False)
+                   total=n_batches, desc=f"epoch {epoch}/{cfg.epochs}", unit="batch", leave=False)
         for tokens, lengths, labels in bar:
             tokens, labels = tokens.to(dev), labels.to(dev)
             opt.zero_grad()
@@ -149,43 +289,61 @@ def train(cfg: Config, source: Path, results_dir: Path = RESULTS_DIR, device: st
         if dev.type == "cuda":
             torch.cuda.synchronize()
         train_time = time.perf_counter() - t0
-        val_loss, val_acc = evaluate(model, valid_set, cfg.batch_size, dev)
+        t1 = time.perf_counter()
+        val_loss, val_acc = evaluate(model, valid_set, cfg.eval_batch_size, dev)
         history.append({"epoch": epoch, "train_loss": loss_sum / seen, "train_accuracy": correct / seen,
                         "valid_loss": val_loss, "valid_accuracy": val_acc, "train_seconds": train_time,
-                        "reviews_per_second": seen / train_time})
-        print(f"{cfg.model} epoch {epoch}: train loss {loss_sum / seen:.3f}, valid loss {val_loss:.3f}, "
-              f"valid acc {val_acc:.3f}, {train_time:.1f} s")
-        if val_loss < best[0]:
+                        "reviews_per_second": seen / train_time, "valid_seconds": time.perf_counter() - t1})
+        epochs_bar.write(f"{cfg.model} seed {cfg.seed} epoch {epoch}: train loss {loss_sum / seen:.3f}, valid loss "
+                         f"{val_loss:.3f}, valid acc {val_acc:.3f}, {train_time:.1f} s ({seen / train_time:.1f} reviews/s)")
+        if val_loss < best[0]:  # the validation split alone chooses the checkpoint
             best = (val_loss, epoch, copy.deepcopy(model.state_dict()))
+        done = {**segment, "last_epoch": epoch, "seconds": time.perf_counter() - t_start}
+        _save_checkpoint(ckpt, {"identity": identity, "model": model.state_dict(), "optimizer": opt.state_dict(),
+                                "rng": torch.get_rng_state(), "history": history, "best": best,
+                                "segments": [*segments, done]})
+        if stop_after is not None and epoch >= stop_after and epoch < cfg.epochs:
+            epochs_bar.close()
+            print(f"{cfg.model} seed {cfg.seed}: stopped after epoch {epoch}; continue with --resume ({ckpt})")
+            return None
+    epochs_bar.close()
     model.load_state_dict(best[2])
-    test_loss, test_acc = evaluate(model, test_set, cfg.batch_size, dev)
+    t2 = time.perf_counter()
+    test_loss, test_acc = evaluate(model, test_set, cfg.eval_batch_size, dev)
+    test_seconds = time.perf_counter() - t2
     reach = gradient_reach(model, valid_set, dev)
+    segments = [*segments, {**segment, "last_epoch": cfg.epochs, "seconds": time.perf_counter() - t_start}]
     import numpy
     import spacy
 
     payload = {
         "task": "imdb", "model": cfg.model, "seed": cfg.seed, "epochs": cfg.epochs, "dry_run": dry_run,
         "test_accuracy": test_acc, "test_loss": test_loss, "best_epoch": best[1], "history": history,
+        "test_seconds": test_seconds, "embeddings": emb_record,
         "hyperparameters": asdict(cfg), "vocab_size": len(vocab), "gradient_reach": reach,
         "sizes": {"train": len(train_set), "valid": len(valid_set), "test": len(test_set)},
         "parameters": sum(p.numel() for p in model.parameters()),
         "provenance": {
-            "commit": commit, "started": started.isoformat(timespec="seconds"),
-            "duration_seconds": time.perf_counter() - t_start,
+            "commit": segments[0]["commit"], "started": segments[0]["started"],
+            "duration_seconds": sum(s["seconds"] for s in segments), "segments": segments,
             "device": torch.cuda.get_device_name(dev) if dev.type == "cuda" else f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)",
             "versions": {"python": platform.python_version(), "torch": torch.__version__, "spacy": spacy.__version__, "numpy": numpy.__version__},
             "data_source": source.name, "data_checksum": checksum,
         },
     }
-    stamp = started.strftime("%Y%m%dT%H%M%SZ")
-    out = results_dir / "imdb" / f"{cfg.model}-seed{cfg.seed}-e{cfg.epochs}-{stamp}.json"
+    stamp = dt.datetime.fromisoformat(segments[0]["started"]).strftime("%Y%m%dT%H%M%SZ")
+    tag = "" if emb_record["init"] == "random" else "-glove"
+    out = results_dir / "imdb" / f"{cfg.model}-seed{cfg.seed}-e{cfg.epochs}{tag}-{stamp}.json"
     write_atomically(out, payload)
+    ckpt.unlink(missing_ok=True)  # finished: a later --resume starts a new run rather than re-recording this one
     print(f"{cfg.model}: test accuracy {test_acc:.4f} (best epoch {best[1]}); recorded in {out}")
     return out
 
 
-def dry_run(model: str, seed: int = 0) -> Path:
-    """The real pipeline on a tiny generated corpus; its results go to a temporary folder, marked dry_run."""
+def dry_run(model: str, seed: int = 0, **kwargs: Any) -> Path | None:
+    """The real pipeline on a tiny generated corpus; its results and checkpoints go to a temporary folder, marked dry_run."""
     tmp = Path(tempfile.mkdtemp(prefix="imdb-dry-run-"))
     source = data.write_tiny_corpus(tmp / "data")
-    return train(Config(model, seed=seed, epochs=2, batch_size=8, max_vocab=50), source, tmp / "results", "cpu", dry_run=True)
+    kwargs.setdefault("checkpoints", tmp / "checkpoints")
+    return train(Config(model, seed=seed, epochs=2, batch_size=8, max_vocab=50), source, tmp / "results", "cpu",
+                 dry_run=True, **kwargs)
