@@ -198,9 +198,24 @@ def train_captions(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from solutions.a2 import imdb_bench
+    import torch
 
-    imdb_bench.bench(args.model, args.batches, args.data, args.device)
+    from solutions.a2 import imdb_bench, imdb_data, imdb_train
+
+    if args.threads is not None:
+        if args.threads < 1:
+            print(f"error: --threads must be at least 1, not {args.threads}", file=sys.stderr)
+            return 2
+        torch.set_num_threads(args.threads)
+    if args.batches < 1:
+        print(f"error: --batches must be at least 1, not {args.batches}", file=sys.stderr)
+        return 2
+    models = list(imdb_train.MODELS) if args.model == "all" else [args.model]
+    try:
+        imdb_bench.bench_all(models, args.batches, args.data, args.device, packed=args.packed)
+    except imdb_data.DataError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -274,8 +289,11 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_train)
     p = sub.add_parser("bench", help="time our batching against a padded, unbucketed baseline")
     p.add_argument("task", choices=["imdb"])
-    p.add_argument("--model", default="bilstm2", choices=["bilstm2", "birnn2", "birnn", "rnn", "bilstm", "lstm"])
-    p.add_argument("--batches", type=int, default=40, help="batches of 64 timed for each side")
+    p.add_argument("--model", default="all", choices=["all", "bilstm2", "birnn2", "birnn", "rnn", "bilstm", "lstm"],
+                   help="one architecture, or all of them in turn (default)")
+    p.add_argument("--batches", type=int, default=10, help="batches of 64 timed for each side (default 10)")
+    p.add_argument("--packed", action="store_true", help="also time the notebook's packed sequences (slow on the CPU)")
+    p.add_argument("--threads", type=int, help="torch's CPU threads (default: torch's own choice)")
     p.add_argument("--data", help="aclImdb tarball or folder")
     p.add_argument("--device", help="cpu or cuda")
     p.set_defaults(func=cmd_bench)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import statistics
 
 COLOURS = ("#3f51b5", "#e65100", "#2e7d32", "#ad1457", "#00838f", "#6d4c41")
 DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2", "10 4")
@@ -83,3 +84,50 @@ def html_table(head: list[str], rows: list[list[object]]) -> str:
     th = "".join(f"<th>{h}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def interval_chart(rows: dict[str, list[float]], title: str, x_label: str, width: int = 640) -> str:
+    """One row per label: every value as a small circle, the mean as a bar, and mean ± one sample
+    standard deviation as a line (drawn only where there are two values or more)."""
+    filled = {k: v for k, v in rows.items() if v}
+    if not filled:
+        raise ValueError(f"chart {title!r} has no values")
+    left, right, top, row_h = 150, 24, 20, 30
+    height = top + row_h * len(filled) + 56
+    spreads = {k: (statistics.stdev(v) if len(v) > 1 else 0.0) for k, v in filled.items()}
+    lows = [min(min(v), statistics.fmean(v) - spreads[k]) for k, v in filled.items()]
+    highs = [max(max(v), statistics.fmean(v) + spreads[k]) for k, v in filled.items()]
+    x0, x1 = min(lows), max(highs)
+    if x1 - x0 < 1e-9:
+        x0, x1 = x0 - 0.5, x1 + 0.5
+    pad = (x1 - x0) * 0.06
+    x0, x1 = x0 - pad, x1 + pad
+
+    def sx(x: float) -> float:
+        return left + (x - x0) / (x1 - x0) * (width - left - right)
+
+    desc = "; ".join(f"{k}: mean {statistics.fmean(v):.4g}" + (f", sample std {spreads[k]:.3g}" if len(v) > 1 else "")
+                     + " over " + ", ".join(f"{x:.4g}" for x in v) for k, v in filled.items())
+    bottom = top + row_h * len(filled)
+    out = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{html.escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{html.escape(title)}</title><desc>{html.escape(desc)}</desc>",
+        f'<g stroke="currentColor" stroke-width="1" fill="none"><path d="M{left} {top}V{bottom}H{width - right}"/></g>',
+        '<g fill="currentColor" font-size="12" font-family="sans-serif">',
+        f'<text x="{(left + width - right) / 2}" y="{bottom + 40}" text-anchor="middle">{html.escape(x_label)}</text>',
+    ]
+    for k in range(5):
+        v = x0 + (x1 - x0) * k / 4
+        out.append(f'<text x="{sx(v):.1f}" y="{bottom + 16}" text-anchor="middle">{v:.3g}</text>')
+    for i, (name, values) in enumerate(filled.items()):
+        y = top + row_h * i + row_h / 2
+        out.append(f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{html.escape(name)}</text>')
+    out.append("</g>")
+    for i, (name, values) in enumerate(filled.items()):
+        y, colour, mean = top + row_h * i + row_h / 2, COLOURS[i % len(COLOURS)], statistics.fmean(values)
+        if len(values) > 1:
+            out.append(f'<path d="M{sx(mean - spreads[name]):.1f} {y:.1f}H{sx(mean + spreads[name]):.1f}" stroke="{colour}" stroke-width="2"/>')
+        out.append(f'<path d="M{sx(mean):.1f} {y - 9:.1f}V{y + 9:.1f}" stroke="{colour}" stroke-width="3"/>')
+        out += [f'<circle cx="{sx(v):.1f}" cy="{y:.1f}" r="3.5" fill="none" stroke="{colour}" stroke-width="1.5"/>' for v in values]
+    out.append("</svg>")
+    return "\n".join(out)

@@ -36,16 +36,35 @@ def load_run(path: Path) -> dict[str, Any]:
     return data
 
 
-def runs(task: str, model: str, epochs: int | None = None, root: Path | None = None) -> list[dict[str, Any]]:
+def embedding_init(run: dict[str, Any]) -> str:
+    """How a run's embedding table started: ``"random"`` or ``"glove"``.
+
+    Runs recorded before the ``--embeddings`` option existed carry no ``embeddings`` field; the code that
+    wrote them (its commit is in each file) could only start from random values, so they read as random.
+    """
+    record = run.get("embeddings")
+    if record is None:
+        return "random"
+    if not isinstance(record, dict) or record.get("init") not in ("random", "glove"):
+        raise ResultsError(f"the run of {run.get('model')!r}, seed {run.get('seed')}: embeddings must be "
+                           f"{{\"init\": \"random\"}} or {{\"init\": \"glove\", ...}}, not {record!r}")
+    return record["init"]
+
+
+def runs(task: str, model: str, epochs: int | None = None, root: Path | None = None,
+         init: str | None = None) -> list[dict[str, Any]]:
     """The real (not dry) runs of one model; two files for the same seed are an error, not two seeds.
+    ``init`` keeps only runs whose embeddings started that way (runs with different starts are
+    different experiments, never averaged together).
     ``root`` defaults to RESULTS_DIR as it is when called (so a test can point it elsewhere)."""
     folder = (root or RESULTS_DIR) / task
     found = [(p, load_run(p)) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
     chosen = [(p, r) for p, r in found
-              if r["model"] == model and not r.get("dry_run") and (epochs is None or r["epochs"] == epochs)]
-    seen: dict[tuple[int, int], Path] = {}
+              if r["model"] == model and not r.get("dry_run") and (epochs is None or r["epochs"] == epochs)
+              and (init is None or embedding_init(r) == init)]
+    seen: dict[tuple[int, int, str], Path] = {}
     for p, r in chosen:
-        key = (r["seed"], r["epochs"])
+        key = (r["seed"], r["epochs"], embedding_init(r))
         if key in seen:
             raise ResultsError(f"{p}: seed {r['seed']} of {model!r} ({r['epochs']} epochs) is already recorded in "
                                f"{seen[key].name}; a mean over seeds counts each seed once: remove one of them")
@@ -60,25 +79,25 @@ def _accuracies(recorded: list[dict[str, Any]], task: str) -> list[float]:
     return [100 * r["test_accuracy"] for r in recorded]
 
 
-def mean_test_accuracy(task: str, model: str, epochs: int, root: Path | None = None) -> float:
+def mean_test_accuracy(task: str, model: str, epochs: int, root: Path | None = None, init: str | None = None) -> float:
     """Mean test accuracy (percent) over the recorded seeds; Pending when there is none."""
-    recorded = runs(task, model, epochs, root)
+    recorded = runs(task, model, epochs, root, init)
     if not recorded:
         raise Pending(f"no recorded {epochs}-epoch run of {model!r} in results/{task}/")
     return statistics.fmean(_accuracies(recorded, task))
 
 
-def std_test_accuracy(task: str, model: str, epochs: int, root: Path | None = None) -> float:
+def std_test_accuracy(task: str, model: str, epochs: int, root: Path | None = None, init: str | None = None) -> float:
     """Sample standard deviation (percent points, n - 1 in the denominator); Pending below two seeds."""
-    recorded = runs(task, model, epochs, root)
+    recorded = runs(task, model, epochs, root, init)
     if len(recorded) < 2:
         raise Pending(f"{len(recorded)} recorded {epochs}-epoch run(s) of {model!r}: a spread needs two seeds")
     return statistics.stdev(_accuracies(recorded, task))
 
 
-def seed_count(task: str, model: str, epochs: int, root: Path | None = None) -> int:
+def seed_count(task: str, model: str, epochs: int, root: Path | None = None, init: str | None = None) -> int:
     """How many seeds the mean is over; Pending when there is none."""
-    recorded = runs(task, model, epochs, root)
+    recorded = runs(task, model, epochs, root, init)
     if not recorded:
         raise Pending(f"no recorded {epochs}-epoch run of {model!r} in results/{task}/")
     return len(recorded)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import tarfile
 from pathlib import Path
 
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
 
 from solutions.a2 import imdb_data as data
 from solutions.a2 import imdb_train
@@ -132,3 +135,167 @@ def test_gradient_reach_keeps_tiny_norms_to_four_significant_figures() -> None:
     first = reach["norm_by_position"][0]
     assert 0 < first < 1e-9
     assert float(f"{first:.4g}") == first
+
+
+@pytest.mark.parametrize("name", list(ARCHITECTURES))
+def test_padded_passes_equal_the_packed_module_values_and_gradients(name: str) -> None:
+    """Ours and the notebook's packed nn module, on the same weights: same logits, same gradients."""
+    torch.manual_seed(2)
+    model = imdb_train.SentimentRNN(ARCHITECTURES[name], vocab_size=40).eval()  # eval: no dropout to compare
+    lengths = torch.tensor([9, 1, 4, 9, 6])
+    tokens = torch.nn.utils.rnn.pad_sequence([torch.randint(2, 40, (int(n),)) for n in lengths], padding_value=1)
+    target = torch.tensor([1.0, 0.0, 1.0, 0.0, 1.0])
+
+    def packed_logits() -> torch.Tensor:
+        packed = torch.nn.utils.rnn.pack_padded_sequence(model.embedding(tokens), lengths, enforce_sorted=False)
+        hidden = model.rnn(packed)[1]
+        hidden = hidden[0] if isinstance(hidden, tuple) else hidden
+        last = torch.cat([hidden[-2], hidden[-1]], dim=1) if model.arch.bidirectional else hidden[-1]
+        return model.fc(last).squeeze(1)
+
+    grads = []
+    for logits_of in (lambda: model(tokens, lengths), packed_logits):
+        model.zero_grad()
+        logits = logits_of()
+        torch.nn.functional.binary_cross_entropy_with_logits(logits, target).backward()
+        grads.append((logits.detach(), {k: p.grad.clone() for k, p in model.named_parameters()}))
+    (ours, g_ours), (theirs, g_theirs) = grads
+    assert torch.allclose(ours, theirs, atol=1e-6)
+    assert g_ours.keys() == g_theirs.keys()
+    for k in g_ours:
+        assert torch.allclose(g_ours[k], g_theirs[k], atol=1e-6), k
+
+
+@given(st.lists(st.integers(1, 7), min_size=1, max_size=5))
+def test_reversing_within_length_flips_real_steps_and_keeps_padding(lengths: list[int]) -> None:
+    n = torch.tensor(lengths)
+    x = torch.arange(max(lengths) * len(lengths) * 2, dtype=torch.float32).view(max(lengths), len(lengths), 2)
+    r = imdb_train.reverse_within_length(x, n)
+    for b, length in enumerate(lengths):
+        assert torch.equal(r[:length, b], x[:length, b].flip(0))
+        assert torch.equal(r[length:, b], x[length:, b])
+    assert torch.equal(imdb_train.reverse_within_length(r, n), x)
+
+
+def _figures(run: dict) -> dict:
+    """Everything a results file computes, without the clock (times differ between any two runs)."""
+    timing = {"train_seconds", "reviews_per_second", "valid_seconds"}
+    kept = {k: v for k, v in run.items() if k not in ("provenance", "test_seconds")}
+    kept["history"] = [{k: v for k, v in e.items() if k not in timing} for e in run["history"]]
+    return kept
+
+
+@pytest.mark.parametrize("name", ["bilstm2", "rnn"])
+def test_an_interrupted_run_resumes_to_identical_figures(tmp_path: Path, name: str) -> None:
+    source = data.write_tiny_corpus(tmp_path / "d")
+    cfg = imdb_train.Config(name, seed=4, epochs=3, batch_size=8, max_vocab=50)
+    whole = imdb_train.train(cfg, source, tmp_path / "a", "cpu", dry_run=True, checkpoints=tmp_path / "ca")
+    assert not list((tmp_path / "ca").glob("*.pt"))  # a finished run leaves no checkpoint to resume
+    assert imdb_train.train(cfg, source, tmp_path / "b", "cpu", dry_run=True, checkpoints=tmp_path / "cb", stop_after=1) is None
+    assert not (tmp_path / "b").exists() and len(list((tmp_path / "cb").glob("*.pt"))) == 1
+    resumed = imdb_train.train(cfg, source, tmp_path / "b", "cpu", dry_run=True, checkpoints=tmp_path / "cb", resume=True)
+    a, b = json.loads(whole.read_text()), json.loads(resumed.read_text())
+    assert _figures(a) == _figures(b)
+    assert [s["first_epoch"] for s in b["provenance"]["segments"]] == [1, 2]
+    assert [s["last_epoch"] for s in b["provenance"]["segments"]] == [1, 3]
+    assert len(a["provenance"]["segments"]) == 1
+
+
+def test_resume_refuses_a_checkpoint_of_other_settings(tmp_path: Path) -> None:
+    source = data.write_tiny_corpus(tmp_path / "d")
+    cfg = imdb_train.Config("rnn", seed=0, epochs=3, batch_size=8, max_vocab=50)
+    imdb_train.train(cfg, source, tmp_path / "r", "cpu", dry_run=True, checkpoints=tmp_path / "c", stop_after=1)
+    ckpt = next((tmp_path / "c").glob("*.pt"))
+    state = torch.load(ckpt, weights_only=False)
+    state["identity"]["config"]["lr"] = 0.5
+    torch.save(state, ckpt)
+    with pytest.raises(imdb_train.CheckpointError, match=r"rnn-seed0-e3-random\.pt: made with config = .*delete the checkpoint"):
+        imdb_train.train(cfg, source, tmp_path / "r", "cpu", dry_run=True, checkpoints=tmp_path / "c", resume=True)
+    ckpt.write_bytes(b"not a checkpoint")
+    with pytest.raises(imdb_train.CheckpointError, match="not a readable checkpoint"):
+        imdb_train.train(cfg, source, tmp_path / "r", "cpu", dry_run=True, checkpoints=tmp_path / "c", resume=True)
+
+
+def _tiny_glove(path: Path, words: dict[str, float], dim: int = 100) -> Path:
+    path.write_text("".join(f"{w} " + " ".join([f"{v:g}"] * dim) + "\n" for w, v in words.items()), encoding="utf-8")
+    return path
+
+
+def test_glove_embeddings_start_the_table_as_the_notebook_did(tmp_path: Path) -> None:
+    vocab = {"<unk>": 0, "<pad>": 1, "great": 2, "zzz": 3}
+    glove_file = _tiny_glove(tmp_path / "g.txt", {"great": 0.5, "<unk>": 9.0, "<pad>": 9.0, "other": 1.0})
+    record, rows = imdb_train.embedding_record(glove_file, vocab, 100)
+    assert record["init"] == "glove" and record["file"] == "g.txt" and record["words_found"] == 1
+    assert record["sha256"] == data.file_digest(glove_file)
+    torch.manual_seed(0)
+    model = imdb_train.SentimentRNN(ARCHITECTURES["rnn"], vocab_size=4)
+    before = model.embedding.weight.detach().clone()
+    imdb_train._initialise_embeddings(model, rows)
+    w = model.embedding.weight.detach()
+    assert torch.equal(w[2], torch.full((100,), 0.5))  # a GloVe word: its vector
+    assert torch.equal(w[3], before[3])  # a word GloVe lacks keeps its N(0, 1) start
+    assert not w[0].any() and not w[1].any()  # <unk> and <pad> zeroed, whatever the file says
+
+
+def test_glove_file_errors_name_the_file(tmp_path: Path) -> None:
+    from solutions.hw2.glove import GloveError
+
+    vocab = {"<unk>": 0, "<pad>": 1, "a": 2}
+    with pytest.raises(GloveError, match=r"g50\.txt: vectors of dimension 50; the model's embeddings have 100"):
+        imdb_train.embedding_record(_tiny_glove(tmp_path / "g50.txt", {"a": 1.0}, dim=50), vocab, 100)
+    with pytest.raises(GloveError, match=r"missing\.txt: cannot read"):
+        imdb_train.embedding_record(tmp_path / "missing.txt", vocab, 100)
+    (tmp_path / "latin1.txt").write_bytes(b"caf\xe9 " + b"1 " * 100 + b"\n")
+    with pytest.raises(GloveError, match=r"latin1\.txt: not UTF-8"):
+        imdb_train.embedding_record(tmp_path / "latin1.txt", vocab, 100)
+
+
+def test_a_glove_run_records_its_start_and_is_kept_apart(tmp_path: Path) -> None:
+    source = data.write_tiny_corpus(tmp_path / "d")
+    glove_file = _tiny_glove(tmp_path / "glove.6B.100d.txt", {"great": 0.3, "awful": -0.3, "the": 0.1})
+    cfg = imdb_train.Config("rnn", seed=0, epochs=1, batch_size=8, max_vocab=50)
+    out = imdb_train.train(cfg, source, tmp_path / "r", "cpu", embeddings=glove_file, checkpoints=tmp_path / "c")
+    plain = imdb_train.train(cfg, source, tmp_path / "r", "cpu", checkpoints=tmp_path / "c")
+    run = json.loads(out.read_text())
+    assert run["embeddings"]["init"] == "glove" and run["embeddings"]["words_found"] == 3 and "-glove-" in out.name
+    assert json.loads(plain.read_text())["embeddings"]["init"] == "random"
+    # the same seed with two starts is two experiments, not one seed recorded twice
+    assert [r["embeddings"]["init"] for r in runs("imdb", "rnn", root=tmp_path / "r", init="glove")] == ["glove"]
+    assert [r["embeddings"]["init"] for r in runs("imdb", "rnn", root=tmp_path / "r", init="random")] == ["random"]
+
+
+def test_bench_prints_every_architecture_with_all_three_sides(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from solutions.a2 import imdb_bench
+
+    source = data.write_tiny_corpus(tmp_path / "d", per_class=40)
+    figures = imdb_bench.bench_all(["birnn", "lstm"], limit=1, source=str(source), device="cpu", packed=True)
+    assert set(figures) == {"birnn", "lstm"}
+    for f in figures.values():
+        assert f["baseline_reviews_per_second"] > 0 and f["packed_reviews_per_second"] > 0 and f["ours_reviews_per_second"] > 0
+    table = capsys.readouterr().out.split("| model |")[1]
+    assert "| birnn |" in table and "| lstm |" in table and "packed reviews/s" in table
+
+
+def test_cli_dry_run_stops_and_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from solutions.__main__ import main
+
+    monkeypatch.setattr(imdb_train, "CHECKPOINT_DIR", tmp_path / "ckpt")
+    assert main(["train", "imdb", "--model", "birnn", "--dry-run", "--stop-after", "1", "--seed", "5"]) == 0
+    assert "stopped after epoch 1; continue with --resume" in capsys.readouterr().out
+    assert main(["train", "imdb", "--model", "birnn", "--dry-run", "--resume", "--seed", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "resuming from" in out and "after epoch 1" in out and "birnn: test accuracy" in out
+    assert not list((tmp_path / "ckpt").rglob("*.pt"))
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["train", "imdb", "--model", "rnn", "--dry-run", "--embeddings", "nowhere/glove.txt"], r"nowhere/glove\.txt: cannot read"),
+    (["train", "imdb", "--model", "rnn", "--dry-run", "--threads", "0"], "--threads must be at least 1"),
+    (["bench", "imdb", "--batches", "0"], "--batches must be at least 1"),
+    (["bench", "imdb", "--model", "rnn", "--data", "nowhere.tar.gz"], r"nowhere\.tar\.gz: no such file"),
+])
+def test_cli_bad_input_is_named_without_a_traceback(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from solutions.__main__ import main
+
+    assert main(args) == 2
+    assert re.search(message, capsys.readouterr().err)

@@ -1,9 +1,16 @@
-"""``python -m solutions bench imdb``: our batching against a straightforward baseline, same run, same model.
+"""``python -m solutions bench imdb``: training throughput of our batching against two straightforward ones.
 
-Ours: length-bucketed batches and packed sequences, so the recurrent layers never
-step over padding.  Baseline: batches in file order, each padded to its longest
-review, run through the same module unpacked.  Both do forward, backward and an
-Adam step on the same model and device; the figure is reviews per second.
+Every side trains the same model (same architecture, same initial weights, same
+device) with forward, backward and an Adam step on batches of 64 training reviews,
+and the figure is reviews per second:
+
+- **baseline**: batches in file order, each padded to its longest review and run
+  through the ``nn`` module as it is (padding and all: the simplest correct-looking
+  code, though the backward direction then starts in the padding);
+- **packed** (with ``--packed``): length-bucketed batches through the ``nn`` module as a
+  packed sequence, the notebook's way (exact, but its backward pass is slow on the CPU);
+- **ours**: length-bucketed batches through :class:`~solutions.a2.imdb_train.SentimentRNN`,
+  one padded one-way pass per layer and direction (exact: equal to the packed result).
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ import torch
 from torch import nn
 
 from solutions.a2 import imdb_data as data
-from solutions.a2.imdb_train import SentimentRNN
+from solutions.a2.imdb_train import MODELS, SentimentRNN
 from solutions.a2.rnn_params import ARCHITECTURES
 
 
@@ -24,6 +31,18 @@ class UnpackedRNN(SentimentRNN):
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         _, hidden = self.rnn(self.dropout(self.embedding(tokens)))
+        if isinstance(hidden, tuple):
+            hidden = hidden[0]
+        last = torch.cat([hidden[-2], hidden[-1]], dim=1) if self.arch.bidirectional else hidden[-1]
+        return self.fc(self.dropout(last)).squeeze(1)
+
+
+class PackedRNN(SentimentRNN):
+    """The same model through ``nn.utils.rnn.pack_padded_sequence``, as the notebook runs it."""
+
+    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        packed = nn.utils.rnn.pack_padded_sequence(self.dropout(self.embedding(tokens)), lengths.cpu(), enforce_sorted=False)
+        _, hidden = self.rnn(packed)
         if isinstance(hidden, tuple):
             hidden = hidden[0]
         last = torch.cat([hidden[-2], hidden[-1]], dim=1) if self.arch.bidirectional else hidden[-1]
@@ -57,22 +76,44 @@ def _throughput(model: nn.Module, batches: Iterator, limit: int, device: torch.d
     return seen / seconds, seen, padded_steps / max(seen, 1)
 
 
-def bench(model_name: str = "bilstm2", limit: int = 40, source: str | None = None, device: str | None = None) -> dict[str, float]:
+def bench(model_name: str = "bilstm2", limit: int = 40, source: str | None = None, device: str | None = None,
+          packed: bool = False, items: list | None = None, vocab_size: int | None = None) -> dict[str, float]:
+    """Reviews/s of each side for one architecture, and ours / baseline."""
     dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    if items is None:
+        items, vocab_size = load_items(source)
+    sides = [("baseline", UnpackedRNN, file_order_batches(items, 64))]
+    if packed:
+        sides.append(("packed", PackedRNN, data.bucketed_batches(items, 64, shuffle=True, seed=0)))
+    sides.append(("ours", SentimentRNN, data.bucketed_batches(items, 64, shuffle=True, seed=0)))
+    out: dict[str, float] = {}
+    for name, cls, batches in sides:
+        torch.manual_seed(0)
+        model = cls(ARCHITECTURES[model_name], vocab_size).to(dev)
+        rate, seen, steps = _throughput(model, batches, limit, dev)
+        out[f"{name}_reviews_per_second"], out[f"{name}_time_steps_per_review"] = rate, steps
+        print(f"{model_name:>8} {name:>8}: {rate:8.1f} reviews/s over {seen} reviews ({steps:.0f} padded time steps per review)")
+    out["ratio"] = out["ours_reviews_per_second"] / out["baseline_reviews_per_second"]
+    print(f"{model_name:>8}: ours / baseline = {out['ratio']:.2f}x on {dev}, {torch.get_num_threads()} threads, {limit} batches of 64")
+    return out
+
+
+def load_items(source: str | None) -> tuple[list, int]:
+    """The training reviews in file order (sorted by label, then name), indexed with the training vocabulary."""
     corpus, _ = data.load_tokenized(data.find_source(source))
     train_ex, _ = data.split_train(corpus["train"])
     vocab = data.build_vocab(train_ex)
-    items = data.numericalize(corpus["train"], vocab)  # file order: sorted by label, then name
-    out: dict[str, float] = {}
-    for name, cls, batches in (
-        ("baseline", UnpackedRNN, file_order_batches(items, 64)),
-        ("ours", SentimentRNN, data.bucketed_batches(items, 64, shuffle=True, seed=0)),
-    ):
-        torch.manual_seed(0)
-        model = cls(ARCHITECTURES[model_name], len(vocab)).to(dev)
-        rate, seen, steps = _throughput(model, batches, limit, dev)
-        out[f"{name}_reviews_per_second"], out[f"{name}_time_steps_per_review"] = rate, steps
-        print(f"{name:>8}: {rate:8.1f} reviews/s over {seen} reviews ({steps:.0f} padded time steps per review)")
-    out["ratio"] = out["ours_reviews_per_second"] / out["baseline_reviews_per_second"]
-    print(f"ours / baseline = {out['ratio']:.2f}x on {dev} ({model_name}, {limit} batches of 64)")
-    return out
+    return data.numericalize(corpus["train"], vocab), len(vocab)
+
+
+def bench_all(models: list[str] | None = None, limit: int = 10, source: str | None = None, device: str | None = None,
+              packed: bool = False) -> dict[str, dict[str, float]]:
+    """Every architecture in turn, then one table of the figures."""
+    items, vocab_size = load_items(source)
+    figures = {m: bench(m, limit, device=device, packed=packed, items=items, vocab_size=vocab_size) for m in models or MODELS}
+    cols = ["baseline", *(["packed"] if packed else []), "ours"]
+    print("\n| model | " + " | ".join(f"{c} reviews/s" for c in cols) + " | ours / baseline |")
+    print("|---|" + "---:|" * (len(cols) + 1))
+    for m, f in figures.items():
+        print(f"| {m} | " + " | ".join(f"{f[c + '_reviews_per_second']:.1f}" for c in cols) + f" | {f['ratio']:.2f}x |")
+    return figures

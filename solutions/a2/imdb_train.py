@@ -252,7 +252,8 @@ def train(cfg: Config, source: Path, results_dir: Path = RESULTS_DIR, device: st
     loss_fn = nn.BCEWithLogitsLoss()
     history: list[dict[str, Any]] = []
     best: tuple[float, int, dict[str, torch.Tensor] | None] = (float("inf"), -1, None)
-    segment = {"started": started.isoformat(timespec="seconds"), "commit": commit, "first_epoch": 1}
+    segment = {"started": started.isoformat(timespec="seconds"), "commit": commit, "first_epoch": 1,
+               "threads": torch.get_num_threads()}
     segments: list[dict[str, Any]] = []
     identity = {"config": asdict(cfg), "data_checksum": checksum, "embeddings": emb_record, "dry_run": dry_run}
     ckpt = checkpoint_path(cfg, emb_record, checkpoints)
@@ -341,9 +342,13 @@ def train(cfg: Config, source: Path, results_dir: Path = RESULTS_DIR, device: st
 
 
 def dry_run(model: str, seed: int = 0, **kwargs: Any) -> Path | None:
-    """The real pipeline on a tiny generated corpus; its results and checkpoints go to a temporary folder, marked dry_run."""
+    """The real pipeline on a tiny generated corpus; its results go to a temporary folder, marked dry_run.
+
+    The corpus is the same every time, so an interrupted dry run (``stop_after``) continues with
+    ``resume`` from its checkpoint in ``checkpoints/imdb/dry-run/``, as a real run would.
+    """
     tmp = Path(tempfile.mkdtemp(prefix="imdb-dry-run-"))
     source = data.write_tiny_corpus(tmp / "data")
-    kwargs.setdefault("checkpoints", tmp / "checkpoints")
+    kwargs.setdefault("checkpoints", CHECKPOINT_DIR / "dry-run")
     return train(Config(model, seed=seed, epochs=2, batch_size=8, max_vocab=50), source, tmp / "results", "cpu",
                  dry_run=True, **kwargs)
