@@ -97,6 +97,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(f"error: --threads must be at least 1, not {args.threads}", file=sys.stderr)
             return 2
         torch.set_num_threads(args.threads)
+    for flag, value in (("--epochs", args.epochs), ("--stop-after", args.stop_after)):
+        if value is not None and value < 1:
+            print(f"error: {flag} must be at least 1, not {value}", file=sys.stderr)
+            return 2
     options = {"embeddings": Path(args.embeddings) if args.embeddings else None, "resume": args.resume,
                "stop_after": args.stop_after}
     for seed in args.seed:
@@ -108,7 +112,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                 source = imdb_data.find_source(args.data)
                 cfg = imdb_train.Config(model, seed=seed, epochs=args.epochs if args.epochs is not None else 5)
                 imdb_train.train(cfg, source, Path(args.results), args.device, **options)
-            except (imdb_data.DataError, GloveError, imdb_train.CheckpointError) as err:
+            except (imdb_data.DataError, GloveError, imdb_train.CheckpointError, imdb_train.TrainingError) as err:
                 print(f"error: {err}", file=sys.stderr)
                 return 2
     return 0

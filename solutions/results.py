@@ -45,10 +45,17 @@ def embedding_init(run: dict[str, Any]) -> str:
     record = run.get("embeddings")
     if record is None:
         return "random"
-    if not isinstance(record, dict) or record.get("init") not in ("random", "glove"):
+    if (not isinstance(record, dict) or record.get("init") not in ("random", "glove")
+            or (record["init"] == "glove" and not all(isinstance(record.get(k), str) for k in ("file", "sha256")))):
         raise ResultsError(f"the run of {run.get('model')!r}, seed {run.get('seed')}: embeddings must be "
-                           f"{{\"init\": \"random\"}} or {{\"init\": \"glove\", ...}}, not {record!r}")
+                           f"{{\"init\": \"random\"}} or {{\"init\": \"glove\", \"file\": ..., \"sha256\": ...}}, not {record!r}")
     return record["init"]
+
+
+def embedding_key(run: dict[str, Any]) -> str:
+    """``"random"``, or ``"glove:<sha256>"``: runs from two different vector files are two experiments."""
+    init = embedding_init(run)
+    return init if init == "random" else f"glove:{run['embeddings']['sha256']}"
 
 
 def runs(task: str, model: str, epochs: int | None = None, root: Path | None = None,
@@ -64,7 +71,7 @@ def runs(task: str, model: str, epochs: int | None = None, root: Path | None = N
               and (init is None or embedding_init(r) == init)]
     seen: dict[tuple[int, int, str], Path] = {}
     for p, r in chosen:
-        key = (r["seed"], r["epochs"], embedding_init(r))
+        key = (r["seed"], r["epochs"], embedding_key(r))
         if key in seen:
             raise ResultsError(f"{p}: seed {r['seed']} of {model!r} ({r['epochs']} epochs) is already recorded in "
                                f"{seen[key].name}; a mean over seeds counts each seed once: remove one of them")
@@ -73,6 +80,10 @@ def runs(task: str, model: str, epochs: int | None = None, root: Path | None = N
 
 
 def _accuracies(recorded: list[dict[str, Any]], task: str) -> list[float]:
+    starts = sorted({embedding_key(r) for r in recorded})
+    if len(starts) > 1:
+        raise ResultsError(f"results/{task}/: the runs of {recorded[0]['model']!r} started their embeddings in different "
+                           f"ways ({', '.join(starts)}); pick one with init=... rather than averaging them together")
     missing = [r for r in recorded if not isinstance(r.get("test_accuracy"), int | float)]
     if missing:
         raise ResultsError(f"results/{task}/: the run of {missing[0]['model']!r}, seed {missing[0]['seed']}, has no test_accuracy")

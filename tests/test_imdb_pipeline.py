@@ -137,11 +137,13 @@ def test_gradient_reach_keeps_tiny_norms_to_four_significant_figures() -> None:
     assert float(f"{first:.4g}") == first
 
 
+@pytest.mark.parametrize("train_mode", [False, True], ids=["eval", "train"])
 @pytest.mark.parametrize("name", list(ARCHITECTURES))
-def test_padded_passes_equal_the_packed_module_values_and_gradients(name: str) -> None:
-    """Ours and the notebook's packed nn module, on the same weights: same logits, same gradients."""
+def test_padded_passes_equal_the_packed_module_values_and_gradients(name: str, train_mode: bool) -> None:
+    """Ours and the notebook's packed nn module, on the same weights: same logits, same gradients
+    (in training mode too, with dropout 0 so that there is nothing random to compare)."""
     torch.manual_seed(2)
-    model = imdb_train.SentimentRNN(ARCHITECTURES[name], vocab_size=40).eval()  # eval: no dropout to compare
+    model = imdb_train.SentimentRNN(ARCHITECTURES[name], vocab_size=40, dropout=0.0).train(train_mode)
     lengths = torch.tensor([9, 1, 4, 9, 6])
     tokens = torch.nn.utils.rnn.pad_sequence([torch.randint(2, 40, (int(n),)) for n in lengths], padding_value=1)
     target = torch.tensor([1.0, 0.0, 1.0, 0.0, 1.0])
@@ -211,9 +213,35 @@ def test_resume_refuses_a_checkpoint_of_other_settings(tmp_path: Path) -> None:
     torch.save(state, ckpt)
     with pytest.raises(imdb_train.CheckpointError, match=r"rnn-seed0-e3-random\.pt: made with config = .*delete the checkpoint"):
         imdb_train.train(cfg, source, tmp_path / "r", "cpu", dry_run=True, checkpoints=tmp_path / "c", resume=True)
+    del state["optimizer"]
+    state["identity"]["config"]["lr"] = cfg.lr
+    torch.save(state, ckpt)
+    with pytest.raises(imdb_train.CheckpointError, match=r"incomplete checkpoint \(no optimizer\)"):
+        imdb_train.train(cfg, source, tmp_path / "r", "cpu", dry_run=True, checkpoints=tmp_path / "c", resume=True)
     ckpt.write_bytes(b"not a checkpoint")
     with pytest.raises(imdb_train.CheckpointError, match="not a readable checkpoint"):
         imdb_train.train(cfg, source, tmp_path / "r", "cpu", dry_run=True, checkpoints=tmp_path / "c", resume=True)
+    # without --resume a saved run is never overwritten
+    with pytest.raises(imdb_train.CheckpointError, match="continue it with --resume, or delete the file"):
+        imdb_train.train(cfg, source, tmp_path / "r", "cpu", dry_run=True, checkpoints=tmp_path / "c")
+    assert ckpt.read_bytes() == b"not a checkpoint"
+
+
+def test_dropout_acts_between_layers_only() -> None:
+    """Two layers: the embeddings, the first layer's outputs and the head's input are dropped, nothing else."""
+    calls: list[tuple[int, ...]] = []
+    model = imdb_train.SentimentRNN(ARCHITECTURES["bilstm2"], vocab_size=30).train()
+    original = torch.nn.functional.dropout
+
+    def spy(x: torch.Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> torch.Tensor:
+        calls.append(tuple(x.shape))
+        return original(x, p, training, inplace)
+
+    tokens = torch.randint(2, 30, (6, 3))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(torch.nn.functional, "dropout", spy)
+        model(tokens, torch.tensor([6, 4, 2]))
+    assert calls == [(6, 3, 100), (6, 3, 400), (3, 400)]
 
 
 def _tiny_glove(path: Path, words: dict[str, float], dim: int = 100) -> Path:
@@ -291,6 +319,8 @@ def test_cli_dry_run_stops_and_resumes(tmp_path: Path, monkeypatch: pytest.Monke
 @pytest.mark.parametrize(("args", "message"), [
     (["train", "imdb", "--model", "rnn", "--dry-run", "--embeddings", "nowhere/glove.txt"], r"nowhere/glove\.txt: cannot read"),
     (["train", "imdb", "--model", "rnn", "--dry-run", "--threads", "0"], "--threads must be at least 1"),
+    (["train", "imdb", "--model", "rnn", "--dry-run", "--epochs", "0"], "--epochs must be at least 1"),
+    (["train", "imdb", "--model", "rnn", "--dry-run", "--stop-after", "-1"], "--stop-after must be at least 1"),
     (["bench", "imdb", "--batches", "0"], "--batches must be at least 1"),
     (["bench", "imdb", "--model", "rnn", "--data", "nowhere.tar.gz"], r"nowhere\.tar\.gz: no such file"),
 ])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
 import os
 import platform
 import tempfile
@@ -154,7 +155,14 @@ def gradient_reach(model: SentimentRNN, data_: list, device: torch.device, lengt
 
 
 class CheckpointError(ValueError):
-    """A checkpoint that cannot continue this run: names the file and what differs."""
+    """A checkpoint that cannot continue this run (or that a new run would overwrite): names the file and what is wrong."""
+
+
+class TrainingError(RuntimeError):
+    """A run that cannot produce a result (e.g. its validation loss was never finite)."""
+
+
+CHECKPOINT_KEYS = ("identity", "model", "optimizer", "rng", "cuda_rng", "history", "best", "segments")
 
 
 def embedding_record(path: Path | None, vocab: dict[str, int], dim: int) -> tuple[dict[str, Any], torch.Tensor | None]:
@@ -211,12 +219,16 @@ def _save_checkpoint(path: Path, state: dict[str, Any]) -> None:
 
 
 def _load_checkpoint(path: Path, identity: dict[str, Any]) -> dict[str, Any]:
-    try:
-        state = torch.load(path, weights_only=False, map_location="cpu")
+    try:  # weights_only: a checkpoint holds tensors, numbers, strings and containers, never code to run
+        state = torch.load(path, weights_only=True, map_location="cpu")
     except Exception as err:  # noqa: BLE001 - torch.load raises many types for a damaged file
-        raise CheckpointError(f"{path}: not a readable checkpoint ({type(err).__name__}: {err}); delete it to start over") from None
-    if not isinstance(state, dict) or "identity" not in state:
+        reason = "".join(c for c in str(err).splitlines()[0] if c.isprintable())[:200] if str(err) else ""
+        raise CheckpointError(f"{path}: not a readable checkpoint ({type(err).__name__}: {reason}); delete it to start over") from None
+    if not isinstance(state, dict) or not isinstance(state.get("identity"), dict):
         raise CheckpointError(f"{path}: not a checkpoint of `train imdb`; delete it to start over")
+    missing = [k for k in CHECKPOINT_KEYS if k not in state]
+    if missing:
+        raise CheckpointError(f"{path}: incomplete checkpoint (no {', '.join(missing)}); delete it to start over")
     differs = [k for k in identity if state["identity"].get(k) != identity[k]]
     if differs:
         k = differs[0]
@@ -255,19 +267,37 @@ def train(cfg: Config, source: Path, results_dir: Path = RESULTS_DIR, device: st
     segment = {"started": started.isoformat(timespec="seconds"), "commit": commit, "first_epoch": 1,
                "threads": torch.get_num_threads()}
     segments: list[dict[str, Any]] = []
-    identity = {"config": asdict(cfg), "data_checksum": checksum, "embeddings": emb_record, "dry_run": dry_run}
+    import spacy
+
+    # Everything that decides what a resumed run computes must match the checkpoint's.
+    vocab_hash = hashlib.sha256("\n".join(vocab).encode()).hexdigest()
+    identity = {"config": asdict(cfg), "data_checksum": checksum, "vocabulary_sha256": vocab_hash,
+                "embeddings": emb_record, "dry_run": dry_run, "device_type": dev.type,
+                "torch": str(torch.__version__), "spacy": str(spacy.__version__)}
     ckpt = checkpoint_path(cfg, emb_record, checkpoints)
     if resume and ckpt.exists():
         state = _load_checkpoint(ckpt, identity)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        torch.set_rng_state(state["rng"])
-        history, segments = state["history"], state["segments"]
-        best = (state["best"][0], state["best"][1], state["best"][2])
+        try:
+            model.load_state_dict(state["model"])
+            opt.load_state_dict(state["optimizer"])
+            torch.set_rng_state(state["rng"])
+            if dev.type == "cuda" and state["cuda_rng"] is not None:
+                torch.cuda.set_rng_state_all(state["cuda_rng"])
+            history, segments = list(state["history"]), list(state["segments"])
+            best = (float(state["best"][0]), int(state["best"][1]), state["best"][2])
+        except (RuntimeError, ValueError, TypeError, IndexError, KeyError) as err:
+            raise CheckpointError(f"{ckpt}: does not fit this model ({type(err).__name__}: {str(err)[:200]}); "
+                                  "delete it to start over") from None
         segment["first_epoch"] = len(history) + 1
         print(f"{cfg.model} seed {cfg.seed}: resuming from {ckpt} after epoch {len(history)}")
     elif resume:
         print(f"{cfg.model} seed {cfg.seed}: no checkpoint at {ckpt}; starting from epoch 1")
+    elif ckpt.exists():
+        raise CheckpointError(f"{ckpt}: an interrupted run of these settings is saved here; continue it with --resume, "
+                              "or delete the file to start over")
+    if stop_after is not None and len(history) >= stop_after:
+        print(f"{cfg.model} seed {cfg.seed}: already past epoch {stop_after} ({ckpt}); nothing to do")
+        return None
     n_batches = -(-len(train_set) // cfg.batch_size)
     epochs_bar = tqdm(range(len(history) + 1, cfg.epochs + 1), initial=len(history), total=cfg.epochs,
                       desc=f"{cfg.model} seed {cfg.seed}", unit="epoch")
@@ -301,13 +331,18 @@ def train(cfg: Config, source: Path, results_dir: Path = RESULTS_DIR, device: st
             best = (val_loss, epoch, copy.deepcopy(model.state_dict()))
         done = {**segment, "last_epoch": epoch, "seconds": time.perf_counter() - t_start}
         _save_checkpoint(ckpt, {"identity": identity, "model": model.state_dict(), "optimizer": opt.state_dict(),
-                                "rng": torch.get_rng_state(), "history": history, "best": best,
+                                "rng": torch.get_rng_state(),
+                                "cuda_rng": torch.cuda.get_rng_state_all() if dev.type == "cuda" else None,
+                                "history": history, "best": best,
                                 "segments": [*segments, done]})
         if stop_after is not None and epoch >= stop_after and epoch < cfg.epochs:
             epochs_bar.close()
             print(f"{cfg.model} seed {cfg.seed}: stopped after epoch {epoch}; continue with --resume ({ckpt})")
             return None
     epochs_bar.close()
+    if best[2] is None:
+        raise TrainingError(f"{cfg.model} seed {cfg.seed}: no epoch had a finite validation loss "
+                            f"({[e['valid_loss'] for e in history]}); the run diverged and records nothing")
     model.load_state_dict(best[2])
     t2 = time.perf_counter()
     test_loss, test_acc = evaluate(model, test_set, cfg.eval_batch_size, dev)
@@ -315,7 +350,6 @@ def train(cfg: Config, source: Path, results_dir: Path = RESULTS_DIR, device: st
     reach = gradient_reach(model, valid_set, dev)
     segments = [*segments, {**segment, "last_epoch": cfg.epochs, "seconds": time.perf_counter() - t_start}]
     import numpy
-    import spacy
 
     payload = {
         "task": "imdb", "model": cfg.model, "seed": cfg.seed, "epochs": cfg.epochs, "dry_run": dry_run,

@@ -145,17 +145,25 @@ def recorded_runs() -> Shown:
 def glove_runs() -> Shown:
     rows = []
     for n in TRAINED:
-        found = results.runs("imdb", n, epochs=EPOCHS, init="glove")
-        if found:
-            accs = [100 * r["test_accuracy"] for r in found]
-            files = sorted({r["embeddings"]["file"] for r in found})
+        by_file: dict[str, list[dict]] = {}
+        for r in results.runs("imdb", n, epochs=EPOCHS, init="glove"):
+            by_file.setdefault(results.embedding_key(r), []).append(r)
+        for group in by_file.values():  # one row per vector file: different files are different experiments
+            accs = [100 * r["test_accuracy"] for r in group]
+            emb = group[0]["embeddings"]
             rows.append([html.escape(LABELS[n]), f"{statistics.fmean(accs):.2f}",
                          f"{statistics.stdev(accs):.2f}" if len(accs) > 1 else "one seed", str(len(accs)),
-                         html.escape(", ".join(files))])
+                         html.escape(f"{emb['file']} (sha256 {emb['sha256'][:12]})")])
     if not rows:
         raise Pending("no run started from GloVe embeddings is recorded in results/imdb/")
     table = plots.html_table(["model", "test accuracy (%), mean", "std", "seeds", "GloVe file"], rows)
     return Shown("", "runs with --embeddings, kept apart from the answer table", html=table)
+
+
+def _label(run: dict) -> str:
+    """One chart label per results file: a GloVe start or another epoch count is said, never merged."""
+    extra = ("" if results.embedding_init(run) == "random" else ", GloVe") + ("" if run["epochs"] == EPOCHS else f", {run['epochs']} epochs")
+    return f"{run['model']}, seed {run['seed']}{extra}"
 
 
 def _all_runs() -> list[dict]:
@@ -167,7 +175,7 @@ def _all_runs() -> list[dict]:
 
 @claim("a2.p1.learning_curves", Generated(), "plotted from the per-epoch history in each results file")
 def learning_curves() -> Shown:
-    series = {f"{r['model']}, seed {r['seed']}": [(e["epoch"], 100 * e["valid_accuracy"]) for e in r["history"]] for r in _all_runs()}
+    series = {_label(r): [(e["epoch"], 100 * e["valid_accuracy"]) for e in r["history"]] for r in _all_runs()}
     svg = plots.line_chart(series, "Validation accuracy by epoch, one line per recorded run", "epoch", "validation accuracy (%)")
     return Shown("", "drawn from results/imdb/", html=svg)
 
@@ -181,7 +189,7 @@ def gradient_reach() -> Shown:
     for r in runs:
         reach = r["gradient_reach"]
         points = [(t + 1, v) for t, v in enumerate(reach["norm_by_position"]) if v > 0]
-        label = f"{r['model']}, seed {r['seed']}"
+        label = _label(r)
         series[label] = points
         zeros = len(reach["norm_by_position"]) - len(points)
         if zeros and points and min(v for _, v in points) < 5e-10:  # 4 significant figures kept: a true float32 zero
