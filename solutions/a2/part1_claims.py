@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import re
 import statistics
 
 import sympy
@@ -130,7 +131,7 @@ def recorded_runs() -> Shown:
             rows.append(" & ".join([
                 _tex(name), str(r["seed"]), str(r["epochs"]), _tex(results.embedding_init(r)),
                 f"{100 * r['test_accuracy']:.2f}", str(r["best_epoch"]),
-                _tex(prov["device"].split(" (")[0]), _tex(prov["commit"][:7]),
+                _tex(_device(r)), _tex(prov["commit"][:7]),
                 ",\\ ".join(f"{100 * e['valid_accuracy']:.1f}" for e in r["history"]),
             ]))
     if not rows:
@@ -158,6 +159,15 @@ def glove_runs() -> Shown:
         raise Pending("no run started from GloVe embeddings is recorded in results/imdb/")
     table = plots.html_table(["model", "test accuracy (%), mean", "std", "seeds", "GloVe file"], rows)
     return Shown("", "runs with --embeddings, kept apart from the answer table", html=table)
+
+
+def _device(run: dict) -> str:
+    """The device, with the thread count of each stretch of a resumed run (``cpu, 1 then 2 threads``)."""
+    prov = run["provenance"]
+    threads = [s["threads"] for s in prov.get("segments", []) if "threads" in s]
+    if prov["device"].startswith("cpu") and len(set(threads)) > 1:
+        return f"cpu, {' then '.join(map(str, threads))} threads"
+    return re.sub(r"^cpu \([^,]*, (\d+) threads?\)$", lambda m: f"cpu, {m[1]} thread{'s' if m[1] != '1' else ''}", prov["device"])
 
 
 def _label(run: dict) -> str:
