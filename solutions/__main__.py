@@ -115,6 +115,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             except (imdb_data.DataError, GloveError, imdb_train.CheckpointError, imdb_train.TrainingError) as err:
                 print(f"error: {err}", file=sys.stderr)
                 return 2
+            except KeyboardInterrupt:
+                print(f"\ninterrupted: {model} seed {seed} keeps its last finished epoch in {imdb_train.CHECKPOINT_DIR}; "
+                      "the same command with --resume continues it", file=sys.stderr)
+                return 130
     return 0
 
 
