@@ -72,7 +72,7 @@ def test_a_run_without_an_accuracy_is_named(tmp_path: Path) -> None:
 
 def test_runs_with_different_embedding_starts_are_kept_apart(tmp_path: Path) -> None:
     write(tmp_path, "a.json", seed=0, test_accuracy=0.80)  # before --embeddings existed: random
-    write(tmp_path, "b.json", seed=0, test_accuracy=0.90, embeddings={"init": "glove", "file": "g.txt"})
+    write(tmp_path, "b.json", seed=0, test_accuracy=0.90, embeddings={"init": "glove", "file": "g.txt", "sha256": "ab" * 32})
     write(tmp_path, "c.json", seed=1, test_accuracy=0.70, embeddings={"init": "random"})
     assert mean_test_accuracy("imdb", "rnn", 5, root=tmp_path, init="random") == pytest.approx(75.0)
     assert mean_test_accuracy("imdb", "rnn", 5, root=tmp_path, init="glove") == pytest.approx(90.0)
