@@ -74,6 +74,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _at_least_one(*options: tuple[str, int | None]) -> bool:
+    """Whether every given count option is unset or at least 1; prints the first that is not."""
+    for flag, value in options:
+        if value is not None and value < 1:
+            print(f"error: {flag} must be at least 1, not {value}", file=sys.stderr)
+            return False
+    return True
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     if args.task == "captions":
         return train_captions(args)
@@ -92,15 +101,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     from solutions.hw2.glove import GloveError
 
     models = imdb_train.MODELS if args.model == "all" else [args.model]
+    if not _at_least_one(("--threads", args.threads), ("--epochs", args.epochs), ("--stop-after", args.stop_after)):
+        return 2
     if args.threads is not None:
-        if args.threads < 1:
-            print(f"error: --threads must be at least 1, not {args.threads}", file=sys.stderr)
-            return 2
         torch.set_num_threads(args.threads)
-    for flag, value in (("--epochs", args.epochs), ("--stop-after", args.stop_after)):
-        if value is not None and value < 1:
-            print(f"error: {flag} must be at least 1, not {value}", file=sys.stderr)
-            return 2
     options = {"embeddings": Path(args.embeddings) if args.embeddings else None, "resume": args.resume,
                "stop_after": args.stop_after}
     for seed in args.seed:
@@ -210,14 +214,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     from solutions.a2 import imdb_bench, imdb_data, imdb_train
 
-    if args.threads is not None:
-        if args.threads < 1:
-            print(f"error: --threads must be at least 1, not {args.threads}", file=sys.stderr)
-            return 2
-        torch.set_num_threads(args.threads)
-    if args.batches < 1:
-        print(f"error: --batches must be at least 1, not {args.batches}", file=sys.stderr)
+    if not _at_least_one(("--threads", args.threads), ("--batches", args.batches)):
         return 2
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
     models = list(imdb_train.MODELS) if args.model == "all" else [args.model]
     try:
         imdb_bench.bench_all(models, args.batches, args.data, args.device, packed=args.packed)

@@ -15,6 +15,14 @@ COLOURS = ("#3f51b5", "#e65100", "#2e7d32", "#ad1457", "#00838f", "#6d4c41")
 DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2", "10 4")
 
 
+def _padded_range(lo: float, hi: float, fraction: float, tiny: float) -> tuple[float, float]:
+    """An axis range around [lo, hi] with ``fraction`` of its width spare at each end (one unit wide if flat)."""
+    if hi - lo < tiny:
+        lo, hi = lo - 0.5, hi + 0.5
+    pad = (hi - lo) * fraction
+    return lo - pad, hi + pad
+
+
 def line_chart(series: dict[str, list[tuple[float, float]]], title: str, x_label: str, y_label: str,
                log_y: bool = False, width: int = 640, height: int = 300, x_range: tuple[float, float] | None = None,
                notes: tuple[str, ...] = ()) -> str:
@@ -28,11 +36,7 @@ def line_chart(series: dict[str, list[tuple[float, float]]], title: str, x_label
         raise ValueError(f"chart {title!r}: a log scale cannot show the value {min(p[1] for p in pts)}; leave such points out and say so")
     xs, ys = [p[0] for p in pts], [math.log10(p[1]) if log_y else p[1] for p in pts]
     x0, x1 = x_range or (min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1)
-    y0, y1 = min(ys), max(ys)
-    if y1 - y0 < 1e-12:
-        y0, y1 = y0 - 0.5, y1 + 0.5
-    pad = (y1 - y0) * 0.08
-    y0, y1 = y0 - pad, y1 + pad
+    y0, y1 = _padded_range(min(ys), max(ys), 0.08, tiny=1e-12)
 
     def sx(x: float) -> float:
         return left + (x - x0) / (x1 - x0) * (width - left - right)
@@ -97,11 +101,7 @@ def interval_chart(rows: dict[str, list[float]], title: str, x_label: str, width
     spreads = {k: (statistics.stdev(v) if len(v) > 1 else 0.0) for k, v in filled.items()}
     lows = [min(min(v), statistics.fmean(v) - spreads[k]) for k, v in filled.items()]
     highs = [max(max(v), statistics.fmean(v) + spreads[k]) for k, v in filled.items()]
-    x0, x1 = min(lows), max(highs)
-    if x1 - x0 < 1e-9:
-        x0, x1 = x0 - 0.5, x1 + 0.5
-    pad = (x1 - x0) * 0.06
-    x0, x1 = x0 - pad, x1 + pad
+    x0, x1 = _padded_range(min(lows), max(highs), 0.06, tiny=1e-9)
 
     def sx(x: float) -> float:
         return left + (x - x0) / (x1 - x0) * (width - left - right)

@@ -30,24 +30,23 @@ from solutions.a2.rnn_params import ARCHITECTURES
 class UnpackedRNN(SentimentRNN):
     """The same model, fed padded batches as they are (the baseline)."""
 
+    def _inputs(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor | nn.utils.rnn.PackedSequence:
+        return self.dropout(self.embedding(tokens))
+
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        _, hidden = self.rnn(self.dropout(self.embedding(tokens)))
+        """The nn module's own final states (top layer, both directions when bidirectional) into the head."""
+        _, hidden = self.rnn(self._inputs(tokens, lengths))
         if isinstance(hidden, tuple):
             hidden = hidden[0]
         last = torch.cat([hidden[-2], hidden[-1]], dim=1) if self.arch.bidirectional else hidden[-1]
         return self.fc(self.dropout(last)).squeeze(1)
 
 
-class PackedRNN(SentimentRNN):
+class PackedRNN(UnpackedRNN):
     """The same model through ``nn.utils.rnn.pack_padded_sequence``, as the notebook runs it."""
 
-    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        packed = nn.utils.rnn.pack_padded_sequence(self.dropout(self.embedding(tokens)), lengths.cpu(), enforce_sorted=False)
-        _, hidden = self.rnn(packed)
-        if isinstance(hidden, tuple):
-            hidden = hidden[0]
-        last = torch.cat([hidden[-2], hidden[-1]], dim=1) if self.arch.bidirectional else hidden[-1]
-        return self.fc(self.dropout(last)).squeeze(1)
+    def _inputs(self, tokens: torch.Tensor, lengths: torch.Tensor) -> nn.utils.rnn.PackedSequence:
+        return nn.utils.rnn.pack_padded_sequence(self.dropout(self.embedding(tokens)), lengths.cpu(), enforce_sorted=False)
 
 
 def file_order_batches(items: list, batch_size: int) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
