@@ -10,10 +10,19 @@ from pathlib import Path
 
 import pytest
 
+from solutions.engine import registry
 from solutions.engine.checks import reused_truths
+from solutions.engine.config import Settings, from_mkdocs_yml
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
+# The engine's settings as the site build reads them (the `claims` entry of mkdocs.yml).
+SETTINGS: Settings = from_mkdocs_yml(ROOT / "mkdocs.yml")
+
+
+def load_claims() -> dict[str, registry.Claim]:
+    """Every claim of the course, as the checking process loads them."""
+    return registry.load_all(SETTINGS.packages, SETTINGS.root)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -44,7 +53,11 @@ def plant(page: Path, old: str, new: str) -> int:
 def mkdocs_build(project: Path, site: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(project / "mkdocs.yml"), "-d", str(site)],
-        check=False, cwd=project, capture_output=True, text=True, timeout=600,
+        check=False,
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
         env={"NO_MKDOCS_2_WARNING": "1", "PATH": str(Path(sys.executable).parent)},
     )
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from solutions.hw2.gradcheck import largest_relative_error, rel_error, worst_checks
+from solutions.hw2.common.gradcheck import largest_relative_error, rel_error, worst_checks
 
 Tensor = torch.Tensor
 
@@ -41,7 +41,9 @@ def lstm(x: Tensor, h0: Tensor, Wx: Tensor, Wh: Tensor, b: Tensor) -> Tensor:
 
 def softmax_loss(x: Tensor, y: Tensor, mask: Tensor) -> Tensor:
     N, T, V = x.shape
-    losses = torch.nn.functional.cross_entropy(x.reshape(N * T, V), torch.where(mask, y, 0).reshape(-1), reduction="none")
+    losses = torch.nn.functional.cross_entropy(
+        x.reshape(N * T, V), torch.where(mask, y, 0).reshape(-1), reduction="none"
+    )
     return (losses * mask.reshape(-1)).sum() / N
 
 
@@ -54,8 +56,9 @@ def captioning_loss(p: dict[str, Tensor], features: Tensor, captions: Tensor, ce
     return softmax_loss(h @ p["W_vocab"] + p["b_vocab"], cout, cout != null)
 
 
-def autograd(fn: Callable[..., Tensor], inputs: dict[str, np.ndarray], dout: np.ndarray | float = 1.0,
-             **fixed: object) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def autograd(
+    fn: Callable[..., Tensor], inputs: dict[str, np.ndarray], dout: np.ndarray | float = 1.0, **fixed: object
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """``fn``'s output and the gradients of ``sum(fn(**inputs) * dout)`` for every float input, by autograd."""
     tensors = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in inputs.items()}
     out = fn(**tensors, **fixed)
@@ -63,25 +66,35 @@ def autograd(fn: Callable[..., Tensor], inputs: dict[str, np.ndarray], dout: np.
     return out.detach().numpy(), {k: t.grad.numpy() for k, t in tensors.items()}
 
 
-def assert_matches_torch(ours: dict[str, np.ndarray], theirs: dict[str, np.ndarray], what: str, tight: float = 1e-10) -> None:
+def assert_matches_torch(
+    ours: dict[str, np.ndarray], theirs: dict[str, np.ndarray], what: str, tight: float = 1e-10
+) -> None:
     """torch.autograd.gradcheck's tolerances (atol 1e-5, rtol 1e-3), and then a much tighter normwise bound."""
     assert ours.keys() >= theirs.keys()
     for k, expected in theirs.items():
-        torch.testing.assert_close(torch.as_tensor(ours[k]), torch.as_tensor(expected), atol=1e-5, rtol=1e-3, msg=f"{what}: d{k}")
+        torch.testing.assert_close(
+            torch.as_tensor(ours[k]), torch.as_tensor(expected), atol=1e-5, rtol=1e-3, msg=f"{what}: d{k}"
+        )
         err = rel_error(ours[k], expected, f"{what} vs torch autograd")
         assert err < tight, f"{what}: d{k} differs from autograd by {err:.2e}"
 
 
 @pytest.fixture(scope="module", autouse=True)
 def report_largest_relative_error(request: pytest.FixtureRequest):
-    """After each HW2 test module: print the worst agreement the gradient checks have seen so far (one tracker for both)."""
+    """After each HW2 test module: print the worst agreement the gradient checks have seen so far
+    (one tracker for both)."""
     yield
     if not worst_checks():
         return
-    by_kind = {kind: max((v for k, v in worst_checks().items() if kind in k), default=0.0)
-               for kind in ("torch autograd", "finite differences")}
+    by_kind = {
+        kind: max((v for k, v in worst_checks().items() if kind in k), default=0.0)
+        for kind in ("torch autograd", "finite differences")
+    }
     worst_label = next(iter(worst_checks()))
     capture = request.config.pluginmanager.getplugin("capturemanager")
     with capture.global_and_fixture_disabled():
-        print(f"\nHW2 gradient checks so far: largest relative error {largest_relative_error():.2e} ({worst_label}); "
-              f"vs torch autograd {by_kind['torch autograd']:.1e}, vs finite differences {by_kind['finite differences']:.1e}")
+        print(
+            f"\nHW2 gradient checks so far: largest relative error {largest_relative_error():.2e} ({worst_label}); "
+            f"vs torch autograd {by_kind['torch autograd']:.1e}, "
+            f"vs finite differences {by_kind['finite differences']:.1e}"
+        )

@@ -26,6 +26,7 @@ from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
 
+from scripts import chromium
 from tests.conftest import ROOT
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -65,7 +66,8 @@ const marks = [...document.querySelectorAll('a.claim-mark')].map(a => {
 return {
   raw: raw,
   katex: document.querySelectorAll('.katex').length,
-  katexWithoutMathml: [...document.querySelectorAll('.katex')].filter(k => !k.querySelector('.katex-mathml math')).length,
+  katexWithoutMathml: [...document.querySelectorAll('.katex')]
+    .filter(k => !k.querySelector('.katex-mathml math')).length,
   katexErrors: [...document.querySelectorAll('.katex-error')].map(e => e.textContent.slice(0, 80)),
   marks: marks,
   scheme: document.body.getAttribute('data-md-color-scheme'),
@@ -114,13 +116,13 @@ def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium')}", "--window-size=1280,900",
-                 "--force-prefers-reduced-motion"):
-        options.add_argument(flag)
+    options = chromium.options(
+        CHROMIUM,
+        tmp_path_factory.mktemp("chromium"),
+        "--disable-dev-shm-usage",
+        "--window-size=1280,900",
+        "--force-prefers-reduced-motion",
+    )
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     drv = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
     drv.set_page_load_timeout(60)
@@ -129,14 +131,17 @@ def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
 
 def _pages(built: Path) -> list[str]:
-    return sorted(p.parent.relative_to(built).as_posix() + "/" if p.parent != built else ""
-                  for p in built.rglob("index.html"))
+    return sorted(
+        p.parent.relative_to(built).as_posix() + "/" if p.parent != built else "" for p in built.rglob("index.html")
+    )
 
 
 def _wait_for_math(drv: object) -> None:
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(drv, 30).until(lambda d: d.execute_script("return document.documentElement.dataset.mathRendered === 'true'"))
+    WebDriverWait(drv, 30).until(
+        lambda d: d.execute_script("return document.documentElement.dataset.mathRendered === 'true'")
+    )
 
 
 def _outside_requests(drv: object, base: str) -> list[str]:
@@ -145,7 +150,9 @@ def _outside_requests(drv: object, base: str) -> list[str]:
         message = json.loads(entry["message"])["message"]
         if message.get("method") == "Network.requestWillBeSent":
             url = message["params"]["request"]["url"]
-            if not url.startswith((base, "data:", "blob:", "about:", "chrome:", "chrome-untrusted:")):  # chrome: is the browser itself
+            if not url.startswith(
+                (base, "data:", "blob:", "about:", "chrome:", "chrome-untrusted:")
+            ):  # chrome: is the browser itself
                 urls.append(url)
     return urls
 
@@ -181,7 +188,10 @@ def _check(report: dict, page: str, built: Path, base: str) -> list[str]:
         if m["text"] not in MARKS or not m["label"]:
             problems.append(f"{page}: a status mark {m['text']!r} without its symbol or label")
         if m["contrast"] < 4.5:
-            problems.append(f"{page}: mark {m['label'][:40]!r} has contrast {m['contrast']:.2f} (< 4.5) in the {report['scheme']} palette")
+            problems.append(
+                f"{page}: mark {m['label'][:40]!r} has contrast {m['contrast']:.2f} (< 4.5) "
+                f"in the {report['scheme']} palette"
+            )
         if not _target_exists(built, m["href"], base):
             problems.append(f"{page}: mark {m['label'][:40]!r} links to {m['href']}, which does not exist")
     return problems
@@ -194,8 +204,13 @@ def test_every_page_in_a_real_browser(driver: object, server: str, built: Path, 
     problems, marks, formulas = [], 0, 0
     for page in pages:
         driver.get(urljoin(server, page))
-        if scheme == "slate" and driver.execute_script("return document.body.getAttribute('data-md-color-scheme')") != "slate":
-            driver.execute_script("document.querySelector('label.md-header__button[for^=\"__palette\"]:not([hidden])').click()")
+        if (
+            scheme == "slate"
+            and driver.execute_script("return document.body.getAttribute('data-md-color-scheme')") != "slate"
+        ):
+            driver.execute_script(
+                "document.querySelector('label.md-header__button[for^=\"__palette\"]:not([hidden])').click()"
+            )
         _wait_for_math(driver)
         report = driver.execute_script(PAGE_REPORT)
         assert report["scheme"] == scheme, f"{page}: palette {report['scheme']}, expected {scheme}"
@@ -214,22 +229,29 @@ def test_instant_navigation_keeps_math_and_marks(driver: object, server: str, bu
     problems, reports = [], {}
     for target in ("a2/part2/", "hw2/q3/", "a2/worked-example-notebook/", "hw2/q6/", "hw2/q2/", "a2/part1/"):
         before = driver.execute_script("return window.performance.getEntriesByType('navigation').length")
-        driver.execute_script("document.documentElement.dataset.mathRendered = 'false';"
-                              "[...document.querySelectorAll('a.md-nav__link')].find(a => a.href.endsWith(arguments[0])).click();", target)
+        driver.execute_script(
+            "document.documentElement.dataset.mathRendered = 'false';"
+            "[...document.querySelectorAll('a.md-nav__link')].find(a => a.href.endsWith(arguments[0])).click();",
+            target,
+        )
         _wait_for_math(driver)
         assert driver.current_url.endswith(target)
         # Instant navigation swaps the page in place: no new document was loaded.
         assert driver.execute_script("return window.performance.getEntriesByType('navigation').length") == before
         reports[target] = driver.execute_script(PAGE_REPORT)
         problems += _check(reports[target], target, built, server)
-    problems += [f"JavaScript error: {e}" for e in _errors(driver)] + [f"request to {u}" for u in _outside_requests(driver, server)]
+    problems += [f"JavaScript error: {e}" for e in _errors(driver)] + [
+        f"request to {u}" for u in _outside_requests(driver, server)
+    ]
     for target, swapped in reports.items():  # the same page loaded afresh shows as much as the swapped-in one
         driver.get(urljoin(server, target))
         _wait_for_math(driver)
         fresh = driver.execute_script(PAGE_REPORT)
         if (swapped["katex"], len(swapped["marks"])) != (fresh["katex"], len(fresh["marks"])) or not fresh["katex"]:
-            problems.append(f"{target}: {swapped['katex']} formulas and {len(swapped['marks'])} marks after instant navigation, "
-                            f"{fresh['katex']} and {len(fresh['marks'])} when loaded afresh")
+            problems.append(
+                f"{target}: {swapped['katex']} formulas and {len(swapped['marks'])} marks after instant navigation, "
+                f"{fresh['katex']} and {len(fresh['marks'])} when loaded afresh"
+            )
     assert not problems, "\n".join(problems)
 
 
@@ -265,10 +287,18 @@ def test_headings_in_order_and_every_image_described(built: Path) -> None:
         levels = [int(h) for h in re.findall(r"<h([1-6])\b", article.group(1))]
         name = page.relative_to(built).as_posix()
         if levels.count(1) != 1 or levels[0] != 1:
-            problems.append(f"{name}: {levels.count(1)} h1 headings, the first heading is h{levels[0] if levels else '-'}")
+            problems.append(
+                f"{name}: {levels.count(1)} h1 headings, the first heading is h{levels[0] if levels else '-'}"
+            )
         problems += [f"{name}: h{a} followed by h{b}" for a, b in itertools.pairwise(levels) if b > a + 1]
-        problems += [f"{name}: an image without alt text: {img[:80]}" for img in re.findall(r"<img\b[^>]*>", article.group(1))
-                     if not re.search(r'\balt="[^"]+"', img)]
-        problems += [f"{name}: a chart without role and label" for svg in re.findall(r"<svg\b[^>]*>", article.group(1))
-                     if 'class="chart"' in svg and not ('role="img"' in svg and "aria-label=" in svg)]
+        problems += [
+            f"{name}: an image without alt text: {img[:80]}"
+            for img in re.findall(r"<img\b[^>]*>", article.group(1))
+            if not re.search(r'\balt="[^"]+"', img)
+        ]
+        problems += [
+            f"{name}: a chart without role and label"
+            for svg in re.findall(r"<svg\b[^>]*>", article.group(1))
+            if 'class="chart"' in svg and not ('role="img"' in svg and "aria-label=" in svg)
+        ]
     assert not problems, "\n".join(problems)

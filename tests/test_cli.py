@@ -59,7 +59,7 @@ def console_examples() -> list[tuple[str, str, str]]:
             for i, line in enumerate(lines):
                 if line.startswith("$ ") and "-m solutions check" in line:
                     output = []  # every line up to the next prompt
-                    for following in lines[i + 1:]:
+                    for following in lines[i + 1 :]:
                         if following.startswith("$ "):
                             break
                         output.append(following)
@@ -69,17 +69,27 @@ def console_examples() -> list[tuple[str, str, str]]:
 
 
 @pytest.mark.parametrize(("page", "command", "expected"), console_examples())
-def test_console_examples_on_the_site_are_true(page: str, command: str, expected: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_console_examples_on_the_site_are_true(
+    page: str, command: str, expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     argv = shlex.split(command)
     assert argv[:3] == [".venv/bin/python", "-m", "solutions"], f"{page}: unexpected example {command!r}"
     main(argv[3:])  # in-process: the same entry point as `python -m solutions`, without a new interpreter per example
     out = capsys.readouterr().out
-    assert out.rstrip().strip("\n") == expected.rstrip(), f"{page}: `{command}` prints {out.strip()!r}, the page says {expected!r}"
+    assert out.rstrip().strip("\n") == expected.rstrip(), (
+        f"{page}: `{command}` prints {out.strip()!r}, the page says {expected!r}"
+    )
 
 
 def test_the_module_runs_as_a_command() -> None:
-    run = subprocess.run([sys.executable, "-m", "solutions", "check", "a2.q4.valid_triplets", "36"], check=False, cwd=ROOT,
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "solutions", "check", "a2.q4.valid_triplets", "36"],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert (run.returncode, run.stdout.strip()) == (0, "equivalent")
 
 

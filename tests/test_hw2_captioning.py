@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from solutions.hw2 import caption_train, shapes_captions
-from solutions.hw2.captioning import Adam, CaptioningRNN, mean_loss, train
-from solutions.hw2.coco_data import CocoDataError, decode_captions, load_coco_data
-from solutions.hw2.gradcheck import numeric_gradient, rel_error
+from solutions.hw2.common.gradcheck import numeric_gradient, rel_error
+from solutions.hw2.q5 import data as shapes_captions
+from solutions.hw2.q5 import train as caption_train
+from solutions.hw2.q5.coco import CocoDataError, load_coco_data
+from solutions.hw2.q5.data import decode_captions
+from solutions.hw2.q5.model import Adam, CaptioningRNN, mean_loss, train
 from tests import hw2_reference as ref
 from tests.hw2_reference import report_largest_relative_error  # noqa: F401  (an autouse fixture)
 
@@ -20,13 +22,14 @@ TINY_VOCAB = {"<NULL>": 0, "<START>": 1, "<END>": 2, "<UNK>": 3, "a": 4, "red": 
 
 
 def tiny_batch(N: int, length: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Features (N, 4) and captions (N, length): <START>, words, <END>, then <NULL> padding; row 0 may be all padding."""
+    """Features (N, 4) and captions (N, length): <START>, words, <END>, then <NULL> padding;
+    row 0 may be all padding."""
     rng = np.random.default_rng(seed)
     captions = np.zeros((N, length), dtype=np.int64)
     for n in range(N):
         words = rng.integers(2, 7, size=rng.integers(0, length - 1))  # may contain <END> and <UNK> too
         row = [1, *words, 2][:length]
-        captions[n, :len(row)] = row
+        captions[n, : len(row)] = row
     if N > 1:
         captions[0, 1:] = 0  # <START> then nothing to predict: a fully masked row
     return rng.standard_normal((N, 4)), captions
@@ -44,7 +47,9 @@ def test_loss_gradients_match_autograd_and_finite_differences(cell: str, N: int,
     assert grads.keys() == model.params.keys()
 
     tensors = {k: torch.tensor(v, requires_grad=True) for k, v in model.params.items()}
-    their_loss = ref.captioning_loss(tensors, torch.tensor(features), torch.tensor(captions), cell, TINY_VOCAB["<NULL>"])
+    their_loss = ref.captioning_loss(
+        tensors, torch.tensor(features), torch.tensor(captions), cell, TINY_VOCAB["<NULL>"]
+    )
     their_loss.backward()
     np.testing.assert_allclose(loss, their_loss.item(), rtol=1e-12, atol=1e-14)
     ref.assert_matches_torch(grads, {k: t.grad.numpy() for k, t in tensors.items()}, f"captioning {cell} loss")
@@ -58,7 +63,9 @@ def test_loss_gradients_match_autograd_and_finite_differences(cell: str, N: int,
 def test_float32_model_agrees_with_float64() -> None:
     features, captions = tiny_batch(3, 5, seed=0)
     m64 = CaptioningRNN(TINY_VOCAB, input_dim=4, wordvec_dim=3, hidden_dim=3, cell_type="lstm", seed=0)
-    m32 = CaptioningRNN(TINY_VOCAB, input_dim=4, wordvec_dim=3, hidden_dim=3, cell_type="lstm", seed=0, dtype=np.float32)
+    m32 = CaptioningRNN(
+        TINY_VOCAB, input_dim=4, wordvec_dim=3, hidden_dim=3, cell_type="lstm", seed=0, dtype=np.float32
+    )
     (l64, g64), (l32, g32) = m64.loss(features, captions), m32.loss(features, captions)
     assert all(g.dtype == np.float32 for g in g32.values())
     np.testing.assert_allclose(l32, l64, rtol=1e-5)
@@ -97,12 +104,20 @@ def test_overfits_50_synthetic_captions(cell: str, lr_decay: float, threshold: f
     """The homework's schedule (Adam 5e-3, batch 25, 50 epochs), with a smaller model than its 256/512 to stay quick."""
     data = overfit_data()
     model = CaptioningRNN(data["word_to_idx"], input_dim=64, wordvec_dim=128, hidden_dim=256, cell_type=cell, seed=0)
-    history = train(model, data | {"val_captions": data["val_captions"][:0]}, epochs=50, batch_size=25, lr=5e-3,
-                    lr_decay=lr_decay, seed=0)
+    history = train(
+        model,
+        data | {"val_captions": data["val_captions"][:0]},
+        epochs=50,
+        batch_size=25,
+        lr=5e-3,
+        lr_decay=lr_decay,
+        seed=0,
+    )
     assert len(history) == 50 and history[0]["train_loss"] > 20
     assert history[-1]["train_loss"] < threshold
     assert history[-1]["lr"] == pytest.approx(5e-3 * lr_decay**49)
-    generated = decode_captions(model.sample(data["train_features"][:50], shapes_captions.MAX_LENGTH), data["idx_to_word"])
+    sampled = model.sample(data["train_features"][:50], shapes_captions.MAX_LENGTH)
+    generated = decode_captions(sampled, data["idx_to_word"])
     assert generated == decode_captions(data["train_captions"], data["idx_to_word"])  # every caption, word for word
     assert mean_loss(model, data, "train") < threshold
 

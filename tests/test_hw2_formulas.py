@@ -13,17 +13,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from solutions.engine import registry
+from solutions.engine import Gradient, GradientTruth, registry
 from solutions.engine.checks import EQUAL, compare
-from solutions.engine.registry import Gradient, GradientTruth
 from solutions.engine.site import verify_docs
-from solutions.hw2 import autograd_cases as ac
-from tests.conftest import DOCS
+from solutions.hw2.common import gradient_cases as ac
+from tests.conftest import DOCS, SETTINGS, load_claims
 
-registry.load_all()
-PAGE_TEXT = {o.id: o.latex for occs in verify_docs(DOCS).occurrences.values() for o in occs}
-CLAIMS = sorted((c for c in registry.load_all().values() if isinstance(c.kind, Gradient) and not c.is_mistake),
-                key=lambda c: c.id)
+load_claims()
+PAGE_TEXT = {o.id: o.latex for occs in verify_docs(DOCS, SETTINGS).occurrences.values() for o in occs}
+CLAIMS = sorted(
+    (c for c in load_claims().values() if isinstance(c.kind, Gradient) and not c.is_mistake), key=lambda c: c.id
+)
 
 
 def test_every_gradient_claim_is_on_a_page() -> None:
@@ -37,7 +37,9 @@ def _is_step(claim: registry.Claim) -> bool:
 
 @pytest.mark.parametrize("page", ["q3", "q4"])
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(n=st.integers(1, 4), d=st.integers(1, 4), h=st.integers(1, 4), t=st.integers(1, 5), seed=st.integers(100, 10_000))
+@given(
+    n=st.integers(1, 4), d=st.integers(1, 4), h=st.integers(1, 4), t=st.integers(1, 5), seed=st.integers(100, 10_000)
+)
 def test_formulas_hold_at_random_shapes(page: str, n: int, d: int, h: int, t: int, seed: int) -> None:
     for claim in (c for c in CLAIMS if c.id.startswith(f"hw2.{page}.")):
         build, target, times, kw = claim.compute.spec

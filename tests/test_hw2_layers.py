@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -10,8 +11,8 @@ import torch
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from solutions.hw2 import layers as L
-from solutions.hw2.gradcheck import largest_relative_error, numeric_gradient, rel_error, worst_checks
+from solutions.hw2.common import rnn_layers as L
+from solutions.hw2.common.gradcheck import largest_relative_error, numeric_gradient, rel_error, worst_checks
 from tests import hw2_reference as ref
 from tests.hw2_reference import report_largest_relative_error  # noqa: F401  (an autouse fixture)
 
@@ -21,7 +22,13 @@ dims = st.integers(1, 4)
 shapes = settings(max_examples=15, deadline=None)
 
 
-def fd_check(forward, inputs: dict[str, np.ndarray], dout: np.ndarray | float, ours: dict[str, np.ndarray], what: str) -> None:
+def fd_check(
+    forward: Callable[[], np.ndarray | float],
+    inputs: dict[str, np.ndarray],
+    dout: np.ndarray | float,
+    ours: dict[str, np.ndarray],
+    what: str,
+) -> None:
     """Compare our gradients with centred finite differences of ``sum(forward() * dout)`` for each input.
 
     Rounding in ``forward`` limits finite differences to about ``eps * sum|forward() * dout| / h`` in
@@ -32,8 +39,9 @@ def fd_check(forward, inputs: dict[str, np.ndarray], dout: np.ndarray | float, o
     for name, x in inputs.items():
         num = numeric_gradient(lambda _: forward(), x, dout, h=FD_H)
         err = rel_error(ours[name], num, f"{what} vs finite differences")
-        assert err < FD_TOL or np.max(np.abs(ours[name] - num)) < noise, \
+        assert err < FD_TOL or np.max(np.abs(ours[name] - num)) < noise, (
             f"{what}: d{name} differs from finite differences by {err:.2e} (relative)"
+        )
 
 
 def randn(rng: np.random.Generator, *shape: int, scale: float = 1.0) -> np.ndarray:
@@ -42,13 +50,19 @@ def randn(rng: np.random.Generator, *shape: int, scale: float = 1.0) -> np.ndarr
 
 # ------------------------------------------------------------------ vanilla RNN
 
+
 @shapes
 @given(N=dims, D=dims, H=dims, seed=st.integers(0, 2**16))
 @example(N=1, D=1, H=1, seed=0)
 def test_rnn_step_backward(N: int, D: int, H: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
-    p = {"x": randn(rng, N, D), "prev_h": randn(rng, N, H), "Wx": randn(rng, D, H, scale=0.5),
-         "Wh": randn(rng, H, H, scale=0.5), "b": randn(rng, H, scale=0.5)}
+    p = {
+        "x": randn(rng, N, D),
+        "prev_h": randn(rng, N, H),
+        "Wx": randn(rng, D, H, scale=0.5),
+        "Wh": randn(rng, H, H, scale=0.5),
+        "b": randn(rng, H, scale=0.5),
+    }
     out, cache = L.rnn_step_forward(**p)
     dout = randn(rng, N, H)
     ours = dict(zip(p, L.rnn_step_backward(dout, cache), strict=True))
@@ -58,23 +72,37 @@ def test_rnn_step_backward(N: int, D: int, H: int, seed: int) -> None:
     fd_check(lambda: L.rnn_step_forward(**p)[0], p, dout, ours, "rnn step")
 
 
+# Through time, both cells: (weight blocks, forward, backward, the PyTorch reference).
+THROUGH_TIME = {
+    "rnn": (1, L.rnn_forward, L.rnn_backward, ref.rnn),
+    "lstm": (4, L.lstm_forward, L.lstm_backward, ref.lstm),
+}
+
+
+@pytest.mark.parametrize("cell", list(THROUGH_TIME))
 @shapes
 @given(T=dims, N=dims, D=dims, H=dims, seed=st.integers(0, 2**16))
 @example(T=1, N=1, D=2, H=3, seed=0)
 @example(T=1, N=3, D=2, H=2, seed=1)
 @example(T=4, N=1, D=3, H=2, seed=2)
-def test_rnn_backward_through_time(T: int, N: int, D: int, H: int, seed: int) -> None:
+def test_backward_through_time(cell: str, T: int, N: int, D: int, H: int, seed: int) -> None:
+    gates, forward, backward, reference = THROUGH_TIME[cell]
     rng = np.random.default_rng(seed)
-    p = {"x": randn(rng, T, N, D), "h0": randn(rng, N, H), "Wx": randn(rng, D, H, scale=0.5),
-         "Wh": randn(rng, H, H, scale=0.5), "b": randn(rng, H, scale=0.5)}
-    h, cache = L.rnn_forward(**p)
+    p = {
+        "x": randn(rng, T, N, D),
+        "h0": randn(rng, N, H),
+        "Wx": randn(rng, D, gates * H, scale=0.5),
+        "Wh": randn(rng, H, gates * H, scale=0.5),
+        "b": randn(rng, gates * H, scale=0.5),
+    }
+    h, cache = forward(**p)
     assert h.shape == (T, N, H)
     dh = randn(rng, T, N, H)  # upstream gradient at every h_t
-    ours = dict(zip(p, L.rnn_backward(dh, cache), strict=True))
-    expected, theirs = ref.autograd(ref.rnn, p, dh)
+    ours = dict(zip(p, backward(dh, cache), strict=True))
+    expected, theirs = ref.autograd(reference, p, dh)
     np.testing.assert_allclose(h, expected, rtol=1e-12, atol=1e-14)
-    ref.assert_matches_torch(ours, theirs, "rnn through time")
-    fd_check(lambda: L.rnn_forward(**p)[0], p, dh, ours, "rnn through time")
+    ref.assert_matches_torch(ours, theirs, f"{cell} through time")
+    fd_check(lambda: forward(**p)[0], p, dh, ours, f"{cell} through time")
 
 
 def test_rnn_step_equals_torch_rnncell() -> None:
@@ -90,18 +118,24 @@ def test_rnn_step_equals_torch_rnncell() -> None:
 
 # ------------------------------------------------------------------ LSTM
 
+
 def test_sigmoid_is_stable_and_exact() -> None:
     x = np.array([-1000.0, -745.0, -50.0, -1.0, 0.0, 1.0, 50.0, 1000.0])
     with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
         warnings.simplefilter("error")
         s = L.sigmoid(x)
     assert s[0] == 0.0 and s[-1] == 1.0 and s[4] == 0.5
-    np.testing.assert_allclose(s, torch.sigmoid(torch.tensor(x)).numpy(), rtol=1e-15, atol=1e-300)  # ours keeps e^-745, a subnormal
+    # ours keeps e^-745, a subnormal
+    np.testing.assert_allclose(s, torch.sigmoid(torch.tensor(x)).numpy(), rtol=1e-15, atol=1e-300)
     assert L.sigmoid(np.float32([-1000, 1000])).dtype == np.float32
 
 
 def lstm_params(rng: np.random.Generator, N: int, D: int, H: int) -> dict[str, np.ndarray]:
-    return {"Wx": randn(rng, D, 4 * H, scale=0.5), "Wh": randn(rng, H, 4 * H, scale=0.5), "b": randn(rng, 4 * H, scale=0.5)}
+    return {
+        "Wx": randn(rng, D, 4 * H, scale=0.5),
+        "Wh": randn(rng, H, 4 * H, scale=0.5),
+        "b": randn(rng, 4 * H, scale=0.5),
+    }
 
 
 @shapes
@@ -131,24 +165,6 @@ def test_lstm_step_backward(N: int, D: int, H: int, seed: int) -> None:
     fd_check(ours_scalar, p, 1.0, ours, "lstm step")
 
 
-@shapes
-@given(T=dims, N=dims, D=dims, H=dims, seed=st.integers(0, 2**16))
-@example(T=1, N=1, D=2, H=3, seed=0)
-@example(T=1, N=3, D=2, H=2, seed=1)
-@example(T=4, N=1, D=3, H=2, seed=2)
-def test_lstm_backward_through_time(T: int, N: int, D: int, H: int, seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    p = {"x": randn(rng, T, N, D), "h0": randn(rng, N, H), **lstm_params(rng, N, D, H)}
-    h, cache = L.lstm_forward(**p)
-    assert h.shape == (T, N, H)
-    dh = randn(rng, T, N, H)
-    ours = dict(zip(p, L.lstm_backward(dh, cache), strict=True))
-    expected, theirs = ref.autograd(ref.lstm, p, dh)
-    np.testing.assert_allclose(h, expected, rtol=1e-12, atol=1e-14)
-    ref.assert_matches_torch(ours, theirs, "lstm through time")
-    fd_check(lambda: L.lstm_forward(**p)[0], p, dh, ours, "lstm through time")
-
-
 def test_lstm_step_equals_torch_lstmcell() -> None:
     torch.manual_seed(0)
     for bias in (True, False):
@@ -173,6 +189,7 @@ def test_lstm_weight_mapping_puts_the_forget_gate_first() -> None:
 
 
 # ------------------------------------------------------------------ captioning helpers (batch-major)
+
 
 @shapes
 @given(N=dims, T=dims, D=dims, M=dims, seed=st.integers(0, 2**16))

@@ -12,10 +12,12 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from solutions.a2 import imdb_data as data
-from solutions.a2 import imdb_train
-from solutions.a2.rnn_params import ARCHITECTURES, recurrent_params
-from solutions.results import runs
+from solutions.a2.part1 import data
+from solutions.a2.part1 import model as imdb_model
+from solutions.a2.part1 import train as imdb_train
+from solutions.a2.part1.params import ARCHITECTURES, recurrent_params
+from solutions.common.files import file_digest
+from solutions.common.runs import runs
 
 
 def test_tarball_and_folder_read_the_same(tmp_path: Path) -> None:
@@ -58,7 +60,7 @@ def test_vocab_keeps_the_most_frequent_after_unk_and_pad() -> None:
 def test_bucketed_batches_cover_everything_once() -> None:
     items = [(i % 2, torch.arange(1 + i % 17) + 2) for i in range(203)]
     seen = []
-    for tokens, lengths, labels in data.bucketed_batches(items, 16, shuffle=True, seed=3, pool=4):
+    for tokens, lengths, _labels in data.bucketed_batches(items, 16, shuffle=True, seed=3, pool=4):
         assert tokens.shape == (int(lengths.max()), len(lengths))
         for col, n in enumerate(lengths.tolist()):
             assert (tokens[n:, col] == 1).all()  # padded with <pad>
@@ -66,10 +68,10 @@ def test_bucketed_batches_cover_everything_once() -> None:
     assert sorted(seen) == sorted(tuple(t.tolist()) for _, t in items)
 
 
-@pytest.mark.parametrize("name", imdb_train.MODELS)
+@pytest.mark.parametrize("name", imdb_model.MODELS)
 def test_packing_makes_padding_irrelevant(name: str) -> None:
     torch.manual_seed(0)
-    model = imdb_train.SentimentRNN(ARCHITECTURES[name], vocab_size=30).eval()
+    model = imdb_model.SentimentRNN(ARCHITECTURES[name], vocab_size=30).eval()
     short = torch.tensor([5, 6, 7])
     long = torch.tensor([8, 9, 10, 11, 12, 13])
     alone = model(short[:, None], torch.tensor([3]))
@@ -93,7 +95,7 @@ def test_dry_run_trains_and_records_with_provenance() -> None:
 @pytest.mark.parametrize("name", ["rnn", "bilstm2"])
 def test_gradient_reach_measures_every_position(name: str) -> None:
     torch.manual_seed(0)
-    model = imdb_train.SentimentRNN(ARCHITECTURES[name], vocab_size=30)
+    model = imdb_model.SentimentRNN(ARCHITECTURES[name], vocab_size=30)
     items = [(i % 2, torch.randint(2, 30, (12 + i,))) for i in range(6)]
     reach = imdb_train.gradient_reach(model, items, torch.device("cpu"), length=12, window=3)
     assert reach["reviews"] == 6 and len(reach["norm_by_position"]) == 12
@@ -102,7 +104,7 @@ def test_gradient_reach_measures_every_position(name: str) -> None:
 
 
 def test_bench_times_both_sides_on_the_same_model(tmp_path: Path) -> None:
-    from solutions.a2 import imdb_bench
+    from solutions.a2.part1 import bench as imdb_bench
 
     source = data.write_tiny_corpus(tmp_path / "d", per_class=40)
     out = imdb_bench.bench("rnn", limit=2, source=str(source), device="cpu")
@@ -112,10 +114,10 @@ def test_bench_times_both_sides_on_the_same_model(tmp_path: Path) -> None:
     assert out["ours_time_steps_per_review"] < out["baseline_time_steps_per_review"]
 
 
-@pytest.mark.parametrize("name", [n for n in imdb_train.MODELS if not ARCHITECTURES[n].bidirectional])
+@pytest.mark.parametrize("name", [n for n in imdb_model.MODELS if not ARCHITECTURES[n].bidirectional])
 def test_one_directional_shortcut_equals_the_packed_result(name: str) -> None:
     torch.manual_seed(1)
-    model = imdb_train.SentimentRNN(ARCHITECTURES[name], vocab_size=30).eval()
+    model = imdb_model.SentimentRNN(ARCHITECTURES[name], vocab_size=30).eval()
     lengths = torch.tensor([7, 2, 5])
     tokens = torch.nn.utils.rnn.pad_sequence([torch.randint(2, 30, (int(n),)) for n in lengths], padding_value=1)
     packed = torch.nn.utils.rnn.pack_padded_sequence(model.embedding(tokens), lengths, enforce_sorted=False)
@@ -127,7 +129,7 @@ def test_one_directional_shortcut_equals_the_packed_result(name: str) -> None:
 def test_gradient_reach_keeps_tiny_norms_to_four_significant_figures() -> None:
     """Norms far below 1e-9 must not be rounded to zero: the chart is on a log scale."""
     torch.manual_seed(0)
-    model = imdb_train.SentimentRNN(ARCHITECTURES["rnn"], vocab_size=20)
+    model = imdb_model.SentimentRNN(ARCHITECTURES["rnn"], vocab_size=20)
     with torch.no_grad():
         model.rnn.weight_hh_l0.mul_(0.05)  # a contracting recurrence: the signal shrinks ~20x per step
     items = [(i % 2, torch.randint(2, 20, (12,))) for i in range(4)]
@@ -143,7 +145,7 @@ def test_padded_passes_equal_the_packed_module_values_and_gradients(name: str, t
     """Ours and the notebook's packed nn module, on the same weights: same logits, same gradients
     (in training mode too, with dropout 0 so that there is nothing random to compare)."""
     torch.manual_seed(2)
-    model = imdb_train.SentimentRNN(ARCHITECTURES[name], vocab_size=40, dropout=0.0).train(train_mode)
+    model = imdb_model.SentimentRNN(ARCHITECTURES[name], vocab_size=40, dropout=0.0).train(train_mode)
     lengths = torch.tensor([9, 1, 4, 9, 6])
     tokens = torch.nn.utils.rnn.pad_sequence([torch.randint(2, 40, (int(n),)) for n in lengths], padding_value=1)
     target = torch.tensor([1.0, 0.0, 1.0, 0.0, 1.0])
@@ -172,11 +174,11 @@ def test_padded_passes_equal_the_packed_module_values_and_gradients(name: str, t
 def test_reversing_within_length_flips_real_steps_and_keeps_padding(lengths: list[int]) -> None:
     n = torch.tensor(lengths)
     x = torch.arange(max(lengths) * len(lengths) * 2, dtype=torch.float32).view(max(lengths), len(lengths), 2)
-    r = imdb_train.reverse_within_length(x, n)
+    r = imdb_model.reverse_within_length(x, n)
     for b, length in enumerate(lengths):
         assert torch.equal(r[:length, b], x[:length, b].flip(0))
         assert torch.equal(r[length:, b], x[length:, b])
-    assert torch.equal(imdb_train.reverse_within_length(r, n), x)
+    assert torch.equal(imdb_model.reverse_within_length(r, n), x)
 
 
 def _figures(run: dict) -> dict:
@@ -193,9 +195,14 @@ def test_an_interrupted_run_resumes_to_identical_figures(tmp_path: Path, name: s
     cfg = imdb_train.Config(name, seed=4, epochs=3, batch_size=8, max_vocab=50)
     whole = imdb_train.train(cfg, source, tmp_path / "a", "cpu", dry_run=True, checkpoints=tmp_path / "ca")
     assert not list((tmp_path / "ca").glob("*.pt"))  # a finished run leaves no checkpoint to resume
-    assert imdb_train.train(cfg, source, tmp_path / "b", "cpu", dry_run=True, checkpoints=tmp_path / "cb", stop_after=1) is None
+    assert (
+        imdb_train.train(cfg, source, tmp_path / "b", "cpu", dry_run=True, checkpoints=tmp_path / "cb", stop_after=1)
+        is None
+    )
     assert not (tmp_path / "b").exists() and len(list((tmp_path / "cb").glob("*.pt"))) == 1
-    resumed = imdb_train.train(cfg, source, tmp_path / "b", "cpu", dry_run=True, checkpoints=tmp_path / "cb", resume=True)
+    resumed = imdb_train.train(
+        cfg, source, tmp_path / "b", "cpu", dry_run=True, checkpoints=tmp_path / "cb", resume=True
+    )
     a, b = json.loads(whole.read_text()), json.loads(resumed.read_text())
     assert _figures(a) == _figures(b)
     assert [s["first_epoch"] for s in b["provenance"]["segments"]] == [1, 2]
@@ -211,7 +218,9 @@ def test_resume_refuses_a_checkpoint_of_other_settings(tmp_path: Path) -> None:
     state = torch.load(ckpt, weights_only=False)
     state["identity"]["config"]["lr"] = 0.5
     torch.save(state, ckpt)
-    with pytest.raises(imdb_train.CheckpointError, match=r"rnn-seed0-e3-random\.pt: made with config = .*delete the checkpoint"):
+    with pytest.raises(
+        imdb_train.CheckpointError, match=r"rnn-seed0-e3-random\.pt: made with config = .*delete the checkpoint"
+    ):
         imdb_train.train(cfg, source, tmp_path / "r", "cpu", dry_run=True, checkpoints=tmp_path / "c", resume=True)
     del state["optimizer"]
     state["identity"]["config"]["lr"] = cfg.lr
@@ -230,7 +239,7 @@ def test_resume_refuses_a_checkpoint_of_other_settings(tmp_path: Path) -> None:
 def test_dropout_acts_between_layers_only() -> None:
     """Two layers: the embeddings, the first layer's outputs and the head's input are dropped, nothing else."""
     calls: list[tuple[int, ...]] = []
-    model = imdb_train.SentimentRNN(ARCHITECTURES["bilstm2"], vocab_size=30).train()
+    model = imdb_model.SentimentRNN(ARCHITECTURES["bilstm2"], vocab_size=30).train()
     original = torch.nn.functional.dropout
 
     def spy(x: torch.Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> torch.Tensor:
@@ -254,9 +263,9 @@ def test_glove_embeddings_start_the_table_as_the_notebook_did(tmp_path: Path) ->
     glove_file = _tiny_glove(tmp_path / "g.txt", {"great": 0.5, "<unk>": 9.0, "<pad>": 9.0, "other": 1.0})
     record, rows = imdb_train.embedding_record(glove_file, vocab, 100)
     assert record["init"] == "glove" and record["file"] == "g.txt" and record["words_found"] == 1
-    assert record["sha256"] == data.file_digest(glove_file)
+    assert record["sha256"] == file_digest(glove_file)
     torch.manual_seed(0)
-    model = imdb_train.SentimentRNN(ARCHITECTURES["rnn"], vocab_size=4)
+    model = imdb_model.SentimentRNN(ARCHITECTURES["rnn"], vocab_size=4)
     before = model.embedding.weight.detach().clone()
     imdb_train._initialise_embeddings(model, rows)
     w = model.embedding.weight.detach()
@@ -266,7 +275,7 @@ def test_glove_embeddings_start_the_table_as_the_notebook_did(tmp_path: Path) ->
 
 
 def test_glove_file_errors_name_the_file(tmp_path: Path) -> None:
-    from solutions.hw2.glove import GloveError
+    from solutions.common.glove import GloveError
 
     vocab = {"<unk>": 0, "<pad>": 1, "a": 2}
     with pytest.raises(GloveError, match=r"g50\.txt: vectors of dimension 50; the model's embeddings have 100"):
@@ -292,19 +301,23 @@ def test_a_glove_run_records_its_start_and_is_kept_apart(tmp_path: Path) -> None
     assert [r["embeddings"]["init"] for r in runs("imdb", "rnn", root=tmp_path / "r", init="random")] == ["random"]
 
 
-def test_bench_prints_every_architecture_with_all_three_sides(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from solutions.a2 import imdb_bench
+def test_bench_prints_every_architecture_with_all_three_sides(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from solutions.a2.part1 import bench as imdb_bench
 
     source = data.write_tiny_corpus(tmp_path / "d", per_class=40)
     figures = imdb_bench.bench_all(["birnn", "lstm"], limit=1, source=str(source), device="cpu", packed=True)
     assert set(figures) == {"birnn", "lstm"}
     for f in figures.values():
-        assert f["baseline_reviews_per_second"] > 0 and f["packed_reviews_per_second"] > 0 and f["ours_reviews_per_second"] > 0
+        assert all(f[f"{side}_reviews_per_second"] > 0 for side in ("baseline", "packed", "ours"))
     table = capsys.readouterr().out.split("| model |")[1]
     assert "| birnn |" in table and "| lstm |" in table and "packed reviews/s" in table
 
 
-def test_cli_dry_run_stops_and_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_dry_run_stops_and_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from solutions.__main__ import main
 
     monkeypatch.setattr(imdb_train, "CHECKPOINT_DIR", tmp_path / "ckpt")
@@ -316,15 +329,23 @@ def test_cli_dry_run_stops_and_resumes(tmp_path: Path, monkeypatch: pytest.Monke
     assert not list((tmp_path / "ckpt").rglob("*.pt"))
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["train", "imdb", "--model", "rnn", "--dry-run", "--embeddings", "nowhere/glove.txt"], r"nowhere/glove\.txt: cannot read"),
-    (["train", "imdb", "--model", "rnn", "--dry-run", "--threads", "0"], "--threads must be at least 1"),
-    (["train", "imdb", "--model", "rnn", "--dry-run", "--epochs", "0"], "--epochs must be at least 1"),
-    (["train", "imdb", "--model", "rnn", "--dry-run", "--stop-after", "-1"], "--stop-after must be at least 1"),
-    (["bench", "imdb", "--batches", "0"], "--batches must be at least 1"),
-    (["bench", "imdb", "--model", "rnn", "--data", "nowhere.tar.gz"], r"nowhere\.tar\.gz: no such file"),
-])
-def test_cli_bad_input_is_named_without_a_traceback(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["train", "imdb", "--model", "rnn", "--dry-run", "--embeddings", "nowhere/glove.txt"],
+            r"nowhere/glove\.txt: cannot read",
+        ),
+        (["train", "imdb", "--model", "rnn", "--dry-run", "--threads", "0"], "--threads must be at least 1"),
+        (["train", "imdb", "--model", "rnn", "--dry-run", "--epochs", "0"], "--epochs must be at least 1"),
+        (["train", "imdb", "--model", "rnn", "--dry-run", "--stop-after", "-1"], "--stop-after must be at least 1"),
+        (["bench", "imdb", "--batches", "0"], "--batches must be at least 1"),
+        (["bench", "imdb", "--model", "rnn", "--data", "nowhere.tar.gz"], r"nowhere\.tar\.gz: no such file"),
+    ],
+)
+def test_cli_bad_input_is_named_without_a_traceback(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     from solutions.__main__ import main
 
     assert main(args) == 2

@@ -14,8 +14,15 @@ from solutions.engine.matrix_latex import Env, MatrixLatexError, evaluate, parse
 RNG = np.random.default_rng(0)
 X = {t: RNG.normal(size=(2, 3)) for t in range(1, 4)}
 W = RNG.normal(size=(3, 4))
-VALUES = {"X": X, "W_x": W, "W_x^f": W[:, :2], "b": RNG.normal(size=(1, 4)), "_ones": np.ones((2, 1)),
-          "dL/dX": X, "~C": X}
+VALUES = {
+    "X": X,
+    "W_x": W,
+    "W_x^f": W[:, :2],
+    "b": RNG.normal(size=(1, 4)),
+    "_ones": np.ones((2, 1)),
+    "dL/dX": X,
+    "~C": X,
+}
 
 
 def value(src: str, t: int = 2, T: int = 3) -> np.ndarray:
@@ -46,28 +53,33 @@ def test_gradient_atoms_and_left_hand_sides() -> None:
     np.testing.assert_allclose(value(r"\frac{\partial L}{\partial X_{t+1}}"), X[3])
     q = quantity_key(r"\frac{\partial L}{\partial W_x^{f}}")
     assert q.key == "dL/dW_x^f" and q.index is None
-    assert quantity_key(r"\frac{\partial L}{\partial A^f_{t+1}}") == quantity_key(r"\frac{\partial L}{\partial A_{t+1}^f}")
+    assert quantity_key(r"\frac{\partial L}{\partial A^f_{t+1}}") == quantity_key(
+        r"\frac{\partial L}{\partial A_{t+1}^f}"
+    )
 
 
-@pytest.mark.parametrize(("src", "message"), [
-    (r"X_t \odot X_t W_x", "mixes the elementwise product"),
-    (r"W_x X_t", "cannot multiply a 3 x 4 matrix by a 2 x 3 matrix"),
-    (r"X_t + W_x", "cannot add a 2 x 3 matrix and a 3 x 4 matrix"),
-    (r"X_{t+2}", "at time 4 does not exist"),
-    (r"X", "changes with time"),
-    (r"W_{x}_t", "the formula should end here"),
-    (r"Y_t", "Y is not a quantity of this problem"),
-    (r"\frac{\partial J}{\partial X_t}", "only derivatives of the loss L"),
-    (r"\sum_{t=1}^{T} X_t^\top X_t" + r" + \sum_{t=1}^{10000} X_1", "terms; the limit is"),
-    (r"X_t^{10}", "whole powers 1..9"),
-    (r"X_t^{\top\top}", "cannot read the superscript"),
-    (r"\exp(X_t)", "cannot start a quantity"),
-    (r"(X_t", "expected ')'"),
-    ("__import__('os').system('echo pwned')", "unexpected character '.'"),
-    (r"X_12", "single character"),
-    ("(" * 100 + "X_t" + ")" * 100, "nested more than"),
-    ("X_t + " * 1000 + "X_t", "the limit is 3000"),
-])
+@pytest.mark.parametrize(
+    ("src", "message"),
+    [
+        (r"X_t \odot X_t W_x", "mixes the elementwise product"),
+        (r"W_x X_t", "cannot multiply a 3 x 4 matrix by a 2 x 3 matrix"),
+        (r"X_t + W_x", "cannot add a 2 x 3 matrix and a 3 x 4 matrix"),
+        (r"X_{t+2}", "at time 4 does not exist"),
+        (r"X", "changes with time"),
+        (r"W_{x}_t", "the formula should end here"),
+        (r"Y_t", "Y is not a quantity of this problem"),
+        (r"\frac{\partial J}{\partial X_t}", "only derivatives of the loss L"),
+        (r"\sum_{t=1}^{T} X_t^\top X_t" + r" + \sum_{t=1}^{10000} X_1", "terms; the limit is"),
+        (r"X_t^{10}", "whole powers 1..9"),
+        (r"X_t^{\top\top}", "cannot read the superscript"),
+        (r"\exp(X_t)", "cannot start a quantity"),
+        (r"(X_t", "expected ')'"),
+        ("__import__('os').system('echo pwned')", "unexpected character '.'"),
+        (r"X_12", "single character"),
+        ("(" * 100 + "X_t" + ")" * 100, "nested more than"),
+        ("X_t + " * 1000 + "X_t", "the limit is 3000"),
+    ],
+)
 def test_refusals_say_why(src: str, message: str) -> None:
     with pytest.raises(MatrixLatexError, match=re.escape(message)):
         value(src)
@@ -82,8 +94,12 @@ def test_a_formula_may_not_use_the_quantity_it_defines() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from(list("XWbt_^{}()+-=\\ 1T") + [r"\odot", r"\top", r"\sum", r"\frac", r"\partial", r"\tanh"]),
-                max_size=30).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(list("XWbt_^{}()+-=\\ 1T") + [r"\odot", r"\top", r"\sum", r"\frac", r"\partial", r"\tanh"]),
+        max_size=30,
+    ).map("".join)
+)
 def test_arbitrary_text_is_read_or_refused_cleanly(src: str) -> None:
     try:
         for node in parse_chain(src):

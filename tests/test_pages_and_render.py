@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from solutions.engine.checks import REFUTED, VERIFIED, Result
 from solutions.engine.pages import PageSyntaxError, find_claims, replace_claims
 from solutions.engine.render import anchor, checks_page_path, rel_link, render_occurrence
+from tests.conftest import SETTINGS, load_claims
 
 PAGE = """# Title
 
@@ -51,11 +54,7 @@ def test_replace_claims_keeps_everything_else() -> None:
 
 @pytest.mark.parametrize(
     ("text", "reason"),
-    [
-        ("```claim a.b\nx\n", "never closed"),
-        ("```claim a.b\n\n```\n", "is empty"),
-        ("x [[a.b: ]] y", "empty value"),
-    ],
+    [("```claim a.b\nx\n", "never closed"), ("```claim a.b\n\n```\n", "is empty"), ("x [[a.b: ]] y", "empty value")],
 )
 def test_broken_markers_are_errors_with_a_line(text: str, reason: str) -> None:
     with pytest.raises(PageSyntaxError, match=reason) as err:
@@ -63,12 +62,12 @@ def test_broken_markers_are_errors_with_a_line(text: str, reason: str) -> None:
     assert err.value.line == 2 and str(err.value).startswith("docs/p.md:2:")
 
 
-MODULE = "solutions.a2.x_claims"  # the claims module that declares the claim: its mark links there
+LISTING = "checks/a2.x_claims.md"  # the listing of the claims module that declares the claim: its mark links there
 
 
 def test_display_claim_inside_an_admonition_stays_indented() -> None:
     occ = find_claims(PAGE, "docs/p.md")[-1]
-    html = render_occurrence(occ, Result("a.b.display", VERIFIED, "formula", how="sympy"), MODULE, "a2/p.md")
+    html = render_occurrence(occ, Result("a.b.display", VERIFIED, "formula", how="sympy"), LISTING, "a2/p.md")
     lines = html.splitlines()
     assert all(ln.startswith("    ") for ln in lines if ln), lines
     assert '<div class="claim-display claim-verified" markdown>' in html and "$$" in html
@@ -76,34 +75,65 @@ def test_display_claim_inside_an_admonition_stays_indented() -> None:
 
 def test_mark_links_to_the_check_and_is_labelled() -> None:
     occ = find_claims("x [[a.b.c: 36]]", "docs/a2/p.md")[0]
-    out = render_occurrence(occ, Result("a.b.c", REFUTED, "integer", how="enumeration", difference="+1"), MODULE, "a2/p.md")
-    assert out.startswith("36<a class=\"claim-mark claim-refuted\" id=\"claim-a.b.c\"")
+    out = render_occurrence(
+        occ, Result("a.b.c", REFUTED, "integer", how="enumeration", difference="+1"), LISTING, "a2/p.md"
+    )
+    assert out.startswith('36<a class="claim-mark claim-refuted" id="claim-a.b.c"')
     assert 'href="../checks/a2.x_claims.md#a.b.c"' in out
-    assert 'aria-label="refuted (a known mistake, checked to be wrong): claim a.b.c; how: enumeration; page - truth = +1"' in out
+    assert (
+        'aria-label="refuted (a known mistake, checked to be wrong): claim a.b.c; how: enumeration; page - truth = +1"'
+        in out
+    )
     assert ">✗</a>" in out
 
 
 def test_links_are_relative_between_pages() -> None:
     assert rel_link("a2/part2.md", "verification.md") == "../verification.md"
     assert rel_link("index.md", "checks/a2.part2_claims.md", "x") == "checks/a2.part2_claims.md#x"
-    assert checks_page_path("solutions.a2.part2_claims") == "checks/a2.part2_claims.md"
+    assert checks_page_path("solutions.a2.part2_claims", SETTINGS) == "checks/a2.part2_claims.md"
     assert anchor("a2.q4.valid_triplets") == "claim-a2.q4.valid_triplets"
 
 
+@pytest.mark.parametrize(
+    ("module", "packages", "listing"),
+    [
+        ("solutions.a2.part2_claims", ("solutions",), "checks/a2.part2_claims.md"),
+        ("solutions.hw2.q1.q1_claims", ("solutions",), "checks/hw2.q1_claims.md"),  # named for its own package
+        ("solutions.hw2.q1.extra_claims", ("solutions",), "checks/hw2.q1.extra_claims.md"),
+        ("course.hw2.q1_claims", ("other", "course"), "checks/hw2.q1_claims.md"),
+        ("course.x.q1_claims", ("course", "course.x"), "checks/q1_claims.md"),  # the longest package that holds it
+    ],
+)
+def test_a_listing_is_named_for_its_module_within_its_package(module: str, packages: tuple, listing: str) -> None:
+    assert checks_page_path(module, replace(SETTINGS, packages=packages)) == listing
+
+
 def test_check_listing_shows_the_helpers_a_check_calls() -> None:
-    from solutions.engine import registry
     from solutions.engine.render import checks_page
 
-    claims = [c for c in registry.load_all().values() if c.module == "solutions.hw2.q1_claims"]
-    page = checks_page("solutions.hw2.q1_claims", claims, {})
-    assert page.startswith("# Checks in `solutions/hw2/q1_claims.py`")
-    assert "# which calls solutions.hw2.q1_claims._resnet18_count:" in page  # a function's private helper
-    assert "# registered in a loop:" in page and "# which calls solutions.hw2.q1_claims._trainable:" in page  # a cached one
+    claims = [c for c in load_claims().values() if c.module == "solutions.hw2.q1.q1_claims"]
+    page = checks_page("solutions.hw2.q1.q1_claims", "checks/hw2.q1_claims.md", claims, {})
+    assert page.startswith("# Checks in `solutions/hw2/q1/q1_claims.py`")
+    assert "# which calls solutions.hw2.q1.q1_claims._resnet18_count:" in page  # a function's private helper
+    assert "# registered in a loop:" in page and "# which calls solutions.hw2.q1.q1_claims._trainable:" in page
     assert "`hw2.q1.resnet18_params` — not shown on any page" in page
 
 
 def test_check_listing_of_a_module_without_claims() -> None:
     from solutions.engine.render import checks_page
 
-    page = checks_page("solutions.hw2.q9_claims", [], {})
+    page = checks_page("solutions.hw2.q9_claims", "checks/hw2.q9_claims.md", [], {})
     assert "# Checks in `solutions/hw2/q9_claims.py`" in page and "declares no claims yet" in page
+
+
+def test_a_listing_gives_each_claim_its_own_how_where_one_line_declares_several() -> None:
+    from solutions.engine.render import checks_page
+
+    claims = [c for c in load_claims().values() if c.module == "solutions.a2.part2.part2_claims"]
+    page = checks_page("solutions.a2.part2.part2_claims", "checks/a2.part2_claims.md", claims, {})
+    for c in claims:
+        same_line = [o for o in claims if o.source_line == c.source_line]
+        if len({o.how for o in same_line}) > 1:
+            assert f"`{c.id}` — not shown on any page. How: {c.how}" in page
+        else:
+            assert f"How: {c.how}. Source:" in page

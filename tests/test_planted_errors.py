@@ -8,23 +8,24 @@ from pathlib import Path
 
 import pytest
 
-from solutions.engine import registry
+from solutions.engine import Integer, Pending, registry
 from solutions.engine.checks import FAILED, PENDING
-from solutions.engine.registry import Integer, Pending
 from solutions.engine.site import verify_docs
-from tests.conftest import DOCS, plant
+from tests.conftest import DOCS, SETTINGS, load_claims, plant
 
 
 @functools.cache
 def _already_failing() -> frozenset[str]:
     """Failures of the real pages themselves: test_claim reports each of them once, by claim id, so a
     contributor's one wrong value does not also fail every test below."""
-    return frozenset(r.message for r in verify_docs(DOCS).results if r.status == FAILED)
+    return frozenset(r.message for r in verify_docs(DOCS, SETTINGS).results if r.status == FAILED)
 
 
 def failures(docs: Path) -> list:
     """The failures a test planted: those of the copy that the real pages do not have."""
-    return [r for r in verify_docs(docs).results if r.status == FAILED and r.message not in _already_failing()]
+    return [
+        r for r in verify_docs(docs, SETTINGS).results if r.status == FAILED and r.message not in _already_failing()
+    ]
 
 
 def only_failure(docs: Path):
@@ -34,7 +35,7 @@ def only_failure(docs: Path):
 
 
 def test_the_real_pages_have_no_failures(docs_copy: Path) -> None:
-    assert [r.message for r in verify_docs(docs_copy).results if r.status == FAILED] == []
+    assert [r.message for r in verify_docs(docs_copy, SETTINGS).results if r.status == FAILED] == []
 
 
 def test_wrong_integer(docs_copy: Path) -> None:
@@ -57,12 +58,16 @@ def test_wrong_decimal_beyond_its_tolerance(docs_copy: Path) -> None:
 
 def test_decimal_within_its_tolerance_passes(docs_copy: Path) -> None:
     # The claim declares 5e-5; 11.94611 is the true 11.946111... rounded differently.
-    plant(docs_copy / "a2/worked-example.md", "[[a2.example.loss_after: 11.9461]]", "[[a2.example.loss_after: 11.94611]]")
+    plant(
+        docs_copy / "a2/worked-example.md", "[[a2.example.loss_after: 11.9461]]", "[[a2.example.loss_after: 11.94611]]"
+    )
     assert failures(docs_copy) == []
 
 
 def test_wrong_formula_names_the_simplified_difference(docs_copy: Path) -> None:
-    line = plant(docs_copy / "a2/part2.md", "&= -2f_1 - f_2 - f_3 + f_4 + f_5 + 2f_6", "&= -2f_1 - 2f_2 + f_4 + f_5 + 2f_6")
+    line = plant(
+        docs_copy / "a2/part2.md", "&= -2f_1 - f_2 - f_3 + f_4 + f_5 + 2f_6", "&= -2f_1 - 2f_2 + f_4 + f_5 + 2f_6"
+    )
     r = only_failure(docs_copy)
     assert r.claim_id == "a2.q6.dL_df2"
     assert f"docs/a2/part2.md:{line - 3}" in r.message  # the line of the claim's opening fence
@@ -70,68 +75,83 @@ def test_wrong_formula_names_the_simplified_difference(docs_copy: Path) -> None:
     assert "code computes: -2·f_1 - f_2 - f_3 + f_4 + f_5 + 2·f_6" in r.message
 
 
-def test_wrong_intermediate_step_is_caught_too(docs_copy: Path) -> None:
-    plant(docs_copy / "a2/part2.md", "(f_1 - f_4) + (f_2 - f_4) + (f_4 - f_6) + (f_4 - f_6)", "(f_1 - f_4) + (f_2 - f_4) + (f_4 - f_6)")
+# (page, what the page says, what is planted instead, the claim that must fail, what its message must say).
+# {line} stands for the planted line; kind, where given, is the kind the failure reports.
+def planted(page: str, old: str, new: str, claim_id: str, says: list[str], kind: str = "", id: str = "") -> object:
+    return pytest.param(page, old, new, claim_id, says, kind, id=id)
+
+
+PLANTED = [
+    planted(
+        "a2/part2.md",
+        "(f_1 - f_4) + (f_2 - f_4) + (f_4 - f_6) + (f_4 - f_6)",
+        "(f_1 - f_4) + (f_2 - f_4) + (f_4 - f_6)",
+        "a2.q6.dL_df4",
+        ["page - truth = -f_4 + f_6 (step 1 of the chain)"],
+        id="wrong intermediate step",
+    ),
+    planted(
+        "a2/part2.md",
+        "[[a2.q5.t1.dL_df5: $f_1 - f_5$]]",
+        "[[a2.q5.t1.dL_df5: $f_1 - f_2$]]",
+        "a2.q5.t1.dL_df5",
+        ["docs/a2/part2.md:{line}: claim a2.q5.t1.dL_df5 is wrong", "page - truth = -f_2 + f_5"],
+        kind="formula (table cell)",
+        id="wrong formula in a table cell",
+    ),
+    planted(
+        "a2/part2.md",
+        "[[a2.q4.other.with_repetition: 216]]",
+        "[[a2.q4.other.with_repetition: 126]]",
+        "a2.q4.other.with_repetition",
+        ["page - truth = -90"],
+        kind="integer (table cell)",
+        id="wrong integer in a table cell",
+    ),
+    planted(
+        "a2/part2.md",
+        "[[a2.q4.valid_triplets: 36]]",
+        "[[a2.q4.valid_triplets: 36]] [[a2.q4.typo: 36]]",
+        "a2.q4.typo",
+        ["no check declares a2.q4.typo"],
+        id="an answer with no check",
+    ),
+    planted(
+        "a2/part2.md",
+        "[[a2.q4.valid_triplets: 36]]",
+        "36",
+        "a2.q4.valid_triplets",
+        ["no page under docs/ shows it", "solutions/a2/part2/part2_claims.py:"],
+        id="a check whose claim vanished",
+    ),
+    planted(
+        "a2/part2.md",
+        "[[a2.q4.valid_triplets: 36]]",
+        "[[a2.q4.valid_triplets: 36]] and [[a2.q4.valid_triplets: 36]]",
+        "a2.q4.valid_triplets",
+        ["is already shown at"],
+        id="a claim shown twice",
+    ),
+    planted(
+        "a2/part2.md",
+        "[[a2.mistake.q4_label_patterns: 8]]",
+        "[[a2.mistake.q4_label_patterns: 36]]",
+        "a2.mistake.q4_label_patterns",
+        ["listed as a mistake, but the page's value is correct"],
+        id="a mistake that became right",
+    ),
+]
+
+
+@pytest.mark.parametrize(("page", "old", "new", "claim_id", "says", "kind"), PLANTED)
+def test_a_planted_error_fails_with_what_is_wrong(
+    docs_copy: Path, page: str, old: str, new: str, claim_id: str, says: list[str], kind: str
+) -> None:
+    line = plant(docs_copy / page, old, new)
     r = only_failure(docs_copy)
-    assert r.claim_id == "a2.q6.dL_df4" and "page - truth = -f_4 + f_6 (step 1 of the chain)" in r.message
-
-
-def test_wrong_formula_table_cell(docs_copy: Path) -> None:
-    line = plant(docs_copy / "a2/part2.md", "[[a2.q5.t1.dL_df5: $f_1 - f_5$]]", "[[a2.q5.t1.dL_df5: $f_1 - f_2$]]")
-    r = only_failure(docs_copy)
-    assert r.kind == "formula (table cell)"
-    assert f"docs/a2/part2.md:{line}: claim a2.q5.t1.dL_df5 is wrong" in r.message
-    assert "page - truth = -f_2 + f_5" in r.message
-
-
-def test_wrong_integer_table_cell(docs_copy: Path) -> None:
-    plant(docs_copy / "a2/part2.md", "[[a2.q4.other.with_repetition: 216]]", "[[a2.q4.other.with_repetition: 126]]")
-    r = only_failure(docs_copy)
-    assert r.kind == "integer (table cell)" and "page - truth = -90" in r.message
-
-
-def test_wrong_decimal_table_cell(docs_copy: Path) -> None:
-    plant(docs_copy / "a2/part2.md", "[[a2.q2.torch_at_zero.maximum: 0.5]]", "[[a2.q2.torch_at_zero.maximum: 1]]")
-    r = only_failure(docs_copy)
-    assert r.kind == "decimal (table cell)" and "page - truth = +0.5" in r.message
-
-
-def test_wrong_left_hand_side(docs_copy: Path) -> None:
-    plant(docs_copy / "a2/part2.md", r"\frac{\partial L^t}{\partial f_p} = -(f_a - f_p)", r"\frac{\partial L^t}{\partial f_a} = -(f_a - f_p)")
-    r = only_failure(docs_copy)
-    assert r.claim_id == "a2.q3.dL_dfp" and "the left-hand side is ∂L^t/∂f_a" in r.message
-
-
-def test_latex_that_does_not_parse(docs_copy: Path) -> None:
-    line = plant(docs_copy / "a2/part2.md", "[[a2.q5.t2.dL_df1: $f_4 - f_3$]]", "[[a2.q5.t2.dL_df1: $f_4 - {f_3$]]")
-    r = only_failure(docs_copy)
-    assert f"docs/a2/part2.md:{line}: claim a2.q5.t2.dL_df1: cannot check the page's value" in r.message
-    assert "never closed" in r.message or "unbalanced" in r.message
-
-
-def test_answer_with_no_check(docs_copy: Path) -> None:
-    plant(docs_copy / "a2/part2.md", "[[a2.q4.valid_triplets: 36]]", "[[a2.q4.valid_triplets: 36]] [[a2.q4.typo: 36]]")
-    r = only_failure(docs_copy)
-    assert "no check declares a2.q4.typo" in r.message
-
-
-def test_check_whose_claim_vanished(docs_copy: Path) -> None:
-    plant(docs_copy / "a2/part2.md", "[[a2.q4.valid_triplets: 36]]", "36")
-    r = only_failure(docs_copy)
-    assert r.claim_id == "a2.q4.valid_triplets" and "no page under docs/ shows it" in r.message
-    assert "solutions/a2/part2_claims.py:" in r.message
-
-
-def test_claim_shown_twice(docs_copy: Path) -> None:
-    plant(docs_copy / "a2/part2.md", "[[a2.q4.valid_triplets: 36]]", "[[a2.q4.valid_triplets: 36]] and [[a2.q4.valid_triplets: 36]]")
-    r = only_failure(docs_copy)
-    assert "is already shown at" in r.message
-
-
-def test_a_mistake_that_became_right_fails(docs_copy: Path) -> None:
-    plant(docs_copy / "a2/part2.md", "[[a2.mistake.q4_label_patterns: 8]]", "[[a2.mistake.q4_label_patterns: 36]]")
-    r = only_failure(docs_copy)
-    assert "listed as a mistake, but the page's value is correct" in r.message
+    assert r.claim_id == claim_id and (not kind or r.kind == kind)
+    for text in says:
+        assert text.format(line=line) in r.message
 
 
 def test_unclosed_claim_block(docs_copy: Path) -> None:
@@ -144,7 +164,7 @@ def test_unclosed_claim_block(docs_copy: Path) -> None:
 @pytest.fixture
 def pending_claim(monkeypatch: pytest.MonkeyPatch) -> str:
     """A claim whose truth needs a run that has not been recorded."""
-    registry.load_all()
+    load_claims()
 
     def no_run() -> int:
         raise Pending("no recorded run in results/ for this model")
@@ -156,7 +176,7 @@ def pending_claim(monkeypatch: pytest.MonkeyPatch) -> str:
 
 def test_pending_claim_shows_no_number(docs_copy: Path, pending_claim: str) -> None:
     (docs_copy / "p.md").write_text(f"# P\n\naccuracy: [[{pending_claim}: pending]]\n", encoding="utf-8")
-    r = verify_docs(docs_copy).by_id()[pending_claim]
+    r = verify_docs(docs_copy, SETTINGS).by_id()[pending_claim]
     assert r.status == PENDING
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from solutions.plots import line_chart
+from solutions.common.plots import line_chart
 
 NS = "{http://www.w3.org/2000/svg}"
 
@@ -38,8 +38,10 @@ def test_log_scale_refuses_zero_and_says_which_chart() -> None:
 
 
 def test_html_table_puts_cells_in_order_and_leaves_them_as_given() -> None:
-    from solutions.plots import html_table
+    from solutions.common.plots import html_table
 
     got = html_table(["a", "w<sub>c</sub>"], [[1, "<code>x</code>"], ["&lt;", 2.5]])
-    assert got == ("<table><thead><tr><th>a</th><th>w<sub>c</sub></th></tr></thead><tbody>"
-                   "<tr><td>1</td><td><code>x</code></td></tr><tr><td>&lt;</td><td>2.5</td></tr></tbody></table>")
+    assert got == (
+        "<table><thead><tr><th>a</th><th>w<sub>c</sub></th></tr></thead><tbody>"
+        "<tr><td>1</td><td><code>x</code></td></tr><tr><td>&lt;</td><td>2.5</td></tr></tbody></table>"
+    )

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from solutions.engine.registry import Pending
-from solutions.results import ResultsError, mean_test_accuracy, seed_count, std_test_accuracy
+from solutions.common.runs import ResultsError, mean_test_accuracy, seed_count, std_test_accuracy
+from solutions.engine import Pending
 
 
 def write(root: Path, name: str, **fields: object) -> None:
@@ -53,7 +53,7 @@ def test_spread_needs_two_seeds_and_uses_n_minus_1(tmp_path: Path) -> None:
     write(tmp_path, "b.json", seed=1, test_accuracy=0.84)
     write(tmp_path, "c.json", seed=2, test_accuracy=0.86)
     # 80, 84, 86: mean 83.33, squared deviations 11.11 + 0.44 + 7.11 = 18.67, / 2 = 9.33
-    assert std_test_accuracy("imdb", "rnn", 5, root=tmp_path) == pytest.approx(9.3333 ** 0.5, rel=1e-4)
+    assert std_test_accuracy("imdb", "rnn", 5, root=tmp_path) == pytest.approx(9.3333**0.5, rel=1e-4)
     assert seed_count("imdb", "rnn", 5, root=tmp_path) == 3
 
 
@@ -72,7 +72,8 @@ def test_a_run_without_an_accuracy_is_named(tmp_path: Path) -> None:
 
 def test_runs_with_different_embedding_starts_are_kept_apart(tmp_path: Path) -> None:
     write(tmp_path, "a.json", seed=0, test_accuracy=0.80)  # before --embeddings existed: random
-    write(tmp_path, "b.json", seed=0, test_accuracy=0.90, embeddings={"init": "glove", "file": "g.txt", "sha256": "ab" * 32})
+    glove = {"init": "glove", "file": "g.txt", "sha256": "ab" * 32}
+    write(tmp_path, "b.json", seed=0, test_accuracy=0.90, embeddings=glove)
     write(tmp_path, "c.json", seed=1, test_accuracy=0.70, embeddings={"init": "random"})
     assert mean_test_accuracy("imdb", "rnn", 5, root=tmp_path, init="random") == pytest.approx(75.0)
     assert mean_test_accuracy("imdb", "rnn", 5, root=tmp_path, init="glove") == pytest.approx(90.0)

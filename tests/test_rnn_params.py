@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solutions.a2 import rnn_params as rp
+from solutions.a2.part1 import params as rp
 
 
 @st.composite
@@ -14,7 +14,9 @@ def recurrent(draw: st.DrawFn) -> rp.Recurrent:
     cell = draw(st.sampled_from(sorted(rp.GATES)))
     hidden = draw(st.integers(1, 12))
     proj = draw(st.integers(0, hidden - 1)) if cell == "LSTM" else 0
-    return rp.Recurrent(cell, draw(st.integers(1, 12)), hidden, draw(st.integers(1, 3)), draw(st.booleans()), draw(st.booleans()), proj)
+    return rp.Recurrent(
+        cell, draw(st.integers(1, 12)), hidden, draw(st.integers(1, 3)), draw(st.booleans()), draw(st.booleans()), proj
+    )
 
 
 @settings(max_examples=150, deadline=None)

@@ -13,14 +13,17 @@ from pathlib import Path
 import pytest
 
 from solutions.engine.site import verify_docs
-from tests.conftest import DOCS, ROOT, mkdocs_build
+from tests.conftest import DOCS, ROOT, SETTINGS, mkdocs_build
 
 pytestmark = pytest.mark.build
 
 
 def test_no_page_loads_anything_from_another_host(built: Path) -> None:
     # <link rel="canonical"> names the page's address; it loads nothing.
-    external = re.compile(r"<(?:script|link(?![^>]*rel=\"canonical\")|img|iframe|source)\b[^>]*\b(?:src|href)=\"(?:https?:)?//", re.IGNORECASE)
+    external = re.compile(
+        r"<(?:script|link(?![^>]*rel=\"canonical\")|img|iframe|source)\b[^>]*\b(?:src|href)=\"(?:https?:)?//",
+        re.IGNORECASE,
+    )
     offenders = {p.relative_to(built).as_posix(): external.findall(p.read_text()) for p in built.rglob("*.html")}
     assert {k: v for k, v in offenders.items() if v} == {}
 
@@ -38,24 +41,29 @@ def test_notebook_page_has_no_cdn_mathjax_and_keeps_its_math(built: Path) -> Non
 
 
 def test_every_claim_on_a_page_carries_its_status_mark(built: Path) -> None:
-    report = verify_docs(DOCS)
+    report = verify_docs(DOCS, SETTINGS)
     for page, occurrences in report.occurrences.items():
         html = (built / page.removesuffix(".md").removesuffix("index") / "index.html").read_text()
         for occ in occurrences:
             r = next(r for r in report.results if r.claim_id == occ.id)
-            assert re.search(rf'class="claim-mark claim-{r.status}" id="claim-{re.escape(occ.id)}"', html), (page, occ.id)
-        assert "[[" not in re.sub(r"<(pre|code)\b.*?</\1>", "", html, flags=re.DOTALL), f"{page}: an unrendered claim marker"
+            assert re.search(rf'class="claim-mark claim-{r.status}" id="claim-{re.escape(occ.id)}"', html), (
+                page,
+                occ.id,
+            )
+        assert "[[" not in re.sub(r"<(pre|code)\b.*?</\1>", "", html, flags=re.DOTALL), (
+            f"{page}: an unrendered claim marker"
+        )
 
 
 def test_verification_page_lists_every_claim(built: Path) -> None:
     html = (built / "verification/index.html").read_text()
-    for r in verify_docs(DOCS).results:
+    for r in verify_docs(DOCS, SETTINGS).results:
         assert f"<code>{r.claim_id}</code>" in html, r.claim_id
     assert "FAILING" not in html
 
 
 def test_home_page_shows_the_totals(built: Path) -> None:
-    counts = verify_docs(DOCS).counts()
+    counts = verify_docs(DOCS, SETTINGS).counts()
     html = (built / "index.html").read_text()
     assert f"<strong>{sum(counts.values())}</strong> claims" in html
     assert f"<strong>{counts['verified']}</strong> verified" in html
@@ -73,7 +81,9 @@ def planted_build(tmp_path_factory: pytest.TempPathFactory) -> subprocess.Comple
     page = project / "docs/a2/part2.md"
     page.write_text(page.read_text().replace("[[a2.q5.t3.dL_df6: $f_2 - f_6$]]", "[[a2.q5.t3.dL_df6: $f_6 - f_2$]]"))
     q3 = project / "docs/hw2/q3.md"
-    q3.write_text(q3.read_text() + "\nSee [the missing page](no-such-page.md) and [a missing heading](q4.md#no-such-heading).\n")
+    q3.write_text(
+        q3.read_text() + "\nSee [the missing page](no-such-page.md) and [a missing heading](q4.md#no-such-heading).\n"
+    )
     return mkdocs_build(project, project / "site")
 
 

@@ -8,23 +8,22 @@ from pathlib import Path
 
 import pytest
 
-from solutions.engine import registry
 from solutions.engine.checks import FAILED
 from solutions.engine.site import Report, scan, verify_docs
-from tests.conftest import DOCS
+from tests.conftest import DOCS, SETTINGS, load_claims
 
 
 def claim_ids() -> list[str]:
     """Every id a page shows or a check declares (collected without running any check)."""
     found = Report()
     scan(DOCS, found)
-    ids = {o.id for occs in found.occurrences.values() for o in occs} | set(registry.load_all())
+    ids = {o.id for occs in found.occurrences.values() for o in occs} | set(load_claims())
     return sorted(ids) + ["(marker)"]  # "(marker)": claim markers that cannot be read at all
 
 
 @functools.cache
 def report() -> Report:
-    return verify_docs(DOCS)
+    return verify_docs(DOCS, SETTINGS)
 
 
 def to_job_summary(claim_id: str, problems: list[str]) -> None:
@@ -46,7 +45,9 @@ def test_claim(claim_id: str) -> None:
 def test_a_failing_claim_reaches_the_job_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     summary = tmp_path / "summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    to_job_summary("a2.q4.valid_triplets", ["docs/a2/part2.md:9: claim a2.q4.valid_triplets is wrong.\n    page says:     37"])
+    to_job_summary(
+        "a2.q4.valid_triplets", ["docs/a2/part2.md:9: claim a2.q4.valid_triplets is wrong.\n    page says:     37"]
+    )
     text = summary.read_text()
     assert "### Failing claim `a2.q4.valid_triplets`" in text and "page says:     37" in text
 

@@ -10,7 +10,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solutions.a2 import triplet as tl
+from solutions.a2.part2 import triplet as tl
 
 
 def brute_force_count(labels: list[int]) -> int:

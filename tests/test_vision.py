@@ -12,9 +12,14 @@ import torch
 from PIL import Image
 
 from solutions.__main__ import main
-from solutions.hw2 import hymenoptera, images, style, style_run, transfer
-from solutions.hw2 import vision_models as vm
-from tests.conftest import plant
+from solutions.common.files import DataError, file_digest
+from solutions.hw2.common import images
+from solutions.hw2.common import vision as vm
+from solutions.hw2.q1 import data as hymenoptera
+from solutions.hw2.q1 import train as transfer
+from solutions.hw2.q2 import style
+from solutions.hw2.q2 import train as style_run
+from tests.conftest import SETTINGS, plant
 
 # ---------------------------------------------------------------- networks
 
@@ -90,16 +95,16 @@ def test_random_crops_repeat_with_the_seed() -> None:
 def test_the_real_archive_has_the_documented_layout() -> None:
     try:
         source = hymenoptera.find_source()
-    except hymenoptera.DataError:
+    except DataError:
         pytest.skip("hymenoptera_data is not beside the project")
     src = hymenoptera.Source(source)
     assert src.split("train").skipped == ["hymenoptera_data/train/ants/imageNotFound.gif"]
     if source.is_file():
-        assert hymenoptera.sha256(source) == hymenoptera.SHA256
+        assert file_digest(source) == hymenoptera.SHA256
 
 
 def test_a_zip_and_its_folder_list_the_same_images(tmp_path: Path) -> None:
-    folder = transfer.write_tiny_folder(tmp_path / "hymenoptera_data", per_class=2)
+    folder = hymenoptera.write_tiny_folder(tmp_path / "hymenoptera_data", per_class=2)
     archive = tmp_path / "h.zip"
     with zipfile.ZipFile(archive, "w") as z:
         for p in sorted(folder.rglob("*")):
@@ -110,10 +115,10 @@ def test_a_zip_and_its_folder_list_the_same_images(tmp_path: Path) -> None:
 
 
 def test_an_unreadable_image_is_named(tmp_path: Path) -> None:
-    folder = transfer.write_tiny_folder(tmp_path / "d", per_class=1)
+    folder = hymenoptera.write_tiny_folder(tmp_path / "d", per_class=1)
     (folder / "val" / "bees" / "0.jpg").write_bytes(b"not a jpeg")
     src = hymenoptera.Source(folder)
-    with pytest.raises(hymenoptera.DataError, match=r"val/bees/0\.jpg: not a readable image"):
+    with pytest.raises(DataError, match=r"val/bees/0\.jpg: not a readable image"):
         src.read("val/bees/0.jpg")
 
 
@@ -139,9 +144,11 @@ def test_hand_written_gradients_match_autograd(shape: tuple[int, ...]) -> None:
     x = torch.randn(shape, generator=gen, dtype=torch.float64, requires_grad=True)
     p = torch.randn(shape, generator=gen, dtype=torch.float64)
     a = style.gram_matrix(p)
-    for loss, hand in ((style.content_loss(0.3, x, p), style.content_grad(0.3, x, p)),
-                       (2.0 * ((style.gram_matrix(x) - a) ** 2).sum(), style.gram_style_grad(2.0, x, a)),
-                       (style.tv_loss(x, 0.7), style.tv_grad(x, 0.7))):
+    for loss, hand in (
+        (style.content_loss(0.3, x, p), style.content_grad(0.3, x, p)),
+        (2.0 * ((style.gram_matrix(x) - a) ** 2).sum(), style.gram_style_grad(2.0, x, a)),
+        (style.tv_loss(x, 0.7), style.tv_grad(x, 0.7)),
+    ):
         (auto,) = torch.autograd.grad(loss, x)
         assert torch.allclose(hand, auto, rtol=1e-12, atol=1e-12)
 
@@ -163,12 +170,14 @@ def test_the_schedule_lowers_the_rate_and_stops_clamping() -> None:
 
     torch.optim.Adam.step = step
     try:
-        _, history = style.stylize(content, content.clone(), cnn, style.SETTINGS["starry_night"], sched, progress=False,
-                                   on_iteration=watch)
+        _, history = style.stylize(
+            content, content.clone(), cnn, style.SETTINGS["starry_night"], sched, progress=False, on_iteration=watch
+        )
     finally:
         torch.optim.Adam.step = original_step
     assert rates == [3.0, 3.0, 3.0, 0.1, 0.1, 0.1]
-    assert len(history) == 6 and all(h["loss"] == pytest.approx(h["content"] + h["style"] + h["tv"], rel=1e-5) for h in history)
+    assert len(history) == 6
+    assert all(h["loss"] == pytest.approx(h["content"] + h["style"] + h["tv"], rel=1e-5) for h in history)
 
 
 def test_style_dry_run_writes_an_image_and_its_checksum() -> None:
@@ -198,16 +207,19 @@ def test_a_wrong_hand_computed_step_fails_the_page(docs_copy: Path) -> None:
     from solutions.engine.site import verify_docs
 
     plant(docs_copy / "hw2" / "q2.md", r"\frac{1}{2} (10 + 4) = 7", r"\frac{1}{2} (10 + 5) = 7")
-    failed = [r for r in verify_docs(docs_copy).results if r.status == "failed" and r.claim_id.startswith("hw2.q2.")]
+    failed = [
+        r for r in verify_docs(docs_copy, SETTINGS).results if r.status == "failed" and r.claim_id.startswith("hw2.q2.")
+    ]
     assert [r.claim_id for r in failed] == ["hw2.q2.example.tv"]
     assert "page - truth = 1/2 (step 1 of the chain)" in failed[0].message
 
 
 def test_recorded_runs_fill_the_pages_claims(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The result claims, fed runs shaped like real ones (dry runs relabelled here, never in results/)."""
-    from solutions import results
+    from solutions.common import runs
     from solutions.engine import registry
-    from solutions.hw2 import q1_claims, q2_claims
+    from solutions.hw2.q1 import q1_claims
+    from solutions.hw2.q2 import q2_claims
 
     for scenario in transfer.SCENARIOS:
         run_file = transfer.dry_run(scenario)
@@ -219,15 +231,16 @@ def test_recorded_runs_fill_the_pages_claims(tmp_path: Path, monkeypatch: pytest
     (tmp_path / "style" / run_file.name).write_text(json.dumps(json.loads(run_file.read_text()) | {"dry_run": False}))
     picture = run_file.with_name(json.loads(run_file.read_text())["image"])
     (tmp_path / "style" / picture.name).write_bytes(picture.read_bytes())
-    monkeypatch.setattr(results, "RESULTS_DIR", tmp_path)
+    monkeypatch.setattr(runs, "RESULTS_DIR", tmp_path)
 
     assert registry.get("hw2.q1.acc.finetune").compute() == 100 * run_for(tmp_path, "finetune")["best_val_accuracy"]
     assert registry.get("hw2.q1.seeds.freeze").compute() == 1
     assert "<svg" in q1_claims.curves().html
     shown = q2_claims.outputs().html
-    assert "data:image/png;base64," in shown and "<svg" in shown and 'alt="Tübingen in the style of starry_night' in shown
+    assert "data:image/png;base64," in shown and "<svg" in shown
+    assert 'alt="Tübingen in the style of starry_night' in shown
     (tmp_path / "style" / picture.name).write_bytes(b"changed")
-    with pytest.raises(results.ResultsError, match="not the image its run recorded"):
+    with pytest.raises(runs.ResultsError, match="not the image its run recorded"):
         q2_claims.outputs()
 
 

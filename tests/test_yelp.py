@@ -12,21 +12,29 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from solutions.__main__ import main
-from solutions.hw2 import glove, yelp_data, yelp_models, yelp_predictions, yelp_train
-from solutions.hw2.q6_claims import _closed_form
+from solutions.common import glove
+from solutions.hw2.q6 import data as yelp_data
+from solutions.hw2.q6 import model as yelp_models
+from solutions.hw2.q6 import predictions as yelp_predictions
+from solutions.hw2.q6 import train as yelp_train
+from solutions.hw2.q6.q6_claims import _closed_form
 
 # ---------------------------------------------------------------- loader
 
-@pytest.mark.parametrize(("line", "says"), [
-    ("2 the food was great", "must start with the label 0 or 1, not '2'"),
-    ("great food", "must start with the label 0 or 1, not 'great'"),
-    ("1", "a label with no sentence after it"),
-    ("1 the  food", "separated by single spaces"),
-    ("1 the food ", "separated by single spaces"),
-    ("", "empty line"),
-    ("1 the food\r", "Windows line ending"),
-    ("1 the\tfood", "a tab inside the line"),
-])
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("2 the food was great", "must start with the label 0 or 1, not '2'"),
+        ("great food", "must start with the label 0 or 1, not 'great'"),
+        ("1", "a label with no sentence after it"),
+        ("1 the  food", "separated by single spaces"),
+        ("1 the food ", "separated by single spaces"),
+        ("", "empty line"),
+        ("1 the food\r", "Windows line ending"),
+        ("1 the\tfood", "a tab inside the line"),
+    ],
+)
 def test_a_malformed_line_is_named_by_file_and_line(tmp_path: Path, line: str, says: str) -> None:
     path = tmp_path / "train.txt"
     path.write_bytes(f"0 fine sentence\n{line}\n1 another one\n".encode())
@@ -119,7 +127,8 @@ def test_bag_of_words_is_binary_presence_without_padding() -> None:
 @pytest.mark.parametrize("name", ["avg", "glove_rnn", "glove_lstm"])
 def test_extra_padding_changes_no_logit(name: str) -> None:
     torch.manual_seed(0)
-    pretrained = np.random.default_rng(0).normal(size=(V, 50)).astype(np.float32) if name in yelp_models.USES_GLOVE else None
+    glove_rows = np.random.default_rng(0).normal(size=(V, 50)).astype(np.float32)
+    pretrained = glove_rows if name in yelp_models.USES_GLOVE else None
     model = yelp_models.build(name, V, PAD, pretrained=pretrained).eval()
     tokens, lengths = _batch()
     wider = torch.cat([tokens, torch.full((3, 5), PAD)], dim=1)
@@ -139,7 +148,9 @@ def test_last_real_state_equals_the_packed_result(cell: str) -> None:
     torch.manual_seed(1)
     model = yelp_models.Recurrent(cell, V, 6, 5, PAD).eval()
     tokens, lengths = _batch()
-    packed = torch.nn.utils.rnn.pack_padded_sequence(model.embedding(tokens), lengths, batch_first=True, enforce_sorted=False)
+    packed = torch.nn.utils.rnn.pack_padded_sequence(
+        model.embedding(tokens), lengths, batch_first=True, enforce_sorted=False
+    )
     _, hidden = model.rnn(packed)
     h = hidden[0] if cell == "lstm" else hidden
     assert torch.allclose(model(tokens, lengths), model.linear(h[-1]).squeeze(1), atol=1e-6)
@@ -165,6 +176,7 @@ def test_closed_form_parameter_counts_match_pytorch(name: str, vocab: int) -> No
 
 
 # ---------------------------------------------------------------- GloVe
+
 
 def test_installed_glove_is_the_published_one() -> None:
     vectors = glove.from_package()
@@ -197,6 +209,7 @@ def test_text_vectors_and_the_embedding_matrix(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------- training, predictions
 
+
 @pytest.fixture(scope="module")
 def tiny_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every model trained (not as a dry run) on the tiny corpus, two seeds each."""
@@ -223,8 +236,12 @@ def test_a_run_records_what_the_page_needs(tiny_runs: Path) -> None:
 
 def test_the_same_seed_trains_the_same_model(tiny_runs: Path) -> None:
     folder = tiny_runs / "data"
-    again = yelp_train.train(yelp_train.Config.for_model("glove_lstm", 1, epochs=3, batch_size=16), folder,
-                             tiny_runs / "again", progress=False)
+    again = yelp_train.train(
+        yelp_train.Config.for_model("glove_lstm", 1, epochs=3, batch_size=16),
+        folder,
+        tiny_runs / "again",
+        progress=False,
+    )
     first = next((tiny_runs / "results" / "yelp").glob("glove_lstm-seed1-*.json"))
     a, b = json.loads(first.read_text()), json.loads(again.read_text())
     assert a["history"][-1]["train_loss"] == b["history"][-1]["train_loss"]
@@ -242,16 +259,19 @@ def test_predictions_are_written_from_the_best_dev_run_and_validate(tiny_runs: P
         assert "".join(map(str, yelp_predictions.validate(path, 30))) == run["unlabelled_predictions"]
 
 
-@pytest.mark.parametrize(("content", "says"), [
-    (b"", "empty"),
-    (b"0\n1\n2\n", ":3: expected 0 or 1, found '2'"),
-    (b"0\n\n1\n", ":2: expected 0 or 1, found '' (an empty line)"),
-    (b"0\r\n1\r\n1\r\n", ":1: Windows line ending"),
-    (b"0\n1\n1", ":3: the last line has no newline"),
-    (b"0\n1\n", "2 lines, but there are 3 unlabelled sentences"),
-    (b"0\n1\n1\n0\n", "4 lines, but there are 3"),
-    (b"positive\n1\n1\n", ":1: expected 0 or 1, found 'positive'"),
-])
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"", "empty"),
+        (b"0\n1\n2\n", ":3: expected 0 or 1, found '2'"),
+        (b"0\n\n1\n", ":2: expected 0 or 1, found '' (an empty line)"),
+        (b"0\r\n1\r\n1\r\n", ":1: Windows line ending"),
+        (b"0\n1\n1", ":3: the last line has no newline"),
+        (b"0\n1\n", "2 lines, but there are 3 unlabelled sentences"),
+        (b"0\n1\n1\n0\n", "4 lines, but there are 3"),
+        (b"positive\n1\n1\n", ":1: expected 0 or 1, found 'positive'"),
+    ],
+)
 def test_the_validator_names_what_is_wrong(tmp_path: Path, content: bytes, says: str) -> None:
     path = tmp_path / "predictions_q1.txt"
     path.write_bytes(content)

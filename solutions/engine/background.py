@@ -1,8 +1,8 @@
 """Check a site's claims in a separate process while MkDocs builds the pages that show none.
 
 The checks need sympy and torch and take seconds of CPU; MkDocs' own slow work
-(executing the notebook pages) needs neither.  :func:`start` launches
-``python -m solutions.engine.background DOCS`` at the start of a build, and the
+(executing the notebook pages) needs neither.  :func:`start` launches this module (``python -m <this module>
+SETTINGS DOCS``) at the start of a build, and the
 build asks for the verdicts (:meth:`Running.result`) only when it reaches the
 first page that shows a claim.  On two cores the two overlap.
 
@@ -10,8 +10,8 @@ A fresh interpreter for every build also means that ``mkdocs serve`` always
 judges with the code as it is on disk, and that the checks' time limits
 (``SIGALRM``, which works on a main thread only) hold while serving too.
 
-What comes back is plain data (:class:`SiteCheck`): the verdicts, which module
-checks each claim, and the generated pages' Markdown, so the build's process
+What comes back is plain data (:class:`SiteCheck`): the verdicts, the check
+listing of each claim, and the generated pages' Markdown, so the build's process
 never imports a claims module.  Nothing is kept between builds.
 """
 
@@ -30,12 +30,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-import solutions
-from solutions.engine.verdicts import Report, Result
-
-# The repository that holds the `solutions` package this process imported: the checking process runs
-# there, so it imports the same code (`python -m` puts its working directory first on sys.path).
-_PACKAGE_ROOT = Path(solutions.__file__).resolve().parent.parent
+from .config import Settings
+from .site import Job
+from .verdicts import Report, Result
 
 
 class CheckerFailed(RuntimeError):
@@ -45,19 +42,17 @@ class CheckerFailed(RuntimeError):
 @dataclass
 class SiteCheck:
     report: Report
-    modules: dict[str, str]  # claim id -> the claims module that declares it
+    listings: dict[str, str]  # claim id -> the docs path of the check listing of the module that declares it
     pages: dict[str, str]  # generated page (docs-relative .md path) -> its Markdown
     seconds: float  # how long judging every claim took
 
 
 # The jobs of the running judge_in_parallel: forked workers inherit them, so only indices travel to them.
-_JOBS: list = []
+_JOBS: list[Job] = []
 
 
 def _judge_group(indices: list[int]) -> list[tuple[int, Result]]:
-    from solutions.engine.checks import judge
-
-    return [(i, judge(*_JOBS[i])) for i in indices]
+    return [(i, _JOBS[i].judge()) for i in indices]
 
 
 def _one_thread() -> None:
@@ -66,26 +61,25 @@ def _one_thread() -> None:
     torch.set_num_threads(1)  # the workers already fill the cores; the checks' tensors are small
 
 
-def judge_in_parallel(jobs: list, workers: int) -> list[Result]:
+def judge_in_parallel(jobs: list[Job], workers: int) -> list[Result]:
     """Judge the claims in ``workers`` forked processes, one claims module at a time (claims of one
     module share cached work), largest module first.  Forked after the claims modules are imported,
     the workers start at once with everything loaded; each returns plain results."""
     global _JOBS
     groups: dict[str, list[int]] = defaultdict(list)
     for i, job in enumerate(jobs):
-        groups[job[0].module].append(i)
-    if workers <= 1 or len(groups) <= 1:
-        from solutions.engine.site import judge_each
-
-        return judge_each(jobs)
+        groups[job.claim.module].append(i)
+    if workers <= 1 or len(groups) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [job.judge() for job in jobs]
     order = sorted(groups.values(), key=len, reverse=True)
     out: list[Result | None] = [None] * len(jobs)
     _JOBS = jobs  # before the first submit, which forks the workers
     try:
         # An executor, not a multiprocessing.Pool: a worker that dies (a crash in native code) fails
         # the check with BrokenProcessPool instead of leaving the build waiting for ever.
-        with ProcessPoolExecutor(min(workers, len(order)), mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_one_thread) as pool:
+        with ProcessPoolExecutor(
+            min(workers, len(order)), mp_context=multiprocessing.get_context("fork"), initializer=_one_thread
+        ) as pool:
             for done in as_completed([pool.submit(_judge_group, group) for group in order]):
                 for i, r in done.result():
                     out[i] = r
@@ -94,47 +88,52 @@ def judge_in_parallel(jobs: list, workers: int) -> list[Result]:
     return out  # type: ignore[return-value]
 
 
-def default_workers() -> int:
-    """One worker per core this process may use, at most four (there are eight claims modules); one
-    (judging in this process) where processes cannot fork."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
-
-
-def check_site(docs_dir: Path, workers: int = 1) -> SiteCheck:
+def check_site(docs_dir: Path, settings: Settings) -> SiteCheck:
     """Judge every claim in ``docs_dir`` and render the generated pages (the checking process's work)."""
-    from solutions.engine import registry, render, site
+    from . import registry, render, site
 
-    claims = registry.load_all()  # imported before the workers fork, so they share it
+    claims = registry.load_all(settings.packages, settings.root)  # imported before the workers fork: shared
+    workers = settings.worker_count()
     t0 = time.perf_counter()
-    report = site.verify_docs(docs_dir, judge_all=lambda jobs: judge_in_parallel(jobs, workers))
+    report = site.verify_docs(docs_dir, settings, judge_all=lambda jobs: judge_in_parallel(jobs, workers))
     seconds = time.perf_counter() - t0
     results = report.by_id()
     by_module: dict[str, list] = defaultdict(list)
     for c in claims.values():
         by_module[c.module].append(c)
-    pages = {render.checks_page_path(m): render.checks_page(m, by_module[m], results) for m in registry.claims_modules()}
-    pages["verification.md"] = render.verification_page(report.results, claims, report.counts(), seconds, workers)
-    return SiteCheck(report, {cid: c.module for cid, c in claims.items()}, pages, seconds)
+    pages = {}
+    for m in registry.claims_modules(settings.packages):
+        listing = render.checks_page_path(m, settings)
+        pages[listing] = render.checks_page(m, listing, by_module[m], results)
+    listings = {cid: render.checks_page_path(c.module, settings) for cid, c in claims.items()}
+    pages["verification.md"] = render.verification_page(report.results, listings, report.counts(), seconds, workers)
+    return SiteCheck(report, listings, pages, seconds)
 
 
-def generated_pages() -> list[str]:
+def generated_pages(settings: Settings) -> list[str]:
     """The paths of the pages :func:`check_site` generates, known before it runs."""
-    from solutions.engine import registry, render
+    from . import registry, render
 
-    return [render.checks_page_path(m) for m in registry.claims_modules()] + ["verification.md"]
+    return [render.checks_page_path(m, settings) for m in registry.claims_modules(settings.packages)] + [
+        "verification.md"
+    ]
 
 
 class Running:
     """A checking process under way; :meth:`result` waits for it."""
 
-    def __init__(self, docs_dir: Path) -> None:
+    def __init__(self, docs_dir: Path, settings: Settings) -> None:
         self.docs_dir = docs_dir
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - open until result(); a file, not a pipe, so the process never blocks on what it prints
+        # A file, not a pipe, so the process never blocks on what it prints; open until result().
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
+        # In the project's root, so that `python -m` (which puts its working folder first on sys.path)
+        # imports the course's code as it is on disk there.
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "solutions.engine.background", str(docs_dir)],
-            cwd=_PACKAGE_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr,
+            [sys.executable, "-m", __spec__.name, settings.to_json(), str(docs_dir)],
+            cwd=settings.root,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
         )
         self._result: SiteCheck | None = None
 
@@ -163,34 +162,35 @@ class Running:
             self._stderr.close()
 
 
-def start(docs_dir: Path) -> Running:
-    return Running(Path(docs_dir).resolve())
+def start(docs_dir: Path, settings: Settings) -> Running:
+    return Running(Path(docs_dir).resolve(), settings)
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: python -m solutions.engine.background DOCS_DIR", file=sys.stderr)
+    if len(argv) != 2:
+        print(f"usage: python -m {__spec__.name} SETTINGS_JSON DOCS_DIR", file=sys.stderr)
         return 2
-    if not Path(argv[0]).is_dir():
-        print(f"{argv[0]}: not a folder (the docs folder whose claims to check)", file=sys.stderr)
+    settings = Settings.from_json(argv[0])
+    if not Path(argv[1]).is_dir():
+        print(f"{argv[1]}: not a folder (the docs folder whose claims to check)", file=sys.stderr)
         return 2
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever a check prints goes to stderr, never into the verdicts
-    from solutions.engine import registry
+    from . import registry
 
-    registry.load_all()
+    registry.load_all(settings.packages, settings.root)
     # What is loaded now lives as long as the process: keep the garbage collector from scanning it again
     # and again while the checks allocate (verify takes a fifth less time), and from touching the memory
     # pages that the forked workers share.
     gc.freeze()
-    check = check_site(Path(argv[0]), workers=default_workers())
+    check = check_site(Path(argv[1]), settings)
     pickle.dump(check, out, protocol=pickle.HIGHEST_PROTOCOL)
     out.close()
     return 0
 
 
 if __name__ == "__main__":
-    # Through the module's own name, so that what is pickled is solutions.engine.background.SiteCheck, not __main__'s.
-    from solutions.engine import background  # noqa: PLW0406
+    # Through the module's own name, so that what is pickled is <package>.background.SiteCheck, not __main__'s.
+    from . import background as this_module  # noqa: PLW0406
 
-    sys.exit(background.main(sys.argv[1:]))
+    sys.exit(this_module.main(sys.argv[1:]))

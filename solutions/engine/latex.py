@@ -70,10 +70,29 @@ _MAX_ROOT_WORK = 64
 # Checks expand formulas; refuse those whose expansion has more terms than this.
 _MAX_TERMS = 1000
 
-GREEK = frozenset({
-    "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "eta", "theta", "lambda",
-    "mu", "sigma", "tau", "phi", "varphi", "omega", "Delta", "Sigma", "Omega", "Phi",
-})
+GREEK = frozenset(
+    {
+        "alpha",
+        "beta",
+        "gamma",
+        "delta",
+        "epsilon",
+        "varepsilon",
+        "eta",
+        "theta",
+        "lambda",
+        "mu",
+        "sigma",
+        "tau",
+        "phi",
+        "varphi",
+        "omega",
+        "Delta",
+        "Sigma",
+        "Omega",
+        "Phi",
+    }
+)
 FRACTIONS = frozenset({"frac", "dfrac", "tfrac"})
 WRAPPERS = frozenset({"mathbf", "boldsymbol", "bm", "vec", "mathrm"})  # change the look, not the meaning
 MULTIPLY = frozenset({"cdot", "times"})
@@ -85,8 +104,16 @@ SIZERS = frozenset({"left", "right", "bigl", "bigr", "Bigl", "Bigr", "big", "Big
 ENVIRONMENTS = frozenset({"aligned", "split", "gathered"})
 
 CLOSER = {"(": ")", "[": "]", "{": "}", "\\{": "\\}"}
-DELIMITER_NAME = {"(": "parentheses", ")": "parentheses", "[": "brackets", "]": "brackets",
-                  "{": "braces", "}": "braces", "\\{": "braces", "\\}": "braces"}
+DELIMITER_NAME = {
+    "(": "parentheses",
+    ")": "parentheses",
+    "[": "brackets",
+    "]": "brackets",
+    "{": "braces",
+    "}": "braces",
+    "\\{": "braces",
+    "\\}": "braces",
+}
 
 _NUMBER_RE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _COMMAND_RE = re.compile(r"[A-Za-z]+")
@@ -138,7 +165,7 @@ def _excerpt(source: str, column: int | None, width: int = 72) -> tuple[str, int
     prefix = ""
     if len(line) > width:
         left = max(0, min(caret - width // 2, len(line) - width))
-        line = line[left:left + width]
+        line = line[left : left + width]
         caret -= left
         if left:
             prefix = "..."
@@ -306,8 +333,9 @@ def _environment(src: str, i: int, end: int, kind: str, environments: list[tuple
         raise LatexError(f"\\{kind} must name an environment, as in \\{kind}{{aligned}}", src, i)
     name = match.group(1)
     if name not in ENVIRONMENTS:
-        raise LatexError(f"unsupported environment {name or '(empty)'} (only {', '.join(sorted(ENVIRONMENTS))})",
-                         src, i)
+        raise LatexError(
+            f"unsupported environment {name or '(empty)'} (only {', '.join(sorted(ENVIRONMENTS))})", src, i
+        )
     if kind == "begin":
         environments.append((name, i))
     elif not environments or environments[-1][0] != name:
@@ -330,16 +358,26 @@ def _check_delimiters(tokens: list[Token], src: str) -> None:
                 raise LatexError(f"nested too deeply (more than {LIMITS['max_depth']} levels)", src, tok.col)
         elif tok.kind == CLOSE:
             if not stack:
-                raise LatexError(f"unbalanced {DELIMITER_NAME[tok.text]}: '{tok.text}' at column {tok.col} "
-                                 "has nothing to close", src, tok.col)
+                raise LatexError(
+                    f"unbalanced {DELIMITER_NAME[tok.text]}: '{tok.text}' at column {tok.col} has nothing to close",
+                    src,
+                    tok.col,
+                )
             opener = stack.pop()
             if CLOSER[opener.text] != tok.text:
-                raise LatexError(f"mismatched delimiters: '{opener.text}' at column {opener.col} is closed by "
-                                 f"'{tok.text}' at column {tok.col}", src, opener.col)
+                raise LatexError(
+                    f"mismatched delimiters: '{opener.text}' at column {opener.col} is closed by "
+                    f"'{tok.text}' at column {tok.col}",
+                    src,
+                    opener.col,
+                )
     if stack:
         opener = stack[-1]
-        raise LatexError(f"unbalanced {DELIMITER_NAME[opener.text]}: '{opener.text}' at column {opener.col} "
-                         "is never closed", src, opener.col)
+        raise LatexError(
+            f"unbalanced {DELIMITER_NAME[opener.text]}: '{opener.text}' at column {opener.col} is never closed",
+            src,
+            opener.col,
+        )
 
 
 # ---------------------------------------------------------------- size bounds
@@ -388,10 +426,12 @@ class _Costs:
         if not parts:  # other atoms, such as I
             return _Cost(0, 1, 0)
         if expr.is_Add:
-            return _Cost(max(p.bits for p in parts) + _log2(len(parts)), _capped_sum(p.terms for p in parts),
-                         max(p.degree for p in parts))
-        return _Cost(sum(p.bits for p in parts), _capped_product(p.terms for p in parts),
-                     sum(p.degree for p in parts))
+            return _Cost(
+                max(p.bits for p in parts) + _log2(len(parts)),
+                _capped_sum(p.terms for p in parts),
+                max(p.degree for p in parts),
+            )
+        return _Cost(sum(p.bits for p in parts), _capped_product(p.terms for p in parts), sum(p.degree for p in parts))
 
     def power(self, base: sympy.Basic, exponent: sympy.Basic) -> _Cost:
         """The cost of ``base ** exponent``, known before sympy builds it."""
@@ -515,8 +555,10 @@ class _Parser:
             raise self.error("'=' can only separate whole expressions, not appear inside brackets or braces", tok)
         if tok.kind == OP and tok.text == ",":
             raise self.error(_unexpected(tok), tok)
-        raise self.error(f"expected '{CLOSER[opener.text]}' to close '{opener.text}' at column {opener.col}, "
-                         f"found {_describe(tok)}", tok)
+        raise self.error(
+            f"expected '{CLOSER[opener.text]}' to close '{opener.text}' at column {opener.col}, found {_describe(tok)}",
+            tok,
+        )
 
     # -- chain, expression, term
 
@@ -648,10 +690,16 @@ class _Parser:
             parts: list[str] = []
             while not self.at(CLOSE):
                 part = self.advance()
-                if not (part.kind == LETTER or part.kind == NUM and "." not in part.text
-                        or part.kind == OP and part.text == ","):
-                    raise self.error(f"a {role} may only contain letters, digits and commas, found {_describe(part)}",
-                                     part)
+                if not (
+                    part.kind == LETTER
+                    or part.kind == NUM
+                    and "." not in part.text
+                    or part.kind == OP
+                    and part.text == ","
+                ):
+                    raise self.error(
+                        f"a {role} may only contain letters, digits and commas, found {_describe(part)}", part
+                    )
                 parts.append(part.text)
             if not parts:
                 raise self.error(f"empty {role}", tok)
@@ -749,8 +797,9 @@ class _Parser:
         if name == "partial":
             raise self.error("\\partial is only allowed in a derivative, as in \\frac{\\partial L}{\\partial f_1}", tok)
         if name == "mathcal":
-            raise self.error("\\mathcal is only allowed in a derivative, as in "
-                             "\\frac{\\partial \\mathcal{L}}{\\partial f_1}", tok)
+            raise self.error(
+                "\\mathcal is only allowed in a derivative, as in \\frac{\\partial \\mathcal{L}}{\\partial f_1}", tok
+            )
         raise self.error(_missing_value(tok), tok)
 
     def group(self) -> _Atom:
@@ -832,8 +881,11 @@ class _Parser:
         self.advance()  # \partial
         name = self.derivative_name()
         if not self.at(CLOSE, "}"):
-            raise self.error("after \\partial write one letter with optional scripts, as in \\partial L^t "
-                             f"or \\partial f_1; found {_describe(self.peek())}", self.peek())
+            raise self.error(
+                "after \\partial write one letter with optional scripts, as in \\partial L^t "
+                f"or \\partial f_1; found {_describe(self.peek())}",
+                self.peek(),
+            )
         self.close(opener)
         return name
 

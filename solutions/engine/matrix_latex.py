@@ -43,11 +43,54 @@ __all__ = ["MatrixLatexError", "Node", "evaluate", "parse_chain", "quantity_key"
 
 MAX_LENGTH, MAX_DEPTH, MAX_SUM_TERMS, MAX_STEPS = 3000, 40, 200, 200_000
 INDEX_VARS = {"t": "t", "T": "T", r"\tau": "tau", "k": "k"}
-GREEK = {"alpha", "beta", "gamma", "delta", "Delta", "epsilon", "zeta", "eta", "theta", "lambda", "mu", "nu", "xi",
-         "pi", "rho", "phi", "Phi", "psi", "Psi", "omega", "Omega", "Gamma", "Lambda", "Sigma", "Theta"}
+GREEK = {
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "Delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "pi",
+    "rho",
+    "phi",
+    "Phi",
+    "psi",
+    "Psi",
+    "omega",
+    "Omega",
+    "Gamma",
+    "Lambda",
+    "Sigma",
+    "Theta",
+}
 ACCENTS = {"tilde": "~", "bar": "bar ", "hat": "hat "}
-SKIP = {r"\left", r"\right", r"\big", r"\Big", r"\bigg", r"\Bigg", r"\bigl", r"\bigr", r"\Bigl", r"\Bigr",
-        r"\,", r"\;", r"\!", r"\:", "\\ ", r"\quad", r"\qquad", r"\displaystyle"}
+SKIP = {
+    r"\left",
+    r"\right",
+    r"\big",
+    r"\Big",
+    r"\bigg",
+    r"\Bigg",
+    r"\bigl",
+    r"\bigr",
+    r"\Bigl",
+    r"\Bigr",
+    r"\,",
+    r"\;",
+    r"\!",
+    r"\:",
+    "\\ ",
+    r"\quad",
+    r"\qquad",
+    r"\displaystyle",
+}
 
 
 class MatrixLatexError(ValueError):
@@ -61,7 +104,7 @@ class MatrixLatexError(ValueError):
         if self.column is None or not self.source:
             return self.reason
         lo = max(0, self.column - 30)
-        excerpt = self.source[lo:lo + 70].replace("\n", " ")
+        excerpt = self.source[lo : lo + 70].replace("\n", " ")
         return f"{self.reason} (column {self.column + 1})\n    {excerpt}\n    {' ' * (self.column - lo)}^"
 
 
@@ -127,7 +170,9 @@ def quantity_key(src: str) -> Quantity:
     node = p.expression()
     p.expect_end()
     if node.op not in ("grad", "name"):
-        raise MatrixLatexError(f"{src!r} is not a single quantity such as \\frac{{\\partial L}}{{\\partial W_x}}", src, 0)
+        raise MatrixLatexError(
+            f"{src!r} is not a single quantity such as \\frac{{\\partial L}}{{\\partial W_x}}", src, 0
+        )
     return node.args[0]
 
 
@@ -222,8 +267,11 @@ class _Parser:
             else:
                 kinds.add(op)
                 if len(kinds) > 1:
-                    raise self.error("this term mixes the elementwise product \\odot with a matrix product; "
-                                     "add brackets to say which comes first", op_tok)
+                    raise self.error(
+                        "this term mixes the elementwise product \\odot with a matrix product; "
+                        "add brackets to say which comes first",
+                        op_tok,
+                    )
             if self.at("cmd", r"\sum"):
                 node = Node(op, (node, self.factor()), op_tok.pos)  # a sum takes the rest of the term
                 return node
@@ -388,7 +436,9 @@ class _Parser:
             self.advance()
             num = self.advance()
             if num.text != "L":
-                raise self.error("only derivatives of the loss L are known here: \\frac{\\partial L}{\\partial ...}", num)
+                raise self.error(
+                    "only derivatives of the loss L are known here: \\frac{\\partial L}{\\partial ...}", num
+                )
             self.expect("sym", "}")
             self.expect("sym", "{")
             self.expect("cmd", r"\partial")
@@ -405,7 +455,9 @@ class _Parser:
             self.expect("sym", "}")
             parts.append(value)
         if parts[0].op != "num" or parts[1].op != "num" or parts[1].args[0] == 0:
-            raise self.error("\\frac of two numbers, or \\frac{\\partial L}{\\partial ...}, is all that is known", start)
+            raise self.error(
+                "\\frac of two numbers, or \\frac{\\partial L}{\\partial ...}, is all that is known", start
+            )
         return Node("num", (parts[0].args[0] / parts[1].args[0],), start.pos)
 
     def function(self) -> Node:
@@ -448,8 +500,13 @@ Value = float | np.ndarray
 class Env:
     """What names mean: arrays, time-indexed arrays (``dict[int, array]``), index values."""
 
-    def __init__(self, values: Mapping[str, Any], bindings: Mapping[str, int], forbidden: Quantity | None = None,
-                 forbidden_at: int | None = None) -> None:
+    def __init__(
+        self,
+        values: Mapping[str, Any],
+        bindings: Mapping[str, int],
+        forbidden: Quantity | None = None,
+        forbidden_at: int | None = None,
+    ) -> None:
         self.values, self.bindings = values, dict(bindings)
         self.forbidden, self.forbidden_at = forbidden, forbidden_at
         self.steps = 0
@@ -490,8 +547,10 @@ def evaluate(node: Node, env: Env, src: str = "") -> Value:
                 raise fail(f"{q.key.replace('dL/d', '∂L/∂')} does not change with time: drop its time index")
             at = env.index(q.index, src, node.pos)
             if at not in value:
-                raise fail(f"{q.key.replace('dL/d', '∂L/∂')} at time {at} does not exist here (it exists for "
-                           f"{min(value)}..{max(value)}; t={env.bindings.get('t')}, T={env.bindings.get('T')})")
+                raise fail(
+                    f"{q.key.replace('dL/d', '∂L/∂')} at time {at} does not exist here (it exists for "
+                    f"{min(value)}..{max(value)}; t={env.bindings.get('t')}, T={env.bindings.get('T')})"
+                )
             value = value[at]
         if env.forbidden is not None and q.key == env.forbidden.key and at == env.forbidden_at:
             raise fail(f"the formula uses {shown}, the very quantity it is meant to give")

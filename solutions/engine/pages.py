@@ -23,7 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from solutions.engine.registry import ID_PATTERN
+# What a claim id looks like: a2.q6.dL_df1 (the registry refuses any other).
+ID_PATTERN = r"[a-z0-9][A-Za-z0-9_.\-]*[A-Za-z0-9_]"
 
 INLINE_RE = re.compile(rf"\[\[(?P<id>{ID_PATTERN})(?::(?P<value>.*?))?\]\]")
 FENCE_OPEN_RE = re.compile(rf"^(?P<indent>[ \t]*)```claim[ \t]+(?P<id>{ID_PATTERN})[ \t]*$")
@@ -95,9 +96,11 @@ def find_claims(text: str, path: str) -> list[Occurrence]:
                 j += 1
             if j == len(lines):
                 raise PageSyntaxError(path, i + 1, f"claim block {m.group('id')!r} is never closed by ```")
-            value = "\n".join(b[len(indent):] if b.startswith(indent) else b.lstrip() for b in body).strip()
+            value = "\n".join(b[len(indent) :] if b.startswith(indent) else b.lstrip() for b in body).strip()
             if not value:
-                raise PageSyntaxError(path, i + 1, f"claim block {m.group('id')!r} is empty: write the equation it claims")
+                raise PageSyntaxError(
+                    path, i + 1, f"claim block {m.group('id')!r} is empty: write the equation it claims"
+                )
             end = offsets[j] + len(lines[j].rstrip("\r\n"))
             out.append(Occurrence(m.group("id"), value, path, i + 1, offsets[i], end, True, False, indent))
             i = j + 1
@@ -119,7 +122,7 @@ def find_claims(text: str, path: str) -> list[Occurrence]:
             out.append(
                 Occurrence(
                     im.group("id"),
-                    None if value is None else raw[im.start("value"):im.end("value")].strip(),
+                    None if value is None else raw[im.start("value") : im.end("value")].strip(),
                     path,
                     i + 1,
                     offsets[i] + im.start(),
@@ -137,7 +140,7 @@ def replace_claims(text: str, occurrences: list[Occurrence], render: callable) -
     pieces: list[str] = []
     pos = 0
     for occ in sorted(occurrences, key=lambda o: o.start):
-        pieces.append(text[pos:occ.start])
+        pieces.append(text[pos : occ.start])
         pieces.append(render(occ))
         pos = occ.end
     pieces.append(text[pos:])

@@ -6,115 +6,29 @@ a :class:`Shown` value); the page side is what the page's author typed.  This
 module only records the code side.  Comparing the two is :mod:`checks`' job,
 finding the page side is :mod:`pages`' job.
 
-Claims live in modules named ``*_claims.py`` anywhere under ``solutions/``;
+Claims live in modules named ``*_claims.py`` anywhere under the packages that
+the plugin's configuration names (``packages:`` in mkdocs.yml);
 :func:`load_all` imports every one of them, so a new module needs no
-registration.
+registration.  This module names no course: it is told where to look.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import pkgutil
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import solutions
+from .kinds import Kind
+from .pages import ID_PATTERN
 
-ID_PATTERN = r"[a-z0-9][A-Za-z0-9_.\-]*[A-Za-z0-9_]"
 _ID_RE = re.compile(rf"^{ID_PATTERN}$")
-
-
-class Pending(Exception):
-    """Raised by a claim's function when the truth is not known yet (no recorded run)."""
-
-
-@dataclass(frozen=True)
-class Integer:
-    """An exact whole number.  The page may group digits with commas (1,446,400)."""
-
-    name = "integer"
-
-
-@dataclass(frozen=True)
-class Decimal:
-    """A real number, right when ``|page - truth| <= tol``."""
-
-    tol: float
-    name = "decimal"
-
-
-@dataclass(frozen=True)
-class Formula:
-    """A formula, right when it is symbolically equal to the truth.
-
-    ``lhs`` is the left-hand side the page must write (for example
-    ``\\frac{\\partial L}{\\partial f_1}``) when it writes ``lhs = ...``.
-    ``vectors`` names symbols that stand for vectors: an answer must be a
-    linear combination of them, since a product of two vectors means nothing here.
-    """
-
-    lhs: str | None = None
-    vectors: tuple[str, ...] = ()
-    name = "formula"
-
-
-@dataclass(frozen=True)
-class Gradient:
-    """A matrix formula for a gradient, right when it evaluates to autograd's gradient.
-
-    ``lhs`` is the quantity the formula gives, e.g. ``\\frac{\\partial L}{\\partial X_t}``.
-    The claim's function returns a :class:`GradientTruth`: arrays from real forward
-    passes (several shapes, including T = 1 and N = 1) and autograd's answer for each;
-    the page's formula is evaluated on them by :mod:`matrix_latex`, never eval'd.
-    """
-
-    lhs: str
-    name = "gradient"
-
-
-@dataclass
-class GradientCase:
-    values: dict[str, Any]  # name -> array, or time -> array for quantities that change with time
-    bindings: dict[str, int]  # t, T
-    truth: Any  # autograd's gradient (float64)
-    label: str  # the shapes, for messages: "N=2, D=3, H=4, T=3, t=2"
-
-
-@dataclass
-class GradientTruth:
-    cases: list[GradientCase]
-    how: str  # how the truth was established (autograd, and finite differences agreeing to ...)
-
-
-@dataclass(frozen=True)
-class Shown:
-    """A value whose page text is generated from the code (a matrix, a vector).
-
-    The function that returns it must itself verify the value by an
-    independent route (autograd, enumeration) and raise if the routes disagree;
-    ``how`` says which route.  Page and check cannot drift apart because the
-    page shows ``latex`` and nothing typed by hand.
-    """
-
-    latex: str
-    how: str
-    display: bool = True
-    html: str = ""  # a figure (an SVG chart) shown instead of the LaTeX
-
-
-@dataclass(frozen=True)
-class Generated:
-    """Kind of a claim whose page text is generated (see :class:`Shown`)."""
-
-    name = "generated"
-
-
-Kind = Integer | Decimal | Formula | Generated | Gradient
 
 
 @dataclass
@@ -139,17 +53,20 @@ class Claim:
         return f"{self.source_file}:{self.source_line}"
 
 
+# Every claim this process has imported, by id: a process imports a course's claims once (the checking
+# process of a build is new for every build).
 _REGISTRY: dict[str, Claim] = {}
-REPO_ROOT = Path(solutions.__file__).resolve().parent.parent
+# Where sources are shown relative to: the project root, set by load_all before it imports anything.
+_root: list[Path] = [Path.cwd().resolve()]
+
+
+def _relative(path: Path) -> str:
+    path = path.resolve()
+    return path.relative_to(_root[0]).as_posix() if path.is_relative_to(_root[0]) else path.as_posix()
 
 
 def _where(fn: Callable[..., Any]) -> tuple[str, int, str]:
-    path = Path(inspect.getsourcefile(fn) or "?").resolve()
-    try:
-        rel = path.relative_to(REPO_ROOT).as_posix()
-    except ValueError:
-        rel = path.as_posix()
-    return rel, inspect.getsourcelines(fn)[1], fn.__module__
+    return _relative(Path(inspect.getsourcefile(fn) or "?")), inspect.getsourcelines(fn)[1], fn.__module__
 
 
 def _register(c: Claim) -> None:
@@ -176,8 +93,7 @@ def claim(claim_id: str, kind: Kind, how: str, caller: int = 0) -> Callable[[Cal
         if frame is None:
             rel, line, module = _where(fn)
         else:
-            path = Path(frame.f_code.co_filename).resolve()
-            rel = path.relative_to(REPO_ROOT).as_posix() if path.is_relative_to(REPO_ROOT) else path.as_posix()
+            rel = _relative(Path(frame.f_code.co_filename))
             line, module = frame.f_lineno, frame.f_globals["__name__"]
         _register(Claim(claim_id, kind, fn, how, rel, line, module))
         return fn
@@ -200,7 +116,20 @@ def mistake(claim_id: str, refutes: str, why: str) -> Callable[[Callable[[], Any
         def compute() -> Any:
             return get(refutes).compute()
 
-        _register(Claim(claim_id, _LazyKind(refutes), compute, f"shown wrong against {refutes}", rel, line, module, refutes, why, fn))
+        _register(
+            Claim(
+                claim_id,
+                _LazyKind(refutes),
+                compute,
+                f"shown wrong against {refutes}",
+                rel,
+                line,
+                module,
+                refutes,
+                why,
+                fn,
+            )
+        )
         return fn
 
     return deco
@@ -216,18 +145,32 @@ class _LazyKind:
         return get(self.target).kind
 
 
-def claims_modules() -> list[str]:
-    """The names of the ``*_claims`` modules under ``solutions``, found without importing them
+def claims_modules(packages: Sequence[str]) -> list[str]:
+    """The names of the ``*_claims`` modules under ``packages``, found without importing them
     (the site build lists their check pages before a separate process has run the checks)."""
-    return sorted(
-        info.name for info in pkgutil.walk_packages(solutions.__path__, prefix="solutions.")
-        if info.name.rsplit(".", 1)[-1].endswith("_claims")
-    )
+    found = []
+    for package in packages:
+        spec = importlib.util.find_spec(package)
+        if spec is None or spec.submodule_search_locations is None:
+            raise ValueError(
+                f"claims package {package!r} (plugins: claims: packages: in mkdocs.yml) is not an importable package"
+            )
+        found += [
+            info.name
+            for info in pkgutil.walk_packages(spec.submodule_search_locations, prefix=f"{package}.")
+            if info.name.rsplit(".", 1)[-1].endswith("_claims")
+        ]
+    return sorted(found)
 
 
-def load_all() -> dict[str, Claim]:
-    """Import every ``*_claims`` module under ``solutions`` and return the registry."""
-    for name in claims_modules():
+def load_all(packages: Sequence[str], root: Path | None = None) -> dict[str, Claim]:
+    """Import every ``*_claims`` module under ``packages`` and return the registry.
+
+    ``root`` (the project root, default the working folder) is what claim sources are shown relative to.
+    """
+    if root is not None:
+        _root[0] = Path(root).resolve()
+    for name in claims_modules(packages):
         importlib.import_module(name)
     for c in _REGISTRY.values():
         if isinstance(c.kind, _LazyKind):

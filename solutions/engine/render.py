@@ -1,7 +1,9 @@
 """Turn checked claims into Markdown: the status marks, the Verification page, the check listings.
 
-Pure functions of a :class:`~solutions.engine.verdicts.Report`, so they are tested
-without MkDocs; ``hooks/claims.py`` only wires them into the build.
+Pure functions of a :class:`~.verdicts.Report`, so they are tested without MkDocs;
+:mod:`.plugin` only wires them into the build.  A mark links to the check listing of the
+claims module that declares its claim (``listing``: that listing's docs path, see
+:func:`checks_page_path`), or to the Verification page for a claim no module declares.
 """
 
 from __future__ import annotations
@@ -13,12 +15,18 @@ import textwrap
 from collections import defaultdict
 from collections.abc import Callable
 
-from solutions.engine.pages import Occurrence
-from solutions.engine.registry import Claim
-from solutions.engine.verdicts import FAILED, PENDING, REFUTED, VERIFIED, Result
+from .config import Settings
+from .pages import Occurrence
+from .registry import Claim
+from .verdicts import FAILED, PENDING, REFUTED, VERIFIED, Result
 
 ICONS = {VERIFIED: "✓", REFUTED: "✗", PENDING: "…", FAILED: "!"}
-WORDS = {VERIFIED: "verified", REFUTED: "refuted (a known mistake, checked to be wrong)", PENDING: "pending", FAILED: "FAILED"}
+WORDS = {
+    VERIFIED: "verified",
+    REFUTED: "refuted (a known mistake, checked to be wrong)",
+    PENDING: "pending",
+    FAILED: "FAILED",
+}
 SUMMARY_MARKER = "<!-- claims:summary -->"
 
 
@@ -26,9 +34,18 @@ def anchor(claim_id: str) -> str:
     return f"claim-{claim_id}"
 
 
-def checks_page_path(module: str) -> str:
-    """Where the listing of a claims module lives in the docs: checks/a2.part2_claims.md."""
-    return f"checks/{module.removeprefix('solutions.')}.md"
+def checks_page_path(module: str, settings: Settings) -> str:
+    """Where the listing of a claims module lives in the docs, named for the module without its claims
+    package: ``course.a2.part2_claims`` -> ``checks/a2.part2_claims.md``.  A module named for its own
+    package (``course.hw2.q1.q1_claims``) drops the repeated part: ``checks/hw2.q1_claims.md``."""
+    parts = module.split(".")
+    for package in sorted(settings.packages, key=len, reverse=True):
+        if module.startswith(package + "."):
+            parts = module[len(package) + 1 :].split(".")
+            break
+    if len(parts) >= 2 and parts[-1] == f"{parts[-2]}_claims":
+        parts = [*parts[:-2], parts[-1]]
+    return f"{settings.listings}/{'.'.join(parts)}.md"
 
 
 def rel_link(from_page: str, to_page: str, frag: str = "") -> str:
@@ -49,9 +66,9 @@ def md_link(from_page: str, to_page: str, frag: str = "") -> str:
     return rel_link(from_page, to_page, frag)
 
 
-def mark(result: Result, module: str | None, page: str, link: LinkFn = md_link) -> str:
-    """The status mark after a claim: a link to the code that checks it (``module``, the claims module
-    that declares it; None for a claim that no code declares, whose mark links to the Verification page)."""
+def mark(result: Result, listing: str | None, page: str, link: LinkFn = md_link) -> str:
+    """The status mark after a claim: a link to the code that checks it (``listing``, the check listing of
+    the module that declares it; None for a claim that no code declares: the mark links to the Verification page)."""
     status = result.status
     label = f"{WORDS[status]}: claim {result.claim_id}"
     if result.how:
@@ -62,21 +79,25 @@ def mark(result: Result, module: str | None, page: str, link: LinkFn = md_link) 
         label += f"; {result.message}"
     if status == FAILED:
         label += f"; {result.message}"
-    target = link(page, checks_page_path(module), result.claim_id) if module else link(page, "verification.md", "")
+    target = link(page, listing, result.claim_id) if listing else link(page, "verification.md", "")
     return (
         f'<a class="claim-mark claim-{status}" id="{anchor(result.claim_id)}" href="{html.escape(target)}" '
         f'title="{_attr(label)}" aria-label="{_attr(label)}">{ICONS[status]}</a>'
     )
 
 
-def render_occurrence(occ: Occurrence, result: Result, module: str | None, page: str, link: LinkFn = md_link) -> str:
+def render_occurrence(occ: Occurrence, result: Result, listing: str | None, page: str, link: LinkFn = md_link) -> str:
     """What replaces a claim marker on the page.  The mark is raw HTML, which MkDocs does not
     rewrite, so ``link`` must return the final URL."""
-    m = mark(result, module, page, link)
+    m = mark(result, listing, page, link)
     if occ.value is None and result.shown_html:  # a figure generated from the code
         return f'{occ.indent}<figure class="claim-figure">\n{result.shown_html}\n{m}\n</figure>'
     if occ.value is None:  # generated from the code
-        fallback = r"\text{(no recorded run yet)}" if result.status == PENDING else r"\text{(the check failed: see the build log)}"
+        fallback = (
+            r"\text{(no recorded run yet)}"
+            if result.status == PENDING
+            else r"\text{(the check failed: see the build log)}"
+        )
         body = result.shown_latex or fallback
         if occ.in_table:
             return f"${body}${m}"
@@ -87,7 +108,16 @@ def render_occurrence(occ: Occurrence, result: Result, module: str | None, page:
 
 
 def _display(latex: str, m: str, indent: str, result: Result) -> str:
-    lines = [f'<div class="claim-display claim-{result.status}" markdown>', "", "$$", *latex.splitlines(), "$$", "", m, ""]
+    lines = [
+        f'<div class="claim-display claim-{result.status}" markdown>',
+        "",
+        "$$",
+        *latex.splitlines(),
+        "$$",
+        "",
+        m,
+        "",
+    ]
     if result.status == REFUTED and result.difference_latex:
         lines += [f'<div class="claim-difference">checked: page − truth = ${result.difference_latex}$</div>', ""]
     elif result.status == REFUTED and result.detail:
@@ -98,15 +128,22 @@ def _display(latex: str, m: str, indent: str, result: Result) -> str:
 
 def summary(counts: dict[str, int], link: str) -> str:
     total = sum(counts.values())
-    parts = [f"**{counts[VERIFIED]}** verified", f"**{counts[REFUTED]}** known mistakes refuted", f"**{counts[PENDING]}** pending"]
+    parts = [
+        f"**{counts[VERIFIED]}** verified",
+        f"**{counts[REFUTED]}** known mistakes refuted",
+        f"**{counts[PENDING]}** pending",
+    ]
     if counts[FAILED]:
         parts.append(f"**{counts[FAILED]}** FAILING")
-    return f"This site makes **{total}** claims: " + ", ".join(parts) + f". [Every claim, and how it was checked]({link})."
+    return (
+        f"This site makes **{total}** claims: " + ", ".join(parts) + f". [Every claim, and how it was checked]({link})."
+    )
 
 
-def verification_page(results: list[Result], claims: dict[str, Claim], counts: dict[str, int], seconds: float,
-                      workers: int = 1) -> str:
-    """The generated page that lists every claim."""
+def verification_page(
+    results: list[Result], listings: dict[str, str], counts: dict[str, int], seconds: float, workers: int = 1
+) -> str:
+    """The generated page that lists every claim (``listings``: claim id -> its check listing's docs path)."""
     out = [
         "---",
         "hide:",
@@ -115,16 +152,20 @@ def verification_page(results: list[Result], claims: dict[str, Claim], counts: d
         "",
         "# Verification",
         "",
-        "Every answer on this site is a *claim*: the value the page shows is compared with what the code in",
-        "`solutions/` computes, on every build and in every test run. This page is generated by that check.",
+        "Every answer on this site is a *claim*: the value the page shows is compared with what the code",
+        "computes, on every build and in every test run. This page is generated by that check.",
         "",
         summary(counts, "#all-claims").rsplit(" [", 1)[0],
-        f"Checking them all took {seconds:.2f} s" + (f", in {workers} processes beside the site build." if workers > 1 else "."),
+        f"Checking them all took {seconds:.2f} s"
+        + (f", in {workers} processes beside the site build." if workers > 1 else "."),
         "",
         "| status | meaning |",
         "|---|---|",
         f"| {ICONS[VERIFIED]} verified | the page's value equals what the code computes |",
-        f"| {ICONS[REFUTED]} refuted | a wrong answer shown on purpose (a known mistake); the check confirms it is wrong |",
+        (
+            f"| {ICONS[REFUTED]} refuted | a wrong answer shown on purpose (a known mistake); "
+            "the check confirms it is wrong |"
+        ),
         f"| {ICONS[PENDING]} pending | no recorded run yet; the page shows no number |",
         f"| {ICONS[FAILED]} failed | the page and the code disagree: the build fails |",
         "",
@@ -138,8 +179,8 @@ def verification_page(results: list[Result], claims: dict[str, Claim], counts: d
         if r.path:
             rel = r.path.split("/", 1)[1]
             page = f"[{rel}:{r.line}]({rel_link('verification.md', rel, anchor(r.claim_id))})"
-        c = claims.get(r.claim_id)
-        cid = f"[`{r.claim_id}`]({rel_link('verification.md', checks_page_path(c.module), r.claim_id)})" if c else f"`{r.claim_id}`"
+        listing = listings.get(r.claim_id)
+        cid = f"[`{r.claim_id}`]({rel_link('verification.md', listing, r.claim_id)})" if listing else f"`{r.claim_id}`"
         how = _cell(r.how if r.status != FAILED else r.message.splitlines()[0])
         out.append(f"| {cid} | {page} | {r.kind} | {ICONS[r.status]} {r.status} | {how} | {r.seconds * 1000:.0f} ms |")
     return "\n".join(out) + "\n"
@@ -149,15 +190,17 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def checks_page(module: str, claims: list[Claim], results: dict[str, Result]) -> str:
-    """The listing of one claims module: each check's source (with the helpers it calls), an anchor per
-    claim id.  Not the whole module besides: that doubled the pages' weight and the build's time on them."""
+def checks_page(module: str, listing: str, claims: list[Claim], results: dict[str, Result]) -> str:
+    """The listing of one claims module (at docs path ``listing``): each check's source (with the helpers it
+    calls), an anchor per claim id.  Not the whole module besides: that doubled the pages' weight and the
+    build's time on them."""
     path = claims[0].source_file if claims else module.replace(".", "/") + ".py"
     out = [
         f"# Checks in `{path}`",
         "",
         "The code below computes the truth behind each claim; the engine compares it with the page."
-        if claims else "This module declares no claims yet.",
+        if claims
+        else "This module declares no claims yet.",
         f"A status mark on a page links to its claim here. The whole module is `{path}` in the repository.",
         "",
     ]
@@ -169,12 +212,33 @@ def checks_page(module: str, claims: list[Claim], results: dict[str, Result]) ->
         ids = ", ".join(f"`{c.id}`" for c in group)
         out.append(f"## {ids if len(group) <= 3 else f'`{group[0].id}` … `{group[-1].id}` ({len(group)} claims)'}")
         out.append("")
+        one_how = len({c.how for c in group}) == 1  # a loop may declare claims checked in different ways
         for c in group:
             r = results.get(c.id)
-            status = f"{ICONS[r.status]} {r.status}" if r else "not shown on any page"
-            where = f"[{r.path.split('/', 1)[1]}:{r.line}]({rel_link(checks_page_path(module), r.path.split('/', 1)[1], anchor(c.id))})" if r and r.path else "—"
-            out.append(f'<span id="{c.id}"></span>`{c.id}` — {status}, shown at {where}' + (f". {_cell(c.why)}" if c.why else "") + "  ")
-        out += ["", f"How: {group[0].how}. Source: `{path}`, line {line}.", "", "```python", _source(group[0].source_fn or group[0].compute), "```", ""]
+            if r and r.path:
+                shown = (
+                    f"[{r.path.split('/', 1)[1]}:{r.line}]({rel_link(listing, r.path.split('/', 1)[1], anchor(c.id))})"
+                )
+                status = f"{ICONS[r.status]} {r.status}, shown at {shown}"
+            else:
+                status = f"{ICONS[r.status]} {r.status}, on no page" if r else "not shown on any page"
+            own_how = f". How: {c.how}" if not one_how else ""
+            out.append(
+                f'<span id="{c.id}"></span>`{c.id}` — {status}'
+                + own_how
+                + (f". {_cell(c.why)}" if c.why else "")
+                + "  "
+            )
+        how = f"How: {group[0].how}. " if one_how else ""
+        out += [
+            "",
+            f"{how}Source: `{path}`, line {line}.",
+            "",
+            "```python",
+            _source(group[0].source_fn or group[0].compute),
+            "```",
+            "",
+        ]
     return "\n".join(out)
 
 
@@ -188,8 +252,9 @@ def _source(fn: Callable[..., object]) -> str:
     is_lambda = getattr(fn, "__name__", "") == "<lambda>"
     called = []
     scope: object = None
-    for name in fn.__code__.co_names:  # type: ignore[attr-defined]
-        obj = getattr(scope, name, None) if scope is not None else fn.__globals__.get(name)  # type: ignore[attr-defined]
+    code, globals_ = fn.__code__, fn.__globals__  # type: ignore[attr-defined]
+    for name in code.co_names:
+        obj = getattr(scope, name, None) if scope is not None else globals_.get(name)
         scope = obj if inspect.ismodule(obj) else None
         obj = inspect.unwrap(obj) if callable(obj) else obj  # a functools.cache'd helper shows its own code
         if not inspect.isfunction(obj) or obj.__name__ == "<lambda>" or obj in called:
@@ -197,5 +262,8 @@ def _source(fn: Callable[..., object]) -> str:
         if is_lambda or (obj.__module__ == fn.__module__ and obj.__name__.startswith("_")):
             called.append(obj)
     parts = [f"# registered in a loop:\n{text}" if is_lambda else text]
-    parts += [f"\n# which calls {f.__module__}.{f.__name__}:\n{textwrap.dedent(inspect.getsource(f)).rstrip()}" for f in called]
+    parts += [
+        f"\n# which calls {f.__module__}.{f.__name__}:\n{textwrap.dedent(inspect.getsource(f)).rstrip()}"
+        for f in called
+    ]
     return "\n".join(parts)

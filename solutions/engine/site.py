@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
-from solutions.engine import registry
-from solutions.engine.checks import judge
-from solutions.engine.pages import Occurrence, PageSyntaxError, find_claims
-from solutions.engine.verdicts import FAILED, Report, Result
+from . import registry
+from .checks import judge
+from .config import Settings
+from .pages import Occurrence, PageSyntaxError, find_claims
+from .verdicts import FAILED, Report, Result
 
 
 def markdown_pages(docs_dir: Path) -> list[Path]:
@@ -30,23 +32,37 @@ def scan(docs_dir: Path, report: Report) -> None:
             report.results.append(Result("(marker)", FAILED, "page", shown, err.line, message=str(err)))
 
 
-# One claim to judge as a page shows it: (claim, the page's text or None, page path, line, in a table cell).
-Job = tuple[registry.Claim, str | None, str, int, bool]
+class Job(NamedTuple):
+    """One claim to judge as a page shows it."""
+
+    claim: registry.Claim
+    text: str | None  # the page's value; None where the code generates what is shown
+    path: str
+    line: int
+    in_table: bool
+    seconds: float  # the comparison's time limit
+
+    def judge(self) -> Result:
+        return judge(self.claim, self.text, self.path, self.line, self.in_table, self.seconds)
 
 
 def judge_each(jobs: list[Job]) -> list[Result]:
     """Judge the claims one after another, in this process."""
-    return [judge(*job) for job in jobs]
+    return [job.judge() for job in jobs]
 
 
-def verify_docs(docs_dir: Path, only: set[str] | None = None,
-                judge_all: Callable[[list[Job]], list[Result]] = judge_each) -> Report:
-    """Judge every claim in ``docs_dir`` (or only the ids in ``only``).
+def verify_docs(
+    docs_dir: Path,
+    settings: Settings,
+    only: set[str] | None = None,
+    judge_all: Callable[[list[Job]], list[Result]] = judge_each,
+) -> Report:
+    """Judge every claim in ``docs_dir`` (or only the ids in ``only``) against the claims of ``settings.packages``.
 
     ``judge_all`` judges the claims the pages show, returning one result per job in order
-    (:func:`solutions.engine.background.judge_in_parallel` spreads them over processes).
+    (:func:`.background.judge_in_parallel` spreads them over processes).
     """
-    claims = registry.load_all()
+    claims = registry.load_all(settings.packages, settings.root)
     report = Report()
     scan(docs_dir, report)
     seen: dict[str, Occurrence] = {}
@@ -57,33 +73,42 @@ def verify_docs(docs_dir: Path, only: set[str] | None = None,
             if only is not None and occ.id not in only:
                 continue
             first = seen.setdefault(occ.id, occ)
-            if first is not occ:
-                report.results.append(Result(
-                    occ.id, FAILED, "page", occ.path, occ.line,
-                    message=f"{occ.where}: claim {occ.id} is already shown at {first.where}; each claim appears once (link to it instead)",
-                ))
-                continue
             c = claims.get(occ.id)
-            if c is None:
-                report.results.append(Result(
-                    occ.id, FAILED, "page", occ.path, occ.line, page=occ.value or "",
-                    message=f"{occ.where}: the page claims {occ.id} = {occ.value!r}, but no check declares {occ.id} "
-                    "(add @claim(...) in a solutions/**/*_claims.py module)",
-                ))
+            if first is not occ:
+                problem = f"claim {occ.id} is already shown at {first.where}; each claim appears once (link to it)"
+            elif c is None:
+                problem = (
+                    f"the page claims {occ.id} = {occ.value!r}, but no check declares {occ.id} "
+                    f"(add @claim(...) in a *_claims.py module of {', '.join(settings.packages)})"
+                )
+            else:
+                problem = ""
+            if problem:
+                page_failure = Result(occ.id, FAILED, "page", occ.path, occ.line, page=occ.value or "")
+                page_failure.message = f"{occ.where}: {problem}"
+                report.results.append(page_failure)
                 continue
             slots.append(len(report.results))
             report.results.append(None)  # type: ignore[arg-type]  # filled in below
-            jobs.append((c, occ.latex if occ.is_latex else occ.value, occ.path, occ.line, occ.in_table))
+            text = occ.latex if occ.is_latex else occ.value
+            jobs.append(Job(c, text, occ.path, occ.line, occ.in_table, settings.time_limit))
     judged = judge_all(jobs)
     if len(judged) != len(jobs):
         raise RuntimeError(f"{len(jobs)} claims to judge, but {len(judged)} results came back")
-    for slot, result in zip(slots, judged):
+    for slot, result in zip(slots, judged, strict=True):
         report.results[slot] = result
     for cid, c in sorted(claims.items()):
         if cid not in seen and (only is None or cid in only):
-            report.results.append(Result(
-                cid, FAILED, c.kind.name, source=c.location, how=c.how,
-                message=f"{c.location}: the check for claim {cid} exists, but no page under {docs_dir.name}/ shows it "
-                "(was it removed or renamed on the page?)",
-            ))
+            report.results.append(
+                Result(
+                    cid,
+                    FAILED,
+                    c.kind.name,
+                    source=c.location,
+                    how=c.how,
+                    message=f"{c.location}: the check for claim {cid} exists, "
+                    f"but no page under {docs_dir.name}/ shows it "
+                    "(was it removed or renamed on the page?)",
+                )
+            )
     return report

@@ -2,16 +2,47 @@
 
 Plain data with no dependency on sympy, NumPy or torch, so that the site build's
 own process can render verdicts that a separate checking process computed
-(:mod:`solutions.engine.background`) without importing what the checks need.
+(:mod:`.background`) without importing what the checks need.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
-from solutions.engine.pages import Occurrence
+from .pages import Occurrence
 
-VERIFIED, REFUTED, PENDING, FAILED = "verified", "refuted", "pending", "failed"
+
+class Status(StrEnum):
+    """What a reader sees beside a claim."""
+
+    VERIFIED = "verified"  # the page's value equals what the code computes
+    REFUTED = "refuted"  # a known mistake, shown on purpose, checked to be wrong
+    PENDING = "pending"  # no recorded run yet: the page shows no value
+    FAILED = "failed"  # the page and the code disagree: the build stops
+
+
+VERIFIED, REFUTED, PENDING, FAILED = Status  # shorthand used throughout the engine and its tests
+
+
+class Outcome(StrEnum):
+    """How a text compares with a claim's truth (what the command line's ``check`` answers)."""
+
+    EQUAL = "equivalent"
+    DIFFERENT = "different"
+    UNPARSABLE = "cannot parse"
+
+
+@dataclass
+class Comparison:
+    """One comparison of a text with a claim's truth, as each kind of claim reports it."""
+
+    outcome: Outcome
+    page: str = ""  # the page's value as the engine understood it
+    truth: str = ""  # what the code computes
+    difference: str = ""  # page - truth, simplified (formulas and numbers)
+    detail: str = ""  # one sentence on what differs, or why it cannot be parsed
+    difference_latex: str = ""
 
 
 @dataclass
@@ -19,7 +50,7 @@ class Result:
     """What the engine concluded about one claim (one row of the Verification page)."""
 
     claim_id: str
-    status: str
+    status: Status
     kind: str
     path: str | None = None
     line: int | None = None
@@ -57,8 +88,8 @@ class Report:
     def failures(self) -> list[Result]:
         return [r for r in self.results if r.status == FAILED]
 
-    def counts(self) -> dict[str, int]:
-        out = {s: 0 for s in (VERIFIED, REFUTED, PENDING, FAILED)}
+    def counts(self) -> dict[Status, int]:
+        out = {s: 0 for s in Status}
         for r in self.results:
             out[r.status] += 1
         return out

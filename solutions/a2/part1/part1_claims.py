@@ -1,0 +1,339 @@
+"""The answers of Assignment II, Part I (``docs/a2/part1.md``), as claims: parameter counts and test accuracies.
+
+Parameter counts come from the closed forms in :mod:`solutions.a2.part1.params`
+and must agree with what PyTorch allocates.  Accuracies, timings and charts come
+only from recorded runs (:mod:`solutions.common.runs`); until a run is recorded
+they are pending.  Training itself is :mod:`solutions.a2.part1.train`'s business.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import re
+import statistics
+
+import sympy
+import torch
+
+from solutions.a2.part1 import params as rp
+from solutions.a2.part1.model import MODELS
+from solutions.common import plots, runs
+from solutions.engine import Decimal, Formula, Generated, Integer, Shown, claim, mistake
+
+
+def _agreed(m: rp.Recurrent) -> int:
+    ours, theirs = rp.recurrent_params(m), rp.torch_params(m)
+    if ours != theirs:
+        raise AssertionError(f"closed form gives {ours:,}, PyTorch allocates {theirs:,} for {m}")
+    return ours
+
+
+def _agreed_whole(m: rp.Recurrent) -> int:
+    ours, theirs = rp.whole_model_params(m), rp.torch_whole_model_params(m)
+    if ours != theirs:
+        raise AssertionError(f"closed form gives {ours:,}, PyTorch allocates {theirs:,} for the whole model {m}")
+    return ours
+
+
+for _name, _m in rp.ARCHITECTURES.items():
+    claim(f"a2.p1.params.{_name}", Integer(), "closed form from the weight shapes; equal to PyTorch's own count")(
+        lambda m=_m: _agreed(m)
+    )
+    claim(f"a2.p1.total.{_name}", Integer(), "embedding + recurrent layers + head; equal to PyTorch's own count")(
+        lambda m=_m: _agreed_whole(m)
+    )
+
+TRAINED = MODELS  # the six trained models of the answer table, in its order
+LABELS = {
+    "bilstm2": "2-level bi-LSTM",
+    "birnn2": "2-level bi-RNN",
+    "birnn": "bi-RNN",
+    "rnn": "RNN",
+    "bilstm": "bi-LSTM",
+    "lstm": "LSTM",
+}
+EPOCHS = 5
+INIT = "random"  # the answer table's runs: embeddings from random values (GloVe-started runs are kept apart)
+
+for _name in TRAINED:
+    claim(
+        f"a2.p1.acc.{_name}",
+        Decimal(tol=0.05),
+        "mean test accuracy (%) of the best-validation epoch over the "
+        "recorded 5-epoch runs (random embeddings) in results/imdb/",
+    )(lambda name=_name: runs.mean_test_accuracy("imdb", name, epochs=EPOCHS, init=INIT))
+    claim(
+        f"a2.p1.acc_std.{_name}",
+        Decimal(tol=0.05),
+        "sample standard deviation (percent points) of the same runs' test accuracies",
+    )(lambda name=_name: runs.std_test_accuracy("imdb", name, epochs=EPOCHS, init=INIT))
+    claim(f"a2.p1.seeds.{_name}", Integer(), "the number of recorded 5-epoch runs (one per seed) in results/imdb/")(
+        lambda name=_name: runs.seed_count("imdb", name, epochs=EPOCHS, init=INIT)
+    )
+    claim(
+        f"a2.p1.epoch_seconds.{_name}",
+        Decimal(tol=0.5),
+        "mean training time of one epoch (s) over every epoch of the same runs, from their histories",
+    )(lambda name=_name: _per_epoch(name, "train_seconds"))
+    claim(
+        f"a2.p1.reviews_per_second.{_name}",
+        Decimal(tol=0.5),
+        "mean training throughput (reviews/s) over every epoch of the same runs",
+    )(lambda name=_name: _per_epoch(name, "reviews_per_second"))
+    claim(f"a2.p1.epoch_range.{_name}", Generated(), "the shortest and longest training epoch (s) of the same runs")(
+        lambda name=_name: _epoch_range(name)
+    )
+
+
+def _answer_runs(*names: str) -> list[dict]:
+    """The answer table's runs of these models (5 epochs, random embeddings), or Pending."""
+    return runs.recorded("imdb", *names, epochs=EPOCHS, init=INIT)
+
+
+def _per_epoch(name: str, key: str) -> float:
+    values = [e[key] for r in _answer_runs(name) for e in r["history"]]
+    return statistics.fmean(values)
+
+
+def _epoch_range(name: str) -> Shown:
+    secs = [e["train_seconds"] for r in _answer_runs(name) for e in r["history"]]
+    devices = sorted({r["provenance"]["device"] for r in _answer_runs(name)})
+    return Shown(rf"{min(secs):,.0f}\text{{ to }}{max(secs):,.0f}", f"over {len(secs)} epochs; {'; '.join(devices)}")
+
+
+def _common(read: str) -> int:
+    """A figure every recorded run of the answer table shares (they must agree, or the check fails)."""
+    section, key = read.split(".")
+    values = {r[section][key] for r in _answer_runs(*TRAINED)}
+    if len(values) != 1:
+        raise AssertionError(f"the recorded runs disagree on {read}: {sorted(values)}")
+    return values.pop()
+
+
+@claim("a2.p1.train_size", Integer(), "the training split's size recorded in every results file (they agree)")
+def train_size() -> int:
+    return _common("sizes.train")
+
+
+@claim("a2.p1.batch_size", Integer(), "the training batch size recorded in every results file (they agree)")
+def batch_size() -> int:
+    return _common("hyperparameters.batch_size")
+
+
+@claim(
+    "a2.p1.accuracy_chart", Generated(), "drawn from the test accuracies in results/imdb/ (random embeddings, 5 epochs)"
+)
+def accuracy_chart() -> Shown:
+    found = _answer_runs(*TRAINED)
+    rows = {LABELS[n]: [100 * r["test_accuracy"] for r in found if r["model"] == n] for n in TRAINED}
+    untrained = [k for k, v in rows.items() if not v]
+    svg = plots.interval_chart(
+        rows,
+        "Test accuracy of the best-validation epoch, per model: each seed (circles), "
+        "the mean (bar) and mean ± sample std (line)",
+        "test accuracy (%)",
+    )
+    note = "no run recorded yet for " + ", ".join(untrained) if untrained else "every model has a recorded run"
+    return Shown("", f"drawn from results/imdb/; {note}", html=svg)
+
+
+@claim("a2.p1.bilstm2_expanded", Formula(), "the closed form's count for the 2-level bi-LSTM, equal to PyTorch's")
+def bilstm2_expanded() -> sympy.Expr:
+    return sympy.Integer(_agreed(rp.ARCHITECTURES["bilstm2"]))
+
+
+def _tex(text: str) -> str:
+    return r"\text{" + "".join("\\" + c if c in "#$%&_{}" else c for c in text) + "}"
+
+
+@claim("a2.p1.recorded_runs", Generated(), "read from the results files under results/imdb/")
+def recorded_runs() -> Shown:
+    rows = [
+        " & ".join(
+            [
+                _tex(r["model"]),
+                str(r["seed"]),
+                str(r["epochs"]),
+                _tex(runs.embedding_init(r)),
+                f"{100 * r['test_accuracy']:.2f}",
+                str(r["best_epoch"]),
+                _tex(_device(r)),
+                _tex(r["provenance"]["commit"][:7]),
+                ",\\ ".join(f"{100 * e['valid_accuracy']:.1f}" for e in r["history"]),
+            ]
+        )
+        for r in _all_runs()
+    ]
+    head = " & ".join(
+        _tex(h)
+        for h in (
+            "model",
+            "seed",
+            "epochs",
+            "embeddings",
+            "test %",
+            "best epoch",
+            "device",
+            "commit",
+            "valid % by epoch",
+        )
+    )
+    body = r" \\ ".join(rows)
+    return Shown(
+        r"\small\begin{array}{lrrlrrlll}" + head + r" \\ \hline " + body + r"\end{array}",
+        "every row is one results file",
+    )
+
+
+@claim(
+    "a2.p1.glove_runs",
+    Generated(),
+    "read from the results files under results/imdb/ whose embeddings started from GloVe",
+)
+def glove_runs() -> Shown:
+    found = runs.recorded("imdb", *TRAINED, epochs=EPOCHS, init="glove")
+    rows = []
+    for n in TRAINED:
+        by_file: dict[str, list[dict]] = {}
+        for r in (r for r in found if r["model"] == n):
+            by_file.setdefault(runs.embedding_key(r), []).append(r)
+        for group in by_file.values():  # one row per vector file: different files are different experiments
+            accs = [100 * r["test_accuracy"] for r in group]
+            emb = group[0]["embeddings"]
+            rows.append(
+                [
+                    html.escape(LABELS[n]),
+                    f"{statistics.fmean(accs):.2f}",
+                    f"{statistics.stdev(accs):.2f}" if len(accs) > 1 else "one seed",
+                    str(len(accs)),
+                    html.escape(f"{emb['file']} (sha256 {emb['sha256'][:12]})"),
+                ]
+            )
+    table = plots.html_table(["model", "test accuracy (%), mean", "std", "seeds", "GloVe file"], rows)
+    return Shown("", "runs with --embeddings, kept apart from the answer table", html=table)
+
+
+def _device(run: dict) -> str:
+    """The device, with the thread count of each stretch of a resumed run (``cpu, 1 then 2 threads``)."""
+    prov = run["provenance"]
+    threads = [s["threads"] for s in prov.get("segments", []) if "threads" in s]
+    if prov["device"].startswith("cpu") and len(set(threads)) > 1:
+        return f"cpu, {' then '.join(map(str, threads))} threads"
+    return re.sub(
+        r"^cpu \([^,]*, (\d+) threads?\)$", lambda m: f"cpu, {m[1]} thread{'s' if m[1] != '1' else ''}", prov["device"]
+    )
+
+
+def _label(run: dict) -> str:
+    """One chart label per results file: a GloVe start or another epoch count is said, never merged."""
+    extra = ("" if runs.embedding_init(run) == "random" else ", GloVe") + (
+        "" if run["epochs"] == EPOCHS else f", {run['epochs']} epochs"
+    )
+    return f"{run['model']}, seed {run['seed']}{extra}"
+
+
+def _all_runs() -> list[dict]:
+    """Every recorded run of the trained models, whatever its epochs and embeddings, or Pending."""
+    return runs.recorded("imdb", *TRAINED)
+
+
+@claim("a2.p1.learning_curves", Generated(), "plotted from the per-epoch history in each results file")
+def learning_curves() -> Shown:
+    series = {_label(r): [(e["epoch"], 100 * e["valid_accuracy"]) for e in r["history"]] for r in _all_runs()}
+    svg = plots.line_chart(
+        series, "Validation accuracy by epoch, one line per recorded run", "epoch", "validation accuracy (%)"
+    )
+    return Shown("", "drawn from results/imdb/", html=svg)
+
+
+@claim(
+    "a2.p1.gradient_reach",
+    Generated(),
+    "measured at the end of each run: mean norm of dL/dx_t over 64 validation reviews cut to 400 tokens",
+)
+def gradient_reach() -> Shown:
+    measured = runs.recorded(
+        "imdb", *TRAINED, keep=lambda r: r.get("gradient_reach"), what=" with the gradient measurement"
+    )
+    series, notes = {}, []
+    for r in measured:
+        reach = r["gradient_reach"]
+        points = [(t + 1, v) for t, v in enumerate(reach["norm_by_position"]) if v > 0]
+        label = _label(r)
+        series[label] = points
+        zeros = len(reach["norm_by_position"]) - len(points)
+        if zeros and points and min(v for _, v in points) < 5e-10:  # 4 significant figures kept: a true float32 zero
+            notes.append(
+                f"{label}: exactly 0 (below the smallest float32) at {zeros} positions, so no point is drawn there"
+            )
+        elif zeros:  # the first runs rounded to 9 decimals
+            notes.append(
+                f"{label}: 0 to 9 decimals (the precision of that run's file) at {zeros} positions, "
+                "so no point is drawn there"
+            )
+    svg = plots.line_chart(
+        series,
+        "Norm of the loss gradient reaching each token of a 400-token review (log scale)",
+        "token position",
+        "mean |dL/dx_t|",
+        log_y=True,
+        x_range=(1, max(r["gradient_reach"]["length"] for r in measured)),
+        notes=tuple(notes),
+    )
+    return Shown("", "drawn from results/imdb/", html=svg)
+
+
+d, h, p = sympy.symbols("d h p")
+
+
+def _formula(cell: str, proj: bool = False) -> sympy.Expr:
+    """The per-direction, per-layer count as a polynomial, checked against PyTorch on a grid."""
+    expr = sympy.expand(rp.layer_params(rp.GATES[cell], d, h, proj=p if proj else 0))
+    for dv, hv in itertools.product((1, 3, 7), (1, 2, 5)):
+        for pv in (1, hv - 1) if proj else (0,):
+            if proj and not 0 < pv < hv:
+                continue
+            m = rp.Recurrent(cell, dv, hv, proj_size=pv)
+            if expr.subs({d: dv, h: hv, p: pv}) != rp.torch_params(m):
+                raise AssertionError(f"{cell} formula disagrees with PyTorch at d={dv}, h={hv}, p={pv}")
+    return expr
+
+
+for _cell in ("LSTM", "GRU", "RNN"):
+    claim(
+        f"a2.p1.formula.{_cell.lower()}_layer",
+        Formula(),
+        "sympy from the weight shapes; equal to PyTorch on a grid of d, h",
+    )(lambda cell=_cell: _formula(cell))
+
+
+@claim(
+    "a2.p1.formula.lstm_proj_layer",
+    Formula(),
+    "sympy from the weight shapes; equal to PyTorch's LSTM(proj_size=p) on a grid",
+)
+def lstm_proj_layer() -> sympy.Expr:
+    return _formula("LSTM", proj=True)
+
+
+@claim(
+    "a2.p1.formula.second_layer_input",
+    Formula(),
+    "the column count of PyTorch's weight_ih_l1 in a 2-layer bidirectional LSTM",
+)
+def second_layer_input() -> sympy.Expr:
+    for hv in (1, 4, 9):
+        lstm = torch.nn.LSTM(3, hv, num_layers=2, bidirectional=True)
+        if lstm.weight_ih_l1.shape[1] != 2 * hv:
+            raise AssertionError(f"weight_ih_l1 has {lstm.weight_ih_l1.shape[1]} columns for h={hv}")
+    return 2 * h
+
+
+@mistake(
+    "a2.mistake.p1_birnn2_params",
+    refutes="a2.p1.params.birnn2",
+    why="The second layer reads both directions of the first (input 2h = 400), and each direction has "
+    "h(d + h + 2) parameters: 2*200*(100+200+2) + 2*200*(400+200+2) = 361,600.",
+)
+def _m_birnn2() -> None: ...

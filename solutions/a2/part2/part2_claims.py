@@ -1,0 +1,345 @@
+"""The answers of Assignment II, Part II (triplet loss), as claims.
+
+Each function returns the truth behind one answer on ``docs/a2/part2.md`` or
+``docs/a2/worked-example.md``; the mathematics is in :mod:`solutions.a2.part2.triplet`.
+Where an answer has a second, independent route to it (autograd, PyTorch's own
+loss, enumeration), the function takes that route too and raises if the
+routes disagree, so a wrong derivation cannot be marked verified.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import sympy
+import torch
+
+from solutions.a2.part2 import triplet as tl
+from solutions.engine import Decimal, Formula, Generated, Integer, Shown, claim, mistake
+
+ROLE_VECTORS = ("f_a", "f_p", "f_n")
+SAMPLE_VECTORS = tuple(f"f_{i}" for i in range(1, 7))
+_z = sympy.Symbol("z")
+
+
+def _hinge_slope(z: int) -> sympy.Expr:
+    """d/dz max(0, z) at a point z != 0, by sympy (Heaviside of z)."""
+    return sympy.diff(sympy.Max(0, _z), _z).subs(_z, z)
+
+
+@functools.cache  # one set of random points serves the three roles
+def _autograd_roles(active: bool, dims: tuple[int, ...] = (1, 2, 3, 7)) -> dict[str, list[torch.Tensor]]:
+    """Gradients of one triplet's loss at random points where the hinge is active (or not), float64."""
+    gen = torch.Generator().manual_seed(5900)
+    out: dict[str, list[torch.Tensor]] = {r: [] for r in tl.ROLES}
+    for d in dims:
+        for _ in range(20):
+            f = torch.randn(3, d, generator=gen, dtype=torch.float64, requires_grad=True)
+            alpha = 0.5
+            g = float((tl.half_sq(f[0], f[1]) + alpha - tl.half_sq(f[0], f[2])).detach())
+            if (g > 0) != active or abs(g) < 1e-6:
+                continue
+            tl.triplet_loss(f, [(1, 2, 3)], alpha).backward()
+            mine = f.grad.clone()
+            f.grad = None
+            tl.pytorch_triplet_loss(f, [(1, 2, 3)], alpha).backward()
+            if not torch.allclose(mine, f.grad, atol=1e-12):
+                raise AssertionError("our loss and nn.TripletMarginWithDistanceLoss disagree on the gradient")
+            for k, r in enumerate(tl.ROLES):
+                out[r].append((f.detach(), mine[k]))
+    return out
+
+
+def _role_claim(role: str, active: bool) -> sympy.Expr:
+    truth = tl.role_gradients()[role] * _hinge_slope(1 if active else -1)
+    checked = 0
+    for f, grad in _autograd_roles(active)[role]:
+        numbered = {sympy.Symbol(v): sympy.Symbol(f"f_{k + 1}") for k, v in enumerate(ROLE_VECTORS)}
+        expected = tl.evaluate(truth.subs(numbered), f)
+        if not torch.allclose(grad, expected, atol=1e-12):
+            raise AssertionError(
+                f"autograd gives {grad.tolist()} for dL/df_{role}, the formula {truth} gives {expected.tolist()}"
+            )
+        checked += 1
+    if checked < 20:
+        raise AssertionError(f"only {checked} random points tested for dL/df_{role}")
+    return truth
+
+
+_HOW_ROLE = (
+    "sympy matrix calculus on d-dimensional vectors (d symbolic), times the hinge's slope; "
+    "float64 autograd and nn.TripletMarginWithDistanceLoss agree at 80 random points, d = 1, 2, 3, 7"
+)
+
+
+def _lhs(t: str, wrt: str) -> str:
+    return rf"\frac{{\partial L^{{{t}}}}}{{\partial f_{{{wrt}}}}}"
+
+
+# ------------------------------------------------------------------ Q2: hinge inactive
+
+for _role in tl.ROLES:
+    claim(f"a2.q2.dL_df{_role}", Formula(lhs=_lhs("t", _role), vectors=ROLE_VECTORS), _HOW_ROLE)(
+        lambda role=_role: _role_claim(role, active=False)
+    )
+
+
+_HOW_TORCH = (
+    "measured: backward() through the expression at exactly 0 in float64, PyTorch " + torch.__version__.split("+")[0]
+)
+
+for _way in ("relu", "clamp_min", "maximum", "TripletMarginWithDistanceLoss"):
+    claim(f"a2.q2.torch_at_zero.{_way}", Decimal(tol=0.0), _HOW_TORCH)(
+        lambda way=_way: tl.hinge_gradient_at_zero()[way]
+    )
+
+
+# ------------------------------------------------------------------ Q3: hinge active
+
+for _role in tl.ROLES:
+    claim(f"a2.q3.dL_df{_role}", Formula(lhs=_lhs("t", _role), vectors=ROLE_VECTORS), _HOW_ROLE)(
+        lambda role=_role: _role_claim(role, active=True)
+    )
+
+
+# ------------------------------------------------------------------ Q4: counting triplets
+
+
+@claim("a2.q4.valid_triplets", Integer(), "enumeration of all 6^3 index triples of the data set")
+def valid_triplets() -> int:
+    return len(tl.valid_triplets(tl.LABELS))
+
+
+_C, _n = sympy.symbols("C n")
+
+
+@claim("a2.q4.general_formula", Formula(), "sympy; equal to the enumerated count for every C, n from 1 to 5")
+def general_formula() -> sympy.Expr:
+    formula = tl.valid_triplet_formula(_C, _n)
+    for c in range(1, 6):
+        for n in range(1, 6):
+            labels = [k for k in range(c) for _ in range(n)]
+            if formula.subs({_C: c, _n: n}) != len(tl.valid_triplets(labels)):
+                raise AssertionError(f"formula and enumeration disagree at C={c}, n={n}")
+    return formula
+
+
+_OTHER_COUNTS = {
+    "ordered_distinct": ("enumeration (itertools.permutations)", lambda: tl.ordered_distinct_triples(len(tl.LABELS))),
+    "with_repetition": ("enumeration (itertools.product)", lambda: tl.triples_with_repetition(len(tl.LABELS))),
+    "unordered_pairs": (
+        "enumeration, counting {anchor, positive} as a set",
+        lambda: tl.unordered_anchor_positive(tl.LABELS),
+    ),
+    "label_patterns": ("enumeration of the distinct label triples", lambda: tl.label_patterns(tl.LABELS)),
+}
+for _name, (_how, _count) in _OTHER_COUNTS.items():
+    claim(f"a2.q4.other.{_name}", Integer(), _how)(_count)
+    # The product written beside each count must equal the enumerated count too.
+    claim(f"a2.q4.other.{_name}.product", Formula(), f"{_how}: the product equals the count")(
+        lambda count=_count: sympy.Integer(count())
+    )
+
+
+@claim("a2.q4.valid_product", Formula(), "enumeration: the product equals the count of valid triplets")
+def valid_product() -> sympy.Expr:
+    return sympy.Integer(len(tl.valid_triplets(tl.LABELS)))
+
+
+# ------------------------------------------------------------------ Q5 and Q6: the eight triplets
+
+_HOW_SAMPLES = (
+    "Q3's gradients with the triplet's samples put in for its roles (the chain rule); float64 autograd "
+    "agrees at random points; sympy's matrix calculus on the triplet's loss agrees (tests/test_triplet.py)"
+)
+
+
+def _autograd_samples(expr_for: dict[int, sympy.Expr], t: int | None) -> None:
+    """Compare formulas for dL^t/df_i (or dL/df_i when t is None) with autograd at random active points."""
+    gen = torch.Generator().manual_seed(5902)
+    for d in (1, 4):
+        f = torch.randn(6, d, generator=gen, dtype=torch.float64, requires_grad=True)
+        triplets = tl.TRIPLETS if t is None else [tl.TRIPLETS[t - 1]]
+        loss = tl.triplet_loss(f, triplets, alpha=1e3)  # a margin this large makes every hinge active
+        loss.backward()
+        for i, expr in expr_for.items():
+            if not torch.allclose(f.grad[i - 1], tl.evaluate(expr, f.detach()), atol=1e-9):
+                raise AssertionError(f"autograd disagrees with the formula for sample {i}, triplet {t}: {expr}")
+
+
+def _per_triplet(t: int, i: int) -> sympy.Expr:
+    _autograd_samples({i: tl.triplet_gradient(t, i)}, t)
+    return tl.triplet_gradient(t, i)
+
+
+for _t in range(1, 9):
+    for _i in range(1, 7):
+        claim(f"a2.q5.t{_t}.dL_df{_i}", Formula(lhs=_lhs(str(_t), str(_i)), vectors=SAMPLE_VECTORS), _HOW_SAMPLES)(
+            lambda t=_t, i=_i: _per_triplet(t, i)
+        )
+
+
+def _total(i: int) -> sympy.Expr:
+    expr = tl.total_gradient(i)
+    _autograd_samples({i: expr}, None)
+    return expr
+
+
+for _i in range(1, 7):
+    claim(
+        f"a2.q6.dL_df{_i}",
+        Formula(lhs=rf"\frac{{\partial L}}{{\partial f_{_i}}}", vectors=SAMPLE_VECTORS),
+        "the sum of the eight Q5 answers; float64 autograd on L = L^1 + ... + L^8 agrees; sympy's matrix calculus "
+        "on the whole L agrees (tests/test_triplet.py)",
+    )(lambda i=_i: _total(i))
+
+
+@claim("a2.q6.sum_is_zero", Formula(vectors=SAMPLE_VECTORS), "sympy: the sum of the six Q6 gradients")
+def sum_is_zero() -> sympy.Expr:
+    return sympy.expand(sum((tl.total_gradient(i) for i in range(1, 7)), sympy.Integer(0)))
+
+
+# ------------------------------------------------------------------ the worked example
+
+_EXAMPLE = tl.WorkedExample()
+_HOW_EXAMPLE = "exact rational arithmetic with the Q6 formulas; float64 autograd on W agrees to 1e-12"
+
+
+@functools.cache
+def _checked_example() -> tl.WorkedExample:
+    _EXAMPLE.autograd_agrees()
+    return _EXAMPLE
+
+
+def _matrix(name: str, m: sympy.Matrix) -> str:
+    return rf"{name} = {sympy.latex(m, mat_delim='[', mat_str='matrix')}"
+
+
+@claim("a2.example.data", Generated(), "the data of the example, printed from the code")
+def example_data() -> Shown:
+    e = _EXAMPLE
+    xs = sympy.Matrix.hstack(*(e.X.row(i).T for i in range(e.X.rows)))
+    parts = [
+        _matrix("W", e.W),
+        _matrix(r"\big[x_1 \; \cdots \; x_6\big]", xs),
+        rf"\alpha = {sympy.latex(e.alpha)}",
+        rf"\eta = {sympy.latex(e.eta)}",
+    ]
+    return Shown(
+        r"\begin{gathered}"
+        + r", \qquad ".join(parts[:2])
+        + r" \\[4pt] "
+        + r", \qquad ".join(parts[2:])
+        + r"\end{gathered}",
+        "",
+    )
+
+
+@claim("a2.example.embeddings", Generated(), _HOW_EXAMPLE)
+def example_embeddings() -> Shown:
+    e = _checked_example()
+    return Shown(
+        _matrix(r"\big[f_1 \; \cdots \; f_6\big]", sympy.Matrix.hstack(*e.embeddings())), "step 1: f_i = W x_i"
+    )
+
+
+@claim("a2.example.triplet_losses", Generated(), _HOW_EXAMPLE)
+def example_triplet_losses() -> Shown:
+    e = _checked_example()
+    return Shown(
+        _matrix(r"\big[L^1 \; \cdots \; L^8\big]", sympy.Matrix([e.triplet_losses()])),
+        "step 2: equation (1) per triplet",
+    )
+
+
+@claim("a2.example.all_active", Integer(), "count of the eight triplets whose hinge argument is positive")
+def example_all_active() -> int:
+    return sum(1 for v in _EXAMPLE.triplet_losses() if v > 0)
+
+
+@claim("a2.example.loss", Decimal(tol=1e-12), _HOW_EXAMPLE)
+def example_loss() -> float:
+    return float(_checked_example().loss())
+
+
+@claim("a2.example.embedding_gradients", Generated(), _HOW_EXAMPLE)
+def example_embedding_gradients() -> Shown:
+    e = _checked_example()
+    g = sympy.Matrix.hstack(*e.embedding_gradients())
+    return Shown(
+        _matrix(
+            r"\Big[\tfrac{\partial L}{\partial f_1} \; \cdots \; "
+            r"\tfrac{\partial L}{\partial f_6}\Big]",
+            g,
+        ),
+        "step 3: the Q6 formulas evaluated at f_1..f_6",
+    )
+
+
+@claim("a2.example.delta_sum", Generated(), _HOW_EXAMPLE)
+def example_delta_sum() -> Shown:
+    e = _checked_example()
+    return Shown(
+        _matrix(r"\sum_{i=1}^{6} \Delta_i", sum(e.deltas(), sympy.zeros(*e.W.shape))),
+        "step 3: Delta_i = (dL/df_i) x_i^T; autograd's dL/dW equals the sum",
+    )
+
+
+@claim("a2.example.W_new", Generated(), _HOW_EXAMPLE)
+def example_W_new() -> Shown:
+    e = _checked_example()
+    return Shown(_matrix(r"W^{\mathrm{new}}", e.new_W()), "step 4: W - eta/6 * sum of Delta_i")
+
+
+@claim("a2.example.loss_after", Decimal(tol=5e-5), _HOW_EXAMPLE + "; lower than the loss before the step")
+def example_loss_after() -> float:
+    e = _checked_example()
+    after = e.loss(e.new_W())
+    if not after < e.loss():
+        raise AssertionError(f"the step did not lower the loss: {e.loss()} -> {after}")
+    return float(after)
+
+
+# ------------------------------------------------------------------ mistakes found in submitted answer sheets
+
+MISTAKES = {  # id: (the claim it refutes, why the sheet's answer is wrong)
+    "a2.mistake.q4_label_patterns": (
+        "a2.q4.valid_triplets",
+        "It counts the patterns of class labels (2 labels in 3 slots, 2^3 = 8), not triplets of samples.",
+    ),
+    "a2.mistake.q4_product": (
+        "a2.q4.other.ordered_distinct.product",
+        (
+            "Without any constraint there are 6 choices for the anchor, then 5, then 4: 6*5*4 = 120. "
+            "The product 5*4*3 is 60, so the count 120 it was meant to justify is right for the wrong reason."
+        ),
+    ),
+    "a2.mistake.q5_1_dL_df5": (
+        "a2.q5.t1.dL_df5",
+        "f_5 is the negative of t_1, so its gradient is f_a - f_n = f_1 - f_5: the anchor minus the negative itself.",
+    ),
+    "a2.mistake.q5_4_dL_df2": (
+        "a2.q5.t4.dL_df2",
+        (
+            "f_2 is the anchor of t_4 = (x_2, x_3, x_4), whose gradient is f_n - f_p = f_4 - f_3; "
+            "the anchor itself cancels."
+        ),
+    ),
+    "a2.mistake.q5_4_wrt_x2": (
+        "a2.q5.t4.dL_df2",
+        (
+            "The value is right but it is the derivative with respect to the embedding f_2, not the input x_2; "
+            "by the chain rule dL/dx_2 = W^T dL/df_2."
+        ),
+    ),
+    "a2.mistake.q6_dL_df2": (
+        "a2.q6.dL_df2",
+        "Summing a wrong Q5.4 answer (f_4 - f_2 instead of f_4 - f_3) carries the error into Q6.",
+    ),
+    "a2.mistake.q6_dL_df5": (
+        "a2.q6.dL_df5",
+        "Summing a wrong Q5.1 answer (f_1 - f_2 instead of f_1 - f_5) carries the error into Q6.",
+    ),
+}
+for _id, (_refutes, _why) in MISTAKES.items():
+    mistake(_id, refutes=_refutes, why=_why)(lambda: None)  # ``why`` says it all: nothing else to document

@@ -1,0 +1,109 @@
+"""The engine's settings: which packages hold a course's claims, the time limit, workers, listings.
+
+One schema (:class:`ClaimsConfig`, MkDocs' typed ``config_options``) serves the plugin, which
+MkDocs configures from ``plugins: - claims:`` in ``mkdocs.yml``, and the command line, which
+reads the same entry from the same file (:func:`from_mkdocs_yml`), so the two cannot disagree.
+What the engine does with them is carried in a :class:`Settings` value, plain data that
+travels to the checking process; nothing about a course is written in the engine's code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+
+PLUGIN_NAME = "claims"  # the entry point's name under mkdocs.plugins (pyproject.toml)
+MAX_WORKERS = 4
+
+
+class ConfigError(ValueError):
+    """The ``claims`` entry of mkdocs.yml is missing or wrong; the message names the file and the option."""
+
+
+class ClaimsConfig(base.Config):
+    """``plugins: - claims: {packages: [...], time_limit: 5, workers: 0, listings: checks}``."""
+
+    packages = c.ListOfItems(c.Type(str), default=[])  # importable packages searched for *_claims modules
+    time_limit = c.Type((int, float), default=5.0)  # seconds for comparing one page value with its truth
+    workers = c.Type(int, default=0)  # checking processes; 0: one per core, at most MAX_WORKERS
+    listings = c.Type(str, default="checks")  # the docs folder of the generated check listings
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the engine needs to know about a course, as plain data."""
+
+    packages: tuple[str, ...]
+    root: Path  # the project root: sources are shown relative to it; the checking process runs there
+    time_limit: float = 5.0
+    workers: int = 0
+    listings: str = "checks"
+
+    @property
+    def truth_time_limit(self) -> float:
+        """A claim's own computation (a forward pass, an enumeration) may take longer than a comparison."""
+        return self.time_limit * 6
+
+    def worker_count(self) -> int:
+        """``workers``, or one per core this process may use, at most :data:`MAX_WORKERS`."""
+        if self.workers > 0:
+            return self.workers
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        return max(1, min(MAX_WORKERS, cores))
+
+    def to_json(self) -> str:
+        return json.dumps({**asdict(self), "root": str(self.root), "packages": list(self.packages)})
+
+    @classmethod
+    def from_json(cls, text: str) -> Settings:
+        d = json.loads(text)
+        return cls(**{**d, "root": Path(d["root"]), "packages": tuple(d["packages"])})
+
+
+def settings_from(config: ClaimsConfig, root: Path, where: str) -> Settings:
+    """Validated settings from a loaded ``claims`` entry (``where`` names the file, for messages)."""
+    if not config.packages:
+        raise ConfigError(f"{where}: the claims plugin needs `packages:`, the packages that hold the *_claims modules")
+    if config.time_limit <= 0:
+        raise ConfigError(f"{where}: claims `time_limit` must be a positive number of seconds, not {config.time_limit}")
+    if config.workers < 0:
+        raise ConfigError(f"{where}: claims `workers` must be 0 (one per core) or more, not {config.workers}")
+    listings = config.listings.strip("/")
+    if not listings or ".." in Path(listings).parts:
+        raise ConfigError(
+            f"{where}: claims `listings` must be a folder inside the docs folder, not {config.listings!r}"
+        )
+    return Settings(tuple(config.packages), root.resolve(), float(config.time_limit), config.workers, listings)
+
+
+def from_mkdocs_yml(path: Path) -> Settings:
+    """The settings of the ``claims`` plugin entry in an mkdocs.yml, checked by the plugin's own schema."""
+    from mkdocs.utils.yaml import yaml_load  # MkDocs' loader: it understands the file's !ENV tags
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            raw = yaml_load(f) or {}
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read it ({err.strerror}); run from the project's root") from None
+    except Exception as err:  # noqa: BLE001 - yaml's errors have many types; each is a broken file
+        raise ConfigError(f"{path}: not valid YAML: {err}") from None
+    entry = None
+    for item in raw.get("plugins") or []:
+        if item == PLUGIN_NAME:
+            entry = {}
+        elif isinstance(item, dict) and PLUGIN_NAME in item:
+            entry = item[PLUGIN_NAME] or {}
+    if entry is None:
+        raise ConfigError(f"{path}: no `{PLUGIN_NAME}` entry under `plugins:`")
+    config = ClaimsConfig(config_file_path=str(path))
+    config.load_dict(entry)
+    errors, _ = config.validate()
+    if errors:
+        name, err = errors[0]
+        raise ConfigError(f"{path}: claims option `{name}`: {err}")
+    return settings_from(config, Path(path).resolve().parent, str(path))

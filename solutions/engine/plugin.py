@@ -1,0 +1,195 @@
+"""The claim engine as a MkDocs plugin: check every claim while the site builds, show the verdicts.
+
+Enabled in ``mkdocs.yml`` as ``plugins: - claims: {packages: [...]}`` (the entry point
+``claims`` under ``mkdocs.plugins`` in pyproject.toml); its options are :class:`.config.ClaimsConfig`.
+
+* ``on_config``: start checking every claim of the docs folder in a separate process
+  (:mod:`.background`), so the checks run while MkDocs does its own work.
+* ``on_files``: add the generated Verification page and one check listing per claims
+  module, and put the pages that show no claim first: MkDocs builds them (executing a
+  notebook is the slow part) while the checks run.
+* ``on_page_read_source`` / ``on_page_markdown``: wait for the verdicts at the first page
+  that needs them; fill in the generated pages; replace each claim marker by its value and
+  status mark.
+* A failing claim is logged as an error and aborts the build (``--strict`` or not): a site
+  never ships a page the code contradicts.  Under ``mkdocs serve`` it is printed and shown
+  on the page instead, so the live preview keeps working while a contributor fixes it.
+
+Every piece of state lives on the plugin instance and is reset by ``on_config``, once per
+build; this process never imports a course's code (the checking process does).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from .config import ClaimsConfig, ConfigError, Settings, settings_from
+
+log = logging.getLogger(f"mkdocs.plugins.{__name__}")
+
+
+@dataclass
+class _Build:
+    """One build's state: the engine's modules as they are on disk now, and the checking process."""
+
+    settings: Settings
+    background: ModuleType
+    render: ModuleType
+    pages: ModuleType
+    running: Any  # background.Running
+    generated: set[str]
+    check: Any = None  # background.SiteCheck, once the checking process has answered
+
+
+class ClaimsPlugin(BasePlugin[ClaimsConfig]):
+    """Checks the claims of the docs folder against the ``*_claims`` modules of ``packages``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.command = "build"
+        self.build: _Build | None = None
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.command = command
+
+    def _engine(self) -> tuple[ModuleType, ModuleType, ModuleType]:
+        """The engine's light modules, imported afresh on each ``mkdocs serve`` rebuild.
+
+        The server rebuilds when anything it watches changes; without a fresh import it would
+        render with the old code.  (The checks themselves always run in a new process, with the
+        code as it is on disk.)  This module itself is the one MkDocs loaded; it only wires.
+        """
+        package = __spec__.parent
+        if self.command == "serve":
+            for name in [m for m in sys.modules if m.startswith(package + ".") and m != __name__]:
+                del sys.modules[name]
+        return tuple(importlib.import_module(f"{package}.{m}") for m in ("background", "render", "pages"))  # type: ignore[return-value]
+
+    def on_config(self, config: Any) -> Any:
+        self._cancel()
+        try:
+            settings = settings_from(self.config, Path(config["config_file_path"]).parent, config["config_file_path"])
+        except ConfigError as err:
+            raise PluginError(str(err)) from None
+        background, render, pages = self._engine()
+        docs = Path(config["docs_dir"])
+        self.build = _Build(settings, background, render, pages, background.start(docs, settings), set())
+        return config
+
+    def _check(self) -> Any:
+        """The verdicts, waiting for the checking process the first time; failures are reported once, here."""
+        b = self._state()
+        if b.check is None:
+            try:
+                check = b.running.result()
+            except b.background.CheckerFailed as err:
+                raise PluginError(str(err)) from None
+            for r in check.report.failures:
+                if self.command == "serve":
+                    # Shown in the terminal and on the page, but it does not freeze the live server.
+                    logging.getLogger("claims").warning("CLAIM FAILED: %s", r.message)
+                else:
+                    log.error(r.message)
+            b.check = check
+        return b.check
+
+    def _state(self) -> _Build:
+        if self.build is None:
+            raise PluginError("the claims plugin was not configured (on_config did not run)")
+        return self.build
+
+    def _cancel(self) -> None:
+        if self.build is not None:
+            self.build.running.cancel()
+
+    def _shows_claims(self, file: File, docs: Path) -> bool:
+        """Whether building this page needs the verdicts (a generated page, a claim marker, the summary)."""
+        b = self._state()
+        if file.generated_by:
+            return True
+        if not file.src_uri.endswith(".md"):
+            return False  # notebooks: the checks read Markdown pages only
+        text = file.content_string
+        if b.render.SUMMARY_MARKER in text:
+            return True
+        try:
+            return bool(b.pages.find_claims(text, f"{docs.name}/{file.src_uri}"))
+        except b.pages.PageSyntaxError:
+            return True  # its error is reported with the verdicts
+
+    def on_files(self, files: Files, *, config: Any) -> Files:
+        b = self._state()
+        generated = b.background.generated_pages(b.settings)
+        for path in generated:
+            # Its text comes from the checking process (on_page_read_source).
+            files.append(File.generated(config, path, content=""))
+        b.generated = set(generated)
+        # Pages that show no claim first: MkDocs builds them while the checks run.  The navigation
+        # follows mkdocs.yml, not this order.
+        docs = Path(config["docs_dir"])
+        return Files(sorted(files, key=lambda f: f.is_documentation_page() and self._shows_claims(f, docs)))
+
+    def on_page_read_source(self, *, page: Any, config: Any) -> str | None:
+        if page.file.generated_by and page.file.src_uri in self._state().generated:
+            return self._check().pages[page.file.src_uri]
+        return None
+
+    def on_page_markdown(self, markdown: str, *, page: Any, config: Any, files: Files) -> str:
+        b = self._state()
+        render, pages = b.render, b.pages
+        src = page.file.src_uri
+        if not page.file.generated_by and not src.endswith(".md"):
+            return markdown
+        check = self._check()
+        report = check.report
+        if render.SUMMARY_MARKER in markdown:
+            summary = render.summary(report.counts(), render.rel_link(src, "verification.md"))
+            markdown = markdown.replace(render.SUMMARY_MARKER, summary)
+        if page.file.generated_by:
+            return markdown
+        shown = f"{Path(config['docs_dir']).name}/{src}"
+        failed_here = [r.message for r in report.failures if r.path == shown]
+        banner = ""
+        if failed_here:  # only reachable under `mkdocs serve`: a build stops on the first failure
+            body = "\n".join("    " + ln for m in failed_here for ln in ("```text", *m.splitlines(), "```", ""))
+            banner = f'!!! failure "{len(failed_here)} claim(s) on this page fail their checks"\n\n{body}\n'
+        occurrences = pages.find_claims(markdown, shown)
+        results = {(r.claim_id, r.path, r.line): r for r in report.results}
+
+        def url(from_page: str, to_page: str, frag: str) -> str:
+            target = files.get_file_from_path(to_page)
+            if target is None:
+                raise PluginError(f"{src}: a status mark links to {to_page}, which is not part of the site")
+            return target.url_relative_to(page.file) + (f"#{frag}" if frag else "")
+
+        def rendered(occ: Any) -> str:
+            result = results[occ.id, occ.path, occ.line]
+            return render.render_occurrence(occ, result, check.listings.get(occ.id), src, url)
+
+        return banner + pages.replace_claims(markdown, occurrences, rendered)
+
+    def on_post_build(self, *, config: Any) -> None:
+        if self.build is None or self.command == "serve":
+            return
+        failed = self._check().report.failures  # judged even where no page showed a claim
+        if failed:
+            raise PluginError(
+                f"{len(failed)} claim(s) failed their checks (see the errors above); "
+                "the site was not published as correct"
+            )
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self._cancel()
+
+    def on_shutdown(self) -> None:
+        self._cancel()

@@ -1,0 +1,154 @@
+"""HW2 Q1: transfer learning, as claims.
+
+What can be checked without pretrained weights is checked on every build: the
+data set's sizes (read from the archive), the network and its parameter counts
+in each scenario (PyTorch's count, a closed form, and torchvision's published
+total must agree), and the arithmetic behind the answer sheet's accuracies.
+The accuracies themselves come only from recorded runs with ImageNet weights
+(``results/transfer/``) and are pending until one exists.  Training is
+:mod:`solutions.hw2.q1.train`'s business.
+"""
+
+from __future__ import annotations
+
+import functools
+import statistics
+
+import sympy
+
+from solutions.common import plots, runs
+from solutions.engine import Decimal, Formula, Generated, Integer, Shown, claim
+from solutions.hw2.common import vision as vm
+from solutions.hw2.q1 import data, train
+
+# The best validation accuracies one submitted answer sheet reports (quoted from it).
+SHEET = {"finetune": "0.960784", "freeze": "0.954248"}
+
+
+@functools.cache
+def _splits() -> dict[str, data.Split]:
+    src = data.Source(data.find_source())
+    return {s: src.split(s) for s in ("train", "val")}
+
+
+for _split in ("train", "val"):
+    claim(
+        f"hw2.q1.size.{_split}",
+        Integer(),
+        "image files counted in the archive, by extension (as torchvision's ImageFolder)",
+    )(lambda split=_split: len(_splits()[split].items))
+    for _k, _cls in enumerate(data.CLASSES):
+        claim(f"hw2.q1.size.{_split}.{_cls}", Integer(), f"image files in {_split}/{_cls}/ of the archive")(
+            lambda split=_split, k=_k: sum(1 for _, label in _splits()[split].items if label == k)
+        )
+
+
+@claim(
+    "hw2.q1.skipped", Integer(), "files under train/ and val/ that are not images by extension (the placeholder GIF)"
+)
+def skipped() -> int:
+    return sum(len(s.skipped) for s in _splits().values())
+
+
+@claim(
+    "hw2.q1.resnet18_params",
+    Integer(),
+    "PyTorch's count of our ResNet-18, equal to the total torchvision publishes for its weights",
+)
+def resnet18_params() -> int:
+    count = _resnet18_count()
+    if count != vm.PUBLISHED_PARAMS["resnet18"]:
+        raise AssertionError(
+            f"our ResNet-18 has {count:,} parameters, torchvision publishes {vm.PUBLISHED_PARAMS['resnet18']:,}"
+        )
+    return count
+
+
+@functools.cache  # asked by two claims; building the network initialises its 11 M weights
+def _resnet18_count() -> int:
+    return sum(p.numel() for p in vm.build("resnet18", pretrained=False).parameters())
+
+
+@functools.cache  # head_formula asks for the freeze count again
+def _trainable(scenario: str) -> int:
+    counted = train.trainable(train.make_model(scenario, pretrained=False))
+    head_new, head_old = 512 * 2 + 2, 512 * 1000 + 1000
+    closed = _resnet18_count() - head_old + head_new if scenario == "finetune" else head_new
+    if counted != closed:
+        raise AssertionError(f"{scenario}: PyTorch counts {counted:,} trainable parameters, the closed form {closed:,}")
+    return counted
+
+
+for _scenario in train.SCENARIOS:
+    claim(
+        f"hw2.q1.trainable.{_scenario}", Integer(), "parameters with requires_grad in the built model = the closed form"
+    )(lambda scenario=_scenario: _trainable(scenario))
+
+
+@claim("hw2.q1.head_formula", Formula(), "512 inputs x 2 outputs + 2 biases, equal to the trainable count when frozen")
+def head_formula() -> sympy.Expr:
+    return sympy.Integer(_trainable("freeze"))
+
+
+def _sheet_correct(scenario: str) -> int:
+    """The one whole number of images k with k / 153 = the sheet's figure, to its six decimals."""
+    n = len(_splits()["val"].items)
+    figure = SHEET[scenario]
+    matches = [k for k in range(n + 1) if f"{k / n:.6f}" == figure]
+    if len(matches) != 1:
+        raise AssertionError(f"{figure} matches {matches} of {n} images")
+    return matches[0]
+
+
+for _scenario in train.SCENARIOS:
+    claim(
+        f"hw2.q1.sheet_correct.{_scenario}",
+        Integer(),
+        "the k in 0..153 with k/153 equal to the sheet's figure to 6 decimals (unique)",
+    )(lambda scenario=_scenario: _sheet_correct(scenario))
+
+
+for _scenario in train.SCENARIOS:
+    claim(
+        f"hw2.q1.sheet.{_scenario}", Decimal(tol=5e-7), "quoted from the submitted answer sheet (the constant SHEET)"
+    )(lambda scenario=_scenario: float(SHEET[scenario]))
+
+
+@claim("hw2.q1.one_image", Decimal(tol=0.005), "100 / (validation images): what one image is worth, in points")
+def one_image() -> float:
+    return 100 / len(_splits()["val"].items)
+
+
+def _runs(scenario: str) -> list[dict]:
+    return runs.recorded("transfer", scenario, keep=lambda r: r.get("pretrained"), what=" with ImageNet weights")
+
+
+for _scenario in train.SCENARIOS:
+    claim(
+        f"hw2.q1.acc.{_scenario}",
+        Decimal(tol=0.05),
+        "mean best validation accuracy (%) of the recorded runs with ImageNet weights",
+    )(lambda scenario=_scenario: runs.mean_percent(_runs(scenario), "best_val_accuracy"))
+    claim(
+        f"hw2.q1.initial.{_scenario}",
+        Decimal(tol=0.05),
+        "mean validation accuracy (%) before training (the new head random)",
+    )(
+        lambda scenario=_scenario: statistics.fmean(
+            100 * r["initial_val_correct"] / r["val_size"] for r in _runs(scenario)
+        )
+    )
+    claim(f"hw2.q1.seeds.{_scenario}", Integer(), "recorded runs with ImageNet weights (one per seed)")(
+        lambda scenario=_scenario: len(_runs(scenario))
+    )
+
+
+@claim("hw2.q1.curves", Generated(), "validation accuracy by epoch, from the recorded runs")
+def curves() -> Shown:
+    series = {
+        f"{r['model']}, seed {r['seed']}": [(e["epoch"], 100 * e["val_accuracy"]) for e in r["history"]]
+        for s in train.SCENARIOS
+        for r in _runs(s)
+    }
+    chart = plots.line_chart(series, "Validation accuracy by epoch", "epoch", "validation accuracy (%)")
+    return Shown("", "drawn from results/transfer/", html=chart)

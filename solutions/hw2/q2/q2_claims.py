@@ -1,0 +1,252 @@
+"""HW2 Q2: style transfer, as claims.
+
+The three losses are checked twice: on a small example whose values the page
+works out by hand (the code computes them with the functions the loop uses and
+again with plain Python loops, and both must agree), and through their
+gradients, written out by hand in :mod:`solutions.hw2.q2.style` and compared with
+float64 autograd and centred finite differences.  Generated images and loss
+curves come only from recorded runs with SqueezeNet's ImageNet weights
+(``python -m solutions stylize``, :mod:`solutions.hw2.q2.train`).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import itertools
+from fractions import Fraction
+
+import sympy
+import torch
+
+from solutions.common import plots, runs
+from solutions.common.files import file_digest
+from solutions.engine import Decimal, Formula, Generated, Shown, claim
+from solutions.hw2.common.gradcheck import numeric_gradient, rel_error, sci
+from solutions.hw2.common.vision import PUBLISHED_PARAMS, build
+from solutions.hw2.q2 import style
+
+# The page's example: one image, two channels, 2 x 2 positions (channel, row, column).
+EXAMPLE = [[[1, 2], [3, 4]], [[0, 1], [1, 0]]]
+HALF = Fraction(1, 2)
+
+
+def _example() -> torch.Tensor:
+    return torch.tensor([EXAMPLE], dtype=torch.float64)  # (1, 2, 2, 2)
+
+
+def _loops_gram() -> list[list[Fraction]]:
+    """The Gram matrix by its definition, in exact arithmetic: sum over positions, divided by H*W*C."""
+    c, h, w = len(EXAMPLE), len(EXAMPLE[0]), len(EXAMPLE[0][0])
+    return [
+        [
+            Fraction(sum(EXAMPLE[a][i][j] * EXAMPLE[b][i][j] for i in range(h) for j in range(w)), h * w * c)
+            for b in range(c)
+        ]
+        for a in range(c)
+    ]
+
+
+def _agree(ours: float, loops: Fraction, what: str) -> sympy.Rational:
+    """The loops' exact value, after checking that the loss function gives the same."""
+    if abs(ours - float(loops)) > 1e-12:
+        raise AssertionError(f"{what}: the loss function gives {ours}, the plain loops {loops}")
+    return sympy.Rational(loops.numerator, loops.denominator)
+
+
+@claim("hw2.q2.example.content", Formula(), "content_loss(1/2, F, 0) against a plain sum of squares, exactly")
+def example_content() -> sympy.Rational:
+    loops = HALF * sum(v * v for ch in EXAMPLE for row in ch for v in row)
+    return _agree(style.content_loss(0.5, _example(), torch.zeros_like(_example())).item(), loops, "content")
+
+
+for _a, _b in ((0, 0), (0, 1), (1, 1)):
+    claim(
+        f"hw2.q2.example.gram{_a + 1}{_b + 1}", Decimal(tol=1e-9), "gram_matrix against the definition in plain loops"
+    )(
+        lambda a=_a, b=_b: float(
+            _agree(style.gram_matrix(_example())[0, a, b].item(), _loops_gram()[a][b], f"G[{a},{b}]")
+        )
+    )
+
+
+@claim("hw2.q2.example.style", Formula(), "style_loss with A = 0 and w = 1 against the sum of the squared Gram entries")
+def example_style() -> sympy.Rational:
+    loops = sum(g * g for row in _loops_gram() for g in row)
+    ours = style.style_loss([_example()], (0,), [torch.zeros(1, 2, 2, dtype=torch.float64)], (1.0,)).item()
+    return _agree(ours, loops, "style")
+
+
+def _tv_parts() -> tuple[Fraction, Fraction]:
+    """The squared vertical and horizontal neighbour differences of the example, summed in plain loops."""
+    c, h, w = len(EXAMPLE), len(EXAMPLE[0]), len(EXAMPLE[0][0])
+    vertical = sum(
+        (EXAMPLE[k][i + 1][j] - EXAMPLE[k][i][j]) ** 2 for k in range(c) for i in range(h - 1) for j in range(w)
+    )
+    horizontal = sum(
+        (EXAMPLE[k][i][j + 1] - EXAMPLE[k][i][j]) ** 2 for k in range(c) for i in range(h) for j in range(w - 1)
+    )
+    return Fraction(vertical), Fraction(horizontal)
+
+
+TV_DIRECTIONS = ("vertical", "horizontal")  # the order of _tv_parts
+
+
+def _tv_cut(k: int) -> sympy.Rational:
+    """tv_loss(F, 1) summed over the example cut into single columns (k = 0: only its vertical pairs are left)
+    or single rows (k = 1: only its horizontal pairs), against that part of the plain loops' sum."""
+    pieces = _example().split(1, dim=-1 - k)  # (1, C, H, W): columns split the last dimension, rows the one before
+    ours = sum(style.tv_loss(piece, 1.0).item() for piece in pieces)
+    return _agree(ours, _tv_parts()[k], f"{TV_DIRECTIONS[k]} differences")
+
+
+for _k, _direction in enumerate(TV_DIRECTIONS):
+    claim(
+        f"hw2.q2.example.tv_{_direction}",
+        Formula(),
+        f"tv_loss(F, 1) of the example cut to its {_direction} pairs, against plain loops",
+    )(lambda k=_k: _tv_cut(k))
+
+
+@claim("hw2.q2.example.tv", Formula(), "tv_loss(F, 1/2) against neighbour differences in plain loops")
+def example_tv() -> sympy.Rational:
+    return _agree(style.tv_loss(_example(), 0.5).item(), HALF * sum(_tv_parts()), "tv")
+
+
+GRADIENTS = [  # (what, the page's formula, loss, hand-written gradient)
+    (
+        "content",
+        r"\frac{\partial L_c}{\partial F} = 2 w_c (F - P)",
+        lambda x, o: style.content_loss(0.7, x, o),
+        lambda x, o: style.content_grad(0.7, x, o),
+    ),
+    (
+        "style (one layer)",
+        r"\frac{\partial L_s}{\partial F_\ell} = \frac{4 w_\ell}{H_\ell W_\ell C_\ell}(G_\ell - A_\ell) F_\ell",
+        lambda x, o: 1.3 * ((style.gram_matrix(x) - style.gram_matrix(o)) ** 2).sum(),
+        lambda x, o: style.gram_style_grad(1.3, x, style.gram_matrix(o)),
+    ),
+    (
+        "total variation",
+        r"\frac{\partial L_{tv}}{\partial x_{c,i,j}} = 2 w_{tv} \sum_{(i',j') \sim (i,j)} (x_{c,i,j} - x_{c,i',j'})",
+        lambda x, o: style.tv_loss(x, 0.9),
+        lambda x, o: style.tv_grad(x, 0.9),
+    ),
+]
+SHAPES = [(1, 1, 1, 1), (1, 2, 2, 3), (2, 3, 4, 2), (1, 4, 3, 5)]
+TOLERANCE = {"autograd": 1e-12, "finite differences": 1e-6}
+
+
+@claim(
+    "hw2.q2.gradients",
+    Generated(),
+    "hand-written gradients against float64 autograd and centred finite differences, 4 shapes",
+)
+def gradients() -> Shown:
+    rows = []
+    gen = torch.Generator().manual_seed(0)
+    for what, formula, loss, grad in GRADIENTS:
+        worst = {"autograd": 0.0, "finite differences": 0.0}
+        for shape in SHAPES:
+            x = torch.randn(shape, generator=gen, dtype=torch.float64, requires_grad=True)
+            other = torch.randn(shape, generator=gen, dtype=torch.float64)
+            (auto,) = torch.autograd.grad(loss(x, other), x)
+            with torch.no_grad():
+                hand = grad(x, other).numpy()
+                point = x.detach().numpy().copy()  # moved in place by the differences; torch.from_numpy shares it
+                fd = numeric_gradient(lambda y, o=other, f=loss: f(torch.from_numpy(y), o).item(), point)
+            worst["autograd"] = max(worst["autograd"], rel_error(hand, auto.numpy(), f"Q2 {what} vs autograd"))
+            worst["finite differences"] = max(
+                worst["finite differences"], rel_error(hand, fd, f"Q2 {what} vs finite differences")
+            )
+        for route, limit in TOLERANCE.items():
+            if worst[route] > limit:
+                raise AssertionError(
+                    f"{what}: the hand-written gradient differs from {route} by {worst[route]:.2e} (limit {limit:g})"
+                )
+        rows.append(rf"{formula} & {sci(worst['autograd'])} & {sci(worst['finite differences'])}")
+    head = r"\text{gradient} & \text{vs autograd} & \text{vs finite differences}"
+    return Shown(
+        r"\begin{array}{lrr}" + head + r" \\ \hline " + r" \\[6pt] ".join(rows) + r"\end{array}",
+        "largest normwise relative error over shapes (N, C, H, W) in " + str(SHAPES),
+    )
+
+
+@claim("hw2.q2.settings", Generated(), "solutions/hw2/q2/style.py SETTINGS, the question's three settings")
+def settings() -> Shown:
+    rows = [
+        [
+            html.escape(s.style),
+            s.image_size,
+            s.style_size,
+            s.content_layer,
+            f"{s.content_weight:g}",
+            ", ".join(map(str, s.style_layers)),
+            ", ".join(f"{w:g}" for w in s.style_weights),
+            f"{s.tv_weight:g}",
+        ]
+        for s in style.SETTINGS.values()
+    ]
+    head = [
+        "style",
+        "image size",
+        "style size",
+        "content layer",
+        "w<sub>c</sub>",
+        "style layers",
+        "style weights w<sub>ℓ</sub>",
+        "w<sub>tv</sub>",
+    ]
+    return Shown("", "read from the code", html=plots.html_table(head, rows))
+
+
+@claim("hw2.q2.layers", Generated(), "the modules of our SqueezeNet 1.1 features, numbered as the settings number them")
+def layers() -> Shown:
+    net = build("squeezenet1_1", pretrained=False)
+    if sum(p.numel() for p in net.parameters()) != PUBLISHED_PARAMS["squeezenet1_1"]:
+        raise AssertionError("our SqueezeNet 1.1 does not have torchvision's published parameter count")
+    used = {s.content_layer for s in style.SETTINGS.values()} | set(
+        itertools.chain(*(s.style_layers for s in style.SETTINGS.values()))
+    )
+    x, rows = torch.zeros(1, 3, 192, 192), []
+    with torch.no_grad():
+        for k, module in enumerate(net.features):
+            x = module(x)
+            name = type(module).__name__
+            if name == "Fire":
+                name += (
+                    f" ({module.squeeze.out_channels} → {module.expand1x1.out_channels} + "
+                    f"{module.expand3x3.out_channels})"
+                )
+            rows.append(
+                [k, html.escape(name), f"{x.shape[1]} × {x.shape[2]} × {x.shape[3]}", "used" if k in used else ""]
+            )
+    head = ["layer", "module", "output for a 192 × 192 image (C × H × W)", ""]
+    return Shown("", "run on a 192 x 192 input", html=plots.html_table(head, rows))
+
+
+def _runs() -> list[dict]:
+    return runs.recorded("style", *style.SETTINGS, what=" with SqueezeNet's ImageNet weights")
+
+
+@claim("hw2.q2.results", Generated(), "the images and loss histories of the recorded runs in results/style/")
+def outputs() -> Shown:
+    parts = []
+    for r in _runs():
+        series = {
+            part: [(h["iteration"], h[part]) for h in r["history"] if h[part] > 0]
+            for part in ("loss", "content", "style", "tv")
+        }
+        chart = plots.line_chart(
+            series, f"Losses while stylising with {r['model']} (log scale)", "iteration", "loss", log_y=True
+        )
+        picture = runs.folder("style") / r["image"]
+        if file_digest(picture) != r["image_sha256"]:
+            raise runs.ResultsError(f"{picture}: not the image its run recorded (sha256 differs)")
+        data = base64.b64encode(picture.read_bytes()).decode()
+        parts.append(
+            f'<figure><img src="data:image/png;base64,{data}" alt="Tübingen in the style of '
+            f'{html.escape(r["model"])}, generated by the recorded run">'
+            f"<figcaption>{html.escape(r['model'])}</figcaption></figure>{chart}"
+        )
+    return Shown("", "read from results/style/", html="".join(parts))

@@ -1,0 +1,60 @@
+"""HW2 Q3: the vanilla RNN's gradients, for one step and through time.
+
+Every formula on docs/hw2/q3.md is evaluated on real forward passes and compared
+with float64 autograd (see :mod:`solutions.hw2.common.gradient_cases`).  One step is
+the case T = 1, with G_1 = dL/dH_1 arriving from above.  The NumPy layers are
+checked on the same passes (:mod:`solutions.hw2.common.layer_checks`).
+"""
+
+from __future__ import annotations
+
+from solutions.engine import Generated, Shown, claim, mistake
+from solutions.hw2.common import gradient_cases as gc
+from solutions.hw2.common import layer_checks as lc
+from solutions.hw2.common.gradient_cases import dl
+
+STEP = {  # one step: id -> (left-hand side, true gradient)
+    "dA": (dl("A_t"), "dL/dA"),
+    "dx": (dl("X_t"), "dL/dX"),
+    "dWx": (dl("W_x"), "dL/dW_x"),
+    "dprev_h": (dl("H_{t-1}"), "dL/dH@-1"),
+    "dWh": (dl("W_h"), "dL/dW_h"),
+    "db": (dl("b"), "dL/db"),
+}
+gc.gradient_claims("hw2.q3.step", STEP, gc.rnn_case, gc.STEP_SHAPES)
+
+TIME = {  # through time: id -> (left-hand side, true gradient, which t)
+    "dh_recurrence": (dl("H_t"), "dL/dH", "before_last"),
+    "dh_last": (dl("H_T"), "dL/dH", "last"),
+    "dA": (dl("A_t"), "dL/dA", "all"),
+    "dx": (dl("X_t"), "dL/dX", "all"),
+    "dWx": (dl("W_x"), "dL/dW_x", "none"),
+    "dWh": (dl("W_h"), "dL/dW_h", "none"),
+    "db": (dl("b"), "dL/db", "none"),
+    "dh0": (dl("H_0"), "dL/dH#0", "none"),
+}
+gc.gradient_claims("hw2.q3.bptt", TIME, gc.rnn_case, gc.TIME_SHAPES)
+
+
+@mistake(
+    "hw2.mistake.q3_bptt_recurrence",
+    refutes="hw2.q3.bptt.dh_recurrence",
+    why="The sheet differentiates tanh at step t instead of t + 1 (the step that H_t feeds), and multiplies "
+    "elementwise after the matrix product instead of before it.",
+)
+def q3_bptt_recurrence() -> None:
+    """The answer sheet's recurrence for the total gradient at H_t, transcribed into the page's notation."""
+
+
+@claim(
+    "hw2.q3.implementation",
+    Generated(),
+    "solutions/hw2/common/rnn_layers.py run on the same forward passes as the formulas",
+)
+def implementation() -> Shown:
+    return Shown(lc.rows_latex(lc.layer_rows("rnn")), lc.HOW)
+
+
+@claim("hw2.q3.torch_cell", Generated(), "torch.nn.RNNCell against rnn_step_forward after mapping the weights")
+def torch_cell() -> Shown:
+    return Shown(lc.cell_mapping("rnn"), "RNNCell(5, 4) in float64 against rnn_step_forward on 3 examples")

@@ -1,0 +1,83 @@
+"""HW2 Q4: the LSTM's gradients, for one step and through time.
+
+Every formula on docs/hw2/q4.md is evaluated on real forward passes and compared
+with float64 autograd (see :mod:`solutions.hw2.common.gradient_cases`).  One step is the
+case T = 1 with the loss <G_1, H_1> + <S_1, C_1>: G is ``dnext_h`` and S is
+``dnext_c``, the gradient that reaches C_t through C_{t+1}.  The NumPy layers are
+checked on the same passes (:mod:`solutions.hw2.common.layer_checks`).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from solutions.engine import Generated, Shown, claim, mistake
+from solutions.hw2.common import gradient_cases as gc
+from solutions.hw2.common import layer_checks as lc
+from solutions.hw2.common.gradient_cases import GATES, dl
+
+step = partial(gc.lstm_case, cell_upstream=True)
+step.__name__ = "lstm_step_case"  # type: ignore[attr-defined]
+
+STEP = {  # one step: id -> (left-hand side, true gradient)
+    "dC": (dl("C_t"), "dL/dC"),
+    "dprev_c": (dl("C_{t-1}"), "dL/dC@-1"),
+    "dx": (dl("X_t"), "dL/dX"),
+    "dprev_h": (dl("H_{t-1}"), "dL/dH@-1"),
+}
+for _g in GATES:
+    STEP[f"dA{_g}"] = (dl(f"A^{_g}_t"), f"dL/dA^{_g}")
+    STEP[f"dWx{_g}"] = (dl(f"W_x^{_g}"), f"dL/dW_x^{_g}")
+    STEP[f"dWh{_g}"] = (dl(f"W_h^{_g}"), f"dL/dW_h^{_g}")
+    STEP[f"db{_g}"] = (dl(f"b^{_g}"), f"dL/db^{_g}")
+gc.gradient_claims("hw2.q4.step", STEP, step, gc.STEP_SHAPES)
+
+TIME = {  # through time: id -> (left-hand side, true gradient, which t)
+    "dh_recurrence": (dl("H_t"), "dL/dH", "before_last"),
+    "dc_recurrence": (dl("C_t"), "dL/dC", "before_last"),
+    "dc_last": (dl("C_T"), "dL/dC", "last"),
+    "dx": (dl("X_t"), "dL/dX", "all"),
+    "dh0": (dl("H_0"), "dL/dH#0", "none"),
+}
+for _g in GATES:
+    TIME[f"dWx{_g}"] = (dl(f"W_x^{_g}"), f"dL/dW_x^{_g}", "none")
+    TIME[f"dWh{_g}"] = (dl(f"W_h^{_g}"), f"dL/dW_h^{_g}", "none")
+    TIME[f"db{_g}"] = (dl(f"b^{_g}"), f"dL/db^{_g}", "none")
+gc.gradient_claims("hw2.q4.bptt", TIME, gc.lstm_case, gc.TIME_SHAPES)
+
+
+@mistake(
+    "hw2.mistake.q4_cell_recurrence",
+    refutes="hw2.q4.bptt.dc_recurrence",
+    why="The gradient that comes back from C_{t+1} is scaled by the forget gate of step t + 1 "
+    "(C_{t+1} = F_{t+1} C_t + ...), not by F_t.",
+)
+def q4_cell_recurrence() -> None:
+    """The answer sheet's recurrence for the total gradient at C_t, transcribed."""
+
+
+@mistake(
+    "hw2.mistake.q4_hidden_recurrence",
+    refutes="hw2.q4.bptt.dh_recurrence",
+    why="The sheet follows H_t into step t + 1 only through H_{t+1}: the gradient that reaches C_{t+1} from later "
+    "steps is lost, and the entrywise factor is applied after the products with W_h instead of before.",
+)
+def q4_hidden_recurrence() -> None:
+    """The answer sheet's recurrence for the total gradient at H_t, transcribed."""
+
+
+@claim(
+    "hw2.q4.implementation",
+    Generated(),
+    "solutions/hw2/common/rnn_layers.py run on the same forward passes as the formulas",
+)
+def implementation() -> Shown:
+    return Shown(lc.rows_latex(lc.layer_rows("lstm")), lc.HOW)
+
+
+@claim("hw2.q4.torch_cell", Generated(), "torch.nn.LSTMCell against lstm_step_forward after mapping the weights")
+def torch_cell() -> Shown:
+    return Shown(
+        lc.cell_mapping("lstm"),
+        "LSTMCell(5, 4) in float64 against lstm_step_forward on 3 examples; the block order read off the mapping",
+    )

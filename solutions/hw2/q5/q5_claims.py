@@ -1,0 +1,98 @@
+"""HW2 Q5: the captioning layers' backward passes, and the recorded overfitting runs.
+
+The backward checks run on every build (:mod:`solutions.hw2.q5.captioning_checks`);
+the training figures are read from the results files written by
+``python -m solutions train captions`` (never typed in).
+"""
+
+from __future__ import annotations
+
+import html
+import statistics
+
+from solutions.common import plots, runs
+from solutions.engine import Decimal, Generated, Integer, Pending, Shown, claim
+from solutions.hw2.common.layer_checks import rows_latex
+from solutions.hw2.q5 import captioning_checks, data
+
+CELLS = ("rnn", "lstm")
+EPOCHS = 50
+
+
+def _runs(cell: str) -> list[dict]:
+    return runs.recorded("captions", cell, epochs=EPOCHS)
+
+
+@claim("hw2.q5.backward_checks", Generated(), "solutions/hw2/q5/captioning_checks.py, on every build")
+def backward_checks() -> Shown:
+    rows = captioning_checks.layer_rows() + captioning_checks.model_rows()
+    return Shown(
+        rows_latex(rows),
+        "layers against float64 torch autograd and centred differences (including a "
+        "fully masked row); the whole model's loss against centred differences for "
+        "every parameter",
+    )
+
+
+@claim("hw2.q5.vocab_size", Integer(), "len(word_to_idx) of the synthetic set, special tokens included")
+def vocab_size() -> int:
+    return len(data.vocabulary()[1])
+
+
+for _cell in CELLS:
+    claim(
+        f"hw2.q5.final_loss.{_cell}",
+        Decimal(tol=0.0005),
+        "mean over seeds of the last epoch's training loss, results/captions/",
+    )(lambda cell=_cell: statistics.fmean(r["final_train_loss"] for r in _runs(cell)))
+    claim(f"hw2.q5.max_final_loss.{_cell}", Decimal(tol=0.0005), "the largest last-epoch training loss over the seeds")(
+        lambda cell=_cell: max(r["final_train_loss"] for r in _runs(cell))
+    )
+    claim(f"hw2.q5.first_loss.{_cell}", Decimal(tol=0.05), "mean over seeds of the first epoch's training loss")(
+        lambda cell=_cell: statistics.fmean(r["history"][0]["train_loss"] for r in _runs(cell))
+    )
+    claim(
+        f"hw2.q5.exact_train.{_cell}",
+        Decimal(tol=0.05),
+        "mean % of the 50 training captions decoded greedily word for word",
+    )(lambda cell=_cell: statistics.fmean(100 * r["exact_match"]["train"] for r in _runs(cell)))
+    claim(
+        f"hw2.q5.exact_val.{_cell}",
+        Decimal(tol=0.05),
+        "mean % of the 100 validation captions decoded greedily word for word",
+    )(lambda cell=_cell: statistics.fmean(100 * r["exact_match"]["val"] for r in _runs(cell)))
+    claim(f"hw2.q5.seeds.{_cell}", Integer(), "the number of recorded runs (one per seed)")(
+        lambda cell=_cell: len(_runs(cell))
+    )
+
+
+@claim("hw2.q5.learning_curves", Generated(), "plotted from the per-epoch history of each results file")
+def learning_curves() -> Shown:
+    series = {
+        f"{r['model']}, seed {r['seed']}": [(e["epoch"], e["train_loss"]) for e in r["history"]]
+        for cell in CELLS
+        for r in _runs(cell)
+    }
+    svg = plots.line_chart(
+        series,
+        "Training loss on 50 synthetic captions, by epoch (log scale)",
+        "epoch",
+        "training loss (sum over words)",
+        log_y=True,
+    )
+    return Shown("", "drawn from results/captions/", html=svg)
+
+
+@claim("hw2.q5.samples", Generated(), "the greedy captions stored in the seed-0 results files")
+def samples() -> Shown:
+    rows = []
+    for cell in CELLS:
+        run = next((r for r in _runs(cell) if r["seed"] == 0), None)
+        if run is None:
+            raise Pending(f"no seed-0 run of {cell!r}")
+        for split in ("train", "val"):
+            for s in run["samples"][split][:3]:
+                mark = "yes" if s["generated"] == s["truth"] else "no"
+                rows.append([cell, split, html.escape(s["generated"]), html.escape(s["truth"]), mark])
+    table = plots.html_table(["model", "split", "generated (greedy)", "true caption", "identical"], rows)
+    return Shown("", "read from results/captions/", html=table)

@@ -1,0 +1,223 @@
+"""The claims plugin's own logic, and the site's hook (the full build is tested in test_site_build.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
+
+from solutions.engine import background, pages, render
+from solutions.engine.config import ClaimsConfig
+from solutions.engine.plugin import ClaimsPlugin, _Build
+from solutions.engine.verdicts import FAILED, Report, Result
+from tests.conftest import ROOT, SETTINGS
+
+spec = importlib.util.spec_from_file_location("site_hook", ROOT / "hooks" / "site.py")
+hook = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(hook)  # type: ignore[union-attr]
+
+NOTEBOOK_HTML = """<div>before</div>
+<!-- Load mathjax -->
+    <script src="https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/latest.js?config=TeX-AMS_CHTML-full,Safe">
+    </script>
+    <script type="text/x-mathjax-config">init_mathjax = function() {};</script>
+    <!-- End of mathjax configuration -->
+<script type="module">
+  document.addEventListener("DOMContentLoaded", async () => {
+    const mermaid = (await import("https://cdnjs.cloudflare.com/ajax/libs/mermaid/11/mermaid.esm.min.mjs")).default;
+  });
+</script>
+<script>keep_me()</script>
+<div>after $x$</div>"""
+
+
+def test_cdn_scripts_are_removed_from_notebook_pages_only() -> None:
+    nb = SimpleNamespace(file=SimpleNamespace(src_uri="a2/n.ipynb"))
+    out = hook.on_post_page(NOTEBOOK_HTML, nb, {})
+    assert "cdnjs" not in out and "mathjax" not in out
+    assert "<script>keep_me()</script>" in out and "before" in out and "after $x$" in out
+    md = SimpleNamespace(file=SimpleNamespace(src_uri="a2/p.md"))
+    assert hook.on_post_page(NOTEBOOK_HTML, md, {}) == NOTEBOOK_HTML
+
+
+def test_missing_katex_stops_the_build_with_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(PluginError, match="make env"):
+        hook.on_config({"docs_dir": str(tmp_path)})
+
+
+class _Finished:
+    """Stands in for a checking process that has finished."""
+
+    def __init__(self, check: background.SiteCheck) -> None:
+        self.check = check
+
+    def result(self) -> background.SiteCheck:
+        return self.check
+
+    def cancel(self) -> None:
+        pass
+
+
+def _checked(*results: Result) -> background.SiteCheck:
+    return background.SiteCheck(Report(list(results)), {}, {}, 0.0)
+
+
+def _plugin(command: str, running: object) -> ClaimsPlugin:
+    """A plugin in the state on_config leaves it in, with a checking process given by the test."""
+    plugin = ClaimsPlugin()
+    plugin.command = command
+    plugin.build = _Build(SETTINGS, background, render, pages, running, set())
+    return plugin
+
+
+def test_a_failed_claim_aborts_even_a_non_strict_build() -> None:
+    failed = Result("a.b.c", FAILED, "integer", "docs/p.md", 3, message="docs/p.md:3: claim a.b.c is wrong.")
+    with pytest.raises(PluginError, match="1 claim"):
+        _plugin("build", _Finished(_checked(failed))).on_post_build(config={})
+    _plugin("serve", _Finished(_checked(failed))).on_post_build(config={})  # while serving, the page shows it instead
+
+
+def test_a_build_whose_pages_show_no_claim_still_waits_for_the_verdicts() -> None:
+    """on_post_build asks for the verdicts itself: no page may skip judging (a check whose claim vanished fails)."""
+    vanished = Result(
+        "a.b.gone", FAILED, "integer", message="x/x_claims.py:3: the check for claim a.b.gone exists, ..."
+    )
+    with pytest.raises(PluginError, match="1 claim"):
+        _plugin("build", _Finished(_checked(vanished))).on_post_build(config={})
+
+
+def test_a_checking_process_that_stops_fails_the_build_with_its_reason(tmp_path: Path) -> None:
+    running = background.start(tmp_path / "no-such-docs", SETTINGS)
+    with pytest.raises(PluginError, match=r"no-such-docs: not a folder") as err:
+        _plugin("build", running).on_post_build(config={})
+    assert "exit status 2" in str(err.value)
+
+
+def test_two_builds_share_no_state() -> None:
+    """Each plugin instance keeps its own build; nothing module-level carries a verdict from one to the next."""
+    failed = Result("a.b.c", FAILED, "integer", "docs/p.md", 3, message="docs/p.md:3: claim a.b.c is wrong.")
+    broken, fine = _plugin("build", _Finished(_checked(failed))), _plugin("build", _Finished(_checked()))
+    fine.on_post_build(config={})
+    with pytest.raises(PluginError):
+        broken.on_post_build(config={})
+    with pytest.raises(PluginError, match="not configured"):
+        ClaimsPlugin()._check()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({}, "needs `packages:`"),
+        ({"packages": ["solutions"], "time_limit": 0}, "time_limit"),
+        ({"packages": ["solutions"], "workers": -1}, "workers"),
+        ({"packages": ["solutions"], "listings": "../out"}, "listings"),
+    ],
+)
+def test_a_wrong_plugin_option_stops_the_build_naming_it(tmp_path: Path, options: dict, message: str) -> None:
+    plugin = ClaimsPlugin()
+    plugin.config = ClaimsConfig()
+    plugin.config.load_dict(options)
+    assert plugin.config.validate() == ([], [])
+    with pytest.raises(PluginError, match=message):
+        plugin.on_config({"config_file_path": str(tmp_path / "mkdocs.yml"), "docs_dir": str(tmp_path)})
+
+
+class _Notebook(File):
+    """What mkdocs-jupyter makes of a notebook: a documentation page."""
+
+    def is_documentation_page(self) -> bool:
+        return True
+
+
+class _Config(dict):
+    """The two faces of a MkDocs config (items and attributes), enough for on_files."""
+
+    __getattr__ = dict.__getitem__
+
+
+def test_pages_that_show_no_claim_are_built_first(tmp_path: Path) -> None:
+    """MkDocs executes the notebook while the checks run; the pages that need the verdicts come after."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text("<!-- claims:summary -->\n", encoding="utf-8")
+    (docs / "a.md").write_text("there are [[a.b.c: 36]] triplets\n", encoding="utf-8")
+    (docs / "b.md").write_text("no claim here\n", encoding="utf-8")
+    (docs / "n.ipynb").write_text("{}", encoding="utf-8")
+    (docs / "broken.md").write_text("[[a.b.d: ]]\n", encoding="utf-8")
+    config = _Config(
+        docs_dir=str(docs),
+        use_directory_urls=True,
+        site_dir=str(tmp_path / "site"),
+        plugins=SimpleNamespace(_current_plugin="claims"),
+    )
+    files = Files(
+        [
+            (_Notebook if p.endswith(".ipynb") else File)(p, str(docs), str(tmp_path / "site"), True)
+            for p in ("index.md", "a.md", "b.md", "n.ipynb", "broken.md")
+        ]
+    )
+    out = _plugin("build", _Finished(_checked())).on_files(files, config=config)
+    order = [f.src_uri for f in out.documentation_pages()]
+    assert order[:2] == ["b.md", "n.ipynb"]
+    assert set(order[2:5]) == {"index.md", "a.md", "broken.md"}
+    assert order[5:] == background.generated_pages(SETTINGS)
+
+
+def test_mkdocs_yml_enables_the_engine_as_a_plugin_from_its_entry_point() -> None:
+    from importlib.metadata import entry_points
+
+    from mkdocs.config import load_config
+
+    (claims,) = [e for e in entry_points(group="mkdocs.plugins") if e.name == "claims"]
+    assert claims.load() is ClaimsPlugin
+    config = load_config(str(ROOT / "mkdocs.yml"))
+    plugin = config.plugins["claims"]
+    assert isinstance(plugin, ClaimsPlugin) and plugin.config.packages == ["solutions"]
+    assert all("claims" not in str(h) for h in config["hooks"])  # the engine is not a hook any more
+
+
+def test_the_command_line_reads_the_same_settings_as_the_plugin(tmp_path: Path) -> None:
+    from solutions.engine.config import ConfigError, from_mkdocs_yml
+
+    assert SETTINGS.packages == ("solutions",) and SETTINGS.root == ROOT and SETTINGS.listings == "checks"
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: x\nplugins:\n  - claims:\n      packages: [a, b]\n      workers: two\n"
+    )
+    with pytest.raises(ConfigError, match=r"mkdocs.yml: claims option `workers`"):
+        from_mkdocs_yml(tmp_path / "mkdocs.yml")
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\nplugins:\n  - search\n")
+    with pytest.raises(ConfigError, match="no `claims` entry"):
+        from_mkdocs_yml(tmp_path / "mkdocs.yml")
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: x\nplugins:\n  - claims:\n      packages: [a, b]\n      time_limit: 2\n"
+    )
+    settings = from_mkdocs_yml(tmp_path / "mkdocs.yml")
+    assert settings.packages == ("a", "b") and settings.time_limit == 2.0 and settings.root == tmp_path.resolve()
+
+
+def test_serve_renders_each_rebuild_with_the_engine_as_it_is_on_disk() -> None:
+    """Under `mkdocs serve` every rebuild imports the engine's modules afresh (a fix shows at once)."""
+    import sys
+
+    saved = {name: m for name, m in sys.modules.items() if name.startswith("solutions.engine")}
+    try:
+        plugin = ClaimsPlugin()
+        plugin.command = "serve"
+        first = plugin._engine()
+        second = plugin._engine()
+        assert all(a is not b for a, b in zip(first, second, strict=True))
+        assert sys.modules["solutions.engine.render"] is second[1]
+        plugin.command = "build"
+        assert plugin._engine()[1] is second[1]  # a one-off build imports once
+    finally:  # the other tests keep the engine they imported
+        for name in [n for n in sys.modules if n.startswith("solutions.engine")]:
+            del sys.modules[name]
+        sys.modules.update(saved)
+        for name, module in saved.items():  # and the package's attributes, which the fresh imports rebound
+            parent, _, child = name.rpartition(".")
+            if parent in saved:
+                setattr(saved[parent], child, module)
