@@ -108,7 +108,8 @@ def unchecked_config() -> Path:
 
     return variant(
         "unchecked",
-        "watch: []\nvalidation: {omitted_files: info, unrecognized_links: info, anchors: info}\n"
+        f"hooks: [{ROOT / 'hooks' / 'site.py'}]\nwatch: []\n"
+        "validation: {omitted_files: info, unrecognized_links: info, anchors: info}\n"
         f"plugins: {flow(plugins)}\nnav: {flow(keep(nav))}\n",
     )
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from solutions.common.paths import REPO_ROOT, RESULTS_DIR
-from solutions.engine.cli import add_commands as add_engine_commands
+from solutions.engine import add_commands as add_engine_commands
 
 
 def _at_least_one(*options: tuple[str, int | None]) -> bool:
@@ -167,7 +167,7 @@ def train_transfer(args: argparse.Namespace) -> int:
 def cmd_stylize(args: argparse.Namespace) -> int:
     from solutions.common.files import DataError
     from solutions.hw2.common.vision import WeightsError
-    from solutions.hw2.q2 import style, train
+    from solutions.hw2.q2 import data, style, train
 
     names = _chosen(args.style, list(style.SETTINGS), "no style")
     if names is None:
@@ -176,7 +176,7 @@ def cmd_stylize(args: argparse.Namespace) -> int:
         args,
         names,
         [0],
-        lambda: train.find_images(args.images),
+        lambda: data.find_images(args.images),
         lambda name, _: train.dry_run(name),
         lambda name, _, folder: train.run(name, folder, Path(args.results), args.weights, args.device),
         (DataError, WeightsError),

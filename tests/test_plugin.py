@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -70,7 +71,7 @@ def _plugin(command: str, running: object) -> ClaimsPlugin:
     """A plugin in the state on_config leaves it in, with a checking process given by the test."""
     plugin = ClaimsPlugin()
     plugin.command = command
-    plugin.build = _Build(SETTINGS, background, render, pages, running, set())
+    plugin.build = _Build(SETTINGS, background, render, pages, running, set(background.generated_pages(SETTINGS)))
     return plugin
 
 
@@ -164,7 +165,7 @@ def test_pages_that_show_no_claim_are_built_first(tmp_path: Path) -> None:
     order = [f.src_uri for f in out.documentation_pages()]
     assert order[:2] == ["b.md", "n.ipynb"]
     assert set(order[2:5]) == {"index.md", "a.md", "broken.md"}
-    assert order[5:] == background.generated_pages(SETTINGS)
+    assert order[5:] == sorted(background.generated_pages(SETTINGS))
 
 
 def test_mkdocs_yml_enables_the_engine_as_a_plugin_from_its_entry_point() -> None:
@@ -193,10 +194,10 @@ def test_the_command_line_reads_the_same_settings_as_the_plugin(tmp_path: Path) 
     with pytest.raises(ConfigError, match="no `claims` entry"):
         from_mkdocs_yml(tmp_path / "mkdocs.yml")
     (tmp_path / "mkdocs.yml").write_text(
-        "site_name: x\nplugins:\n  - claims:\n      packages: [a, b]\n      time_limit: 2\n"
+        "site_name: x\nplugins:\n  - claims:\n      packages: [solutions, tests]\n      time_limit: 2\n"
     )
     settings = from_mkdocs_yml(tmp_path / "mkdocs.yml")
-    assert settings.packages == ("a", "b") and settings.time_limit == 2.0 and settings.root == tmp_path.resolve()
+    assert settings.packages == ("solutions", "tests") and settings.time_limit == 2.0 and settings.root == tmp_path.resolve()
 
 
 def test_serve_renders_each_rebuild_with_the_engine_as_it_is_on_disk() -> None:
@@ -221,3 +222,48 @@ def test_serve_renders_each_rebuild_with_the_engine_as_it_is_on_disk() -> None:
             parent, _, child = name.rpartition(".")
             if parent in saved:
                 setattr(saved[parent], child, module)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("- just\n- a list\n", "top level is not a mapping"),
+        ("plugins:\n  - claims: [1, 2]\n", "options must be a mapping"),
+        ("plugins:\n  - claims:\n      packages: [solutions]\n      bogus: 1\n", "claims option `bogus`"),
+        ("plugins:\n  - claims:\n      packages: [no_such_package_here]\n", "is not an importable package"),
+        ("plugins: {claims: {packages: [no_such.sub]}}\n", "is not an importable package"),
+        ("plugins:\n  - claims:\n      packages: [solutions]\n  - search\n", ""),  # a valid entry
+        ("plugins: {claims: {packages: [solutions]}, search: {}}\n", ""),  # MkDocs' mapping form
+    ],
+)
+def test_every_wrong_configuration_is_one_clear_error(tmp_path: Path, text: str, message: str) -> None:
+    from solutions.engine.config import ConfigError, from_mkdocs_yml
+
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\n" * text.startswith("plugins") + text)
+    if not message:
+        assert from_mkdocs_yml(tmp_path / "mkdocs.yml").packages == ("solutions",)
+        return
+    with pytest.raises(ConfigError, match=message) as err:
+        from_mkdocs_yml(tmp_path / "mkdocs.yml")
+    assert str(err.value).startswith(str(tmp_path / "mkdocs.yml"))
+
+
+def test_two_modules_with_one_listing_stop_the_build(tmp_path: Path) -> None:
+    from solutions.engine.render import listing_paths
+
+    with pytest.raises(ValueError, match=r"x\.hw2\.q1_claims and x\.hw2\.q1\.q1_claims would both be listed"):
+        listing_paths(["x.hw2.q1_claims", "x.hw2.q1.q1_claims"], replace(SETTINGS, packages=("x",)))
+
+
+def test_the_claims_modules_are_found_without_importing_the_course() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from solutions.engine import background; from tests.conftest import SETTINGS; "
+        "pages = background.generated_pages(SETTINGS); "
+        "print(len(pages), sorted(m for m in sys.modules if m.startswith('solutions.') and "
+        "not m.startswith('solutions.engine')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "9 []"  # eight listings and the Verification page; no course module imported

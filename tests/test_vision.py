@@ -17,6 +17,7 @@ from solutions.hw2.common import images
 from solutions.hw2.common import vision as vm
 from solutions.hw2.q1 import data as hymenoptera
 from solutions.hw2.q1 import train as transfer
+from solutions.hw2.q2 import data as style_data
 from solutions.hw2.q2 import style
 from solutions.hw2.q2 import train as style_run
 from tests.conftest import SETTINGS, plant
@@ -190,8 +191,8 @@ def test_style_dry_run_writes_an_image_and_its_checksum() -> None:
 
 def test_a_broken_input_image_is_named(tmp_path: Path) -> None:
     (tmp_path / "tubingen.jpg").write_bytes(b"oops")
-    with pytest.raises(style_run.ImageError, match=r"tubingen\.jpg: not a readable image"):
-        style_run.load_image(tmp_path / "tubingen.jpg", 32)
+    with pytest.raises(style_data.ImageError, match=r"tubingen\.jpg: not a readable image"):
+        style_data.load_image(tmp_path / "tubingen.jpg", 32)
 
 
 def test_cli_dry_runs_and_clear_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

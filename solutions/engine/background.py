@@ -101,22 +101,19 @@ def check_site(docs_dir: Path, settings: Settings) -> SiteCheck:
     by_module: dict[str, list] = defaultdict(list)
     for c in claims.values():
         by_module[c.module].append(c)
-    pages = {}
-    for m in registry.claims_modules(settings.packages):
-        listing = render.checks_page_path(m, settings)
-        pages[listing] = render.checks_page(m, listing, by_module[m], results)
-    listings = {cid: render.checks_page_path(c.module, settings) for cid, c in claims.items()}
+    listing_of = render.listing_paths(registry.claims_modules(settings.packages), settings)
+    pages = {listing: render.checks_page(m, listing, by_module[m], results) for m, listing in listing_of.items()}
+    listings = {cid: listing_of[c.module] for cid, c in claims.items() if c.module in listing_of}
     pages["verification.md"] = render.verification_page(report.results, listings, report.counts(), seconds, workers)
     return SiteCheck(report, listings, pages, seconds)
 
 
 def generated_pages(settings: Settings) -> list[str]:
-    """The paths of the pages :func:`check_site` generates, known before it runs."""
+    """The paths of the pages :func:`check_site` generates, known before it runs (without importing the
+    course).  Raises ``ValueError`` for a claims package that cannot be found or two modules with one listing."""
     from . import registry, render
 
-    return [render.checks_page_path(m, settings) for m in registry.claims_modules(settings.packages)] + [
-        "verification.md"
-    ]
+    return [*render.listing_paths(registry.claims_modules(settings.packages), settings).values(), "verification.md"]
 
 
 class Running:

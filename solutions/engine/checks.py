@@ -24,7 +24,8 @@ from .kinds import Pending, Shown, plain
 from .registry import Claim
 from .verdicts import Comparison, Outcome, Result, Status
 
-DEFAULT_TIME_LIMIT_S = 5.0  # the plugin's default; a claim's own computation gets six times as long
+DEFAULT_TIME_LIMIT_S = 5.0  # the plugin's default time limit for comparing a page value with its truth
+TRUTH_FACTOR = 6  # a claim's own computation (a forward pass, an enumeration) may take this many times as long
 EQUAL, DIFFERENT, UNPARSABLE = Outcome
 VERIFIED, REFUTED, PENDING, FAILED = Status
 
@@ -109,7 +110,7 @@ def reused_truths() -> Iterator[None]:
         _truths = outer
 
 
-def compute_truth(claim: Claim, seconds: float = DEFAULT_TIME_LIMIT_S * 6) -> Any:
+def compute_truth(claim: Claim, seconds: float = DEFAULT_TIME_LIMIT_S * TRUTH_FACTOR) -> Any:
     """The claim's truth, computed within ``seconds`` (or reused inside :func:`reused_truths`)."""
     if _truths is not None and (hit := _truths.get(id(claim.compute))) and hit[0] is claim.compute:
         if hit[1]:
@@ -137,14 +138,14 @@ def judge(
 ) -> Result:
     """Check one claim as written on a page (or typed on the command line) and say what a reader should see.
 
-    ``seconds`` bounds the comparison; the claim's own computation may take six times as long.
+    ``seconds`` bounds the comparison; the claim's own computation may take :data:`TRUTH_FACTOR` times as long.
     """
     t0 = time.perf_counter()
     kind_name = claim.kind.name + (" (table cell)" if in_table else "")
     r = Result(claim.id, FAILED, kind_name, path, line, in_table, page=text or "", how=claim.how, source=claim.location)
     where = f"{path}:{line}" if path else "(command line)"
     try:
-        truth = compute_truth(claim, seconds * 6)
+        truth = compute_truth(claim, seconds * TRUTH_FACTOR)
     except Pending as p:
         r.seconds = time.perf_counter() - t0
         if text is None or text.strip().lower() == "pending":

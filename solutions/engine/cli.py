@@ -14,7 +14,7 @@ import difflib
 import sys
 from pathlib import Path
 
-from .config import ConfigError, Settings, from_mkdocs_yml
+from .config import ConfigError, Settings, docs_dir_in, from_mkdocs_yml
 from .verdicts import FAILED, Outcome
 
 EXIT = {Outcome.EQUAL: 0, Outcome.DIFFERENT: 1, Outcome.UNPARSABLE: 2}
@@ -65,7 +65,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings is None:
         return 2
-    docs = Path(args.docs) if args.docs else Path(args.config).resolve().parent / "docs"
+    docs = Path(args.docs) if args.docs else docs_dir_in(Path(args.config))
     if not docs.is_dir():
         print(f"error: {docs}: not a folder (the docs folder whose claims to check)", file=sys.stderr)
         return 2
@@ -91,6 +91,6 @@ def add_commands(sub: argparse._SubParsersAction, config: Path) -> None:
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("verify", help="check every claim of the site and print a table")
     p.add_argument("ids", nargs="*", help="only these claim ids")
-    p.add_argument("--docs", help="the docs folder (default: docs/ beside the mkdocs.yml)")
+    p.add_argument("--docs", help="the docs folder (default: the mkdocs.yml's docs_dir)")
     p.add_argument("--config", default=str(config), help="the mkdocs.yml whose `claims` plugin entry to use")
     p.set_defaults(func=cmd_verify)

@@ -17,6 +17,8 @@ from pathlib import Path
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
+from .checks import DEFAULT_TIME_LIMIT_S, TRUTH_FACTOR
+
 PLUGIN_NAME = "claims"  # the entry point's name under mkdocs.plugins (pyproject.toml)
 MAX_WORKERS = 4
 
@@ -29,7 +31,7 @@ class ClaimsConfig(base.Config):
     """``plugins: - claims: {packages: [...], time_limit: 5, workers: 0, listings: checks}``."""
 
     packages = c.ListOfItems(c.Type(str), default=[])  # importable packages searched for *_claims modules
-    time_limit = c.Type((int, float), default=5.0)  # seconds for comparing one page value with its truth
+    time_limit = c.Type((int, float), default=DEFAULT_TIME_LIMIT_S)  # seconds to compare a page value with its truth
     workers = c.Type(int, default=0)  # checking processes; 0: one per core, at most MAX_WORKERS
     listings = c.Type(str, default="checks")  # the docs folder of the generated check listings
 
@@ -40,14 +42,14 @@ class Settings:
 
     packages: tuple[str, ...]
     root: Path  # the project root: sources are shown relative to it; the checking process runs there
-    time_limit: float = 5.0
+    time_limit: float = DEFAULT_TIME_LIMIT_S
     workers: int = 0
     listings: str = "checks"
 
     @property
     def truth_time_limit(self) -> float:
         """A claim's own computation (a forward pass, an enumeration) may take longer than a comparison."""
-        return self.time_limit * 6
+        return self.time_limit * TRUTH_FACTOR
 
     def worker_count(self) -> int:
         """``workers``, or one per core this process may use, at most :data:`MAX_WORKERS`."""
@@ -78,11 +80,17 @@ def settings_from(config: ClaimsConfig, root: Path, where: str) -> Settings:
         raise ConfigError(
             f"{where}: claims `listings` must be a folder inside the docs folder, not {config.listings!r}"
         )
+    from .registry import claims_modules
+
+    try:
+        claims_modules(config.packages)  # found by file name: nothing of the course is imported here
+    except ValueError as err:
+        raise ConfigError(f"{where}: {err}") from None
     return Settings(tuple(config.packages), root.resolve(), float(config.time_limit), config.workers, listings)
 
 
-def from_mkdocs_yml(path: Path) -> Settings:
-    """The settings of the ``claims`` plugin entry in an mkdocs.yml, checked by the plugin's own schema."""
+def _read(path: Path) -> dict:
+    """An mkdocs.yml as a mapping, or a ConfigError naming the file."""
     from mkdocs.utils.yaml import yaml_load  # MkDocs' loader: it understands the file's !ENV tags
 
     try:
@@ -92,18 +100,45 @@ def from_mkdocs_yml(path: Path) -> Settings:
         raise ConfigError(f"{path}: cannot read it ({err.strerror}); run from the project's root") from None
     except Exception as err:  # noqa: BLE001 - yaml's errors have many types; each is a broken file
         raise ConfigError(f"{path}: not valid YAML: {err}") from None
-    entry = None
-    for item in raw.get("plugins") or []:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: not a MkDocs configuration (its top level is not a mapping of options)")
+    return raw
+
+
+def _entry(raw: dict, path: Path) -> dict:
+    """The ``claims`` entry of ``plugins:``, in either of the forms MkDocs accepts (a list, or a mapping)."""
+    plugins = raw.get("plugins") or []
+    items = [{k: v} for k, v in plugins.items()] if isinstance(plugins, dict) else plugins
+    if not isinstance(items, list):
+        raise ConfigError(f"{path}: `plugins:` must be a list or a mapping")
+    for item in items:
         if item == PLUGIN_NAME:
-            entry = {}
-        elif isinstance(item, dict) and PLUGIN_NAME in item:
+            return {}
+        if isinstance(item, dict) and PLUGIN_NAME in item:
             entry = item[PLUGIN_NAME] or {}
-    if entry is None:
-        raise ConfigError(f"{path}: no `{PLUGIN_NAME}` entry under `plugins:`")
+            if not isinstance(entry, dict):
+                raise ConfigError(f"{path}: the `{PLUGIN_NAME}` plugin's options must be a mapping, not {entry!r}")
+            return entry
+    raise ConfigError(f"{path}: no `{PLUGIN_NAME}` entry under `plugins:`")
+
+
+def from_mkdocs_yml(path: Path) -> Settings:
+    """The settings of the ``claims`` plugin entry in an mkdocs.yml, checked by the plugin's own schema."""
+    from mkdocs.exceptions import ConfigurationError
+
+    raw = _read(path)
     config = ClaimsConfig(config_file_path=str(path))
-    config.load_dict(entry)
-    errors, _ = config.validate()
-    if errors:
-        name, err = errors[0]
+    try:
+        config.load_dict(_entry(raw, path))
+        errors, warnings = config.validate()
+    except ConfigurationError as err:
+        raise ConfigError(f"{path}: claims options: {err}") from None
+    for name, err in [*errors, *warnings]:  # a strict build fails on a warning (an unknown option) too
         raise ConfigError(f"{path}: claims option `{name}`: {err}")
     return settings_from(config, Path(path).resolve().parent, str(path))
+
+
+def docs_dir_in(path: Path) -> Path:
+    """The docs folder an mkdocs.yml names (``docs_dir``, default ``docs``), beside the file."""
+    docs = _read(path).get("docs_dir") or "docs"
+    return (Path(path).resolve().parent / str(docs)).resolve()

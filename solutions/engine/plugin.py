@@ -16,7 +16,8 @@ Enabled in ``mkdocs.yml`` as ``plugins: - claims: {packages: [...]}`` (the entry
   on the page instead, so the live preview keeps working while a contributor fixes it.
 
 Every piece of state lives on the plugin instance and is reset by ``on_config``, once per
-build; this process never imports a course's code (the checking process does).
+build.  This process never imports a course's code: it finds the claims modules by their file
+names, and the checking process imports them.
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         if self.command == "serve":
             for name in [m for m in sys.modules if m.startswith(package + ".") and m != __name__]:
                 del sys.modules[name]
-        return tuple(importlib.import_module(f"{package}.{m}") for m in ("background", "render", "pages"))  # type: ignore[return-value]
+        modules = tuple(importlib.import_module(f"{package}.{m}") for m in ("background", "render", "pages"))
+        return modules  # type: ignore[return-value]
 
     def on_config(self, config: Any) -> Any:
         self._cancel()
@@ -82,8 +84,12 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         except ConfigError as err:
             raise PluginError(str(err)) from None
         background, render, pages = self._engine()
+        try:
+            generated = set(background.generated_pages(settings))
+        except ValueError as err:
+            raise PluginError(f"{config['config_file_path']}: {err}") from None
         docs = Path(config["docs_dir"])
-        self.build = _Build(settings, background, render, pages, background.start(docs, settings), set())
+        self.build = _Build(settings, background, render, pages, background.start(docs, settings), generated)
         return config
 
     def _check(self) -> Any:
@@ -129,11 +135,9 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
 
     def on_files(self, files: Files, *, config: Any) -> Files:
         b = self._state()
-        generated = b.background.generated_pages(b.settings)
-        for path in generated:
+        for path in sorted(b.generated):
             # Its text comes from the checking process (on_page_read_source).
             files.append(File.generated(config, path, content=""))
-        b.generated = set(generated)
         # Pages that show no claim first: MkDocs builds them while the checks run.  The navigation
         # follows mkdocs.yml, not this order.
         docs = Path(config["docs_dir"])

@@ -1,10 +1,10 @@
-"""Where claims are declared: the ``claim`` and ``mistake`` decorators and the kinds.
+"""Where claims are declared: the ``claim`` and ``mistake`` decorators, and finding the claims modules.
 
 A claim is an answer that a page shows.  The code side of a claim is a small
 function that returns the truth (an ``int``, a ``float``, a sympy expression or
 a :class:`Shown` value); the page side is what the page's author typed.  This
-module only records the code side.  Comparing the two is :mod:`checks`' job,
-finding the page side is :mod:`pages`' job.
+module only records the code side.  Comparing the two is the kind's job
+(:mod:`.kinds`), judging is :mod:`.checks`', finding the page side is :mod:`.pages`'.
 
 Claims live in modules named ``*_claims.py`` anywhere under the packages that
 the plugin's configuration names (``packages:`` in mkdocs.yml);
@@ -17,7 +17,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
-import pkgutil
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -146,21 +145,37 @@ class _LazyKind:
 
 
 def claims_modules(packages: Sequence[str]) -> list[str]:
-    """The names of the ``*_claims`` modules under ``packages``, found without importing them
-    (the site build lists their check pages before a separate process has run the checks)."""
-    found = []
+    """The names of the ``*_claims`` modules under ``packages``, found in their folders without importing
+    anything (the site build lists their check pages before a separate process imports and checks them).
+
+    Raises ``ValueError`` naming a package that cannot be found."""
+    found: set[str] = set()
     for package in packages:
-        spec = importlib.util.find_spec(package)
-        if spec is None or spec.submodule_search_locations is None:
+        try:
+            spec = importlib.util.find_spec(package)
+        except (ImportError, ValueError) as err:
+            spec, why = None, f" ({err})"
+        else:
+            why = ""
+        if spec is None or not spec.submodule_search_locations:
             raise ValueError(
-                f"claims package {package!r} (plugins: claims: packages: in mkdocs.yml) is not an importable package"
+                f"claims package {package!r} (plugins: claims: packages: in mkdocs.yml) "
+                f"is not an importable package{why}"
             )
-        found += [
-            info.name
-            for info in pkgutil.walk_packages(spec.submodule_search_locations, prefix=f"{package}.")
-            if info.name.rsplit(".", 1)[-1].endswith("_claims")
-        ]
+        for folder in spec.submodule_search_locations:
+            found.update(_claims_in(Path(folder), package))
     return sorted(found)
+
+
+def _claims_in(folder: Path, package: str) -> list[str]:
+    """``*_claims`` modules in a package's folder and its subpackages' (folders with an ``__init__.py``)."""
+    out = []
+    for entry in sorted(folder.iterdir()):
+        if entry.is_dir() and (entry / "__init__.py").is_file() and entry.name.isidentifier():
+            out += _claims_in(entry, f"{package}.{entry.name}")
+        elif entry.suffix == ".py" and entry.stem.endswith("_claims") and entry.stem.isidentifier():
+            out.append(f"{package}.{entry.stem}")
+    return out
 
 
 def load_all(packages: Sequence[str], root: Path | None = None) -> dict[str, Claim]:

@@ -48,6 +48,18 @@ def checks_page_path(module: str, settings: Settings) -> str:
     return f"{settings.listings}/{'.'.join(parts)}.md"
 
 
+def listing_paths(modules: list[str], settings: Settings) -> dict[str, str]:
+    """Each claims module's listing path; raises ``ValueError`` when two modules would share one."""
+    paths: dict[str, str] = {}
+    for module in modules:
+        path = checks_page_path(module, settings)
+        other = next((m for m, p in paths.items() if p == path), None)
+        if other is not None:
+            raise ValueError(f"claims modules {other} and {module} would both be listed at {path}: rename one")
+        paths[module] = path
+    return paths
+
+
 def rel_link(from_page: str, to_page: str, frag: str = "") -> str:
     """A Markdown link target from one docs page to another, relative, so MkDocs validates it."""
     link = posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
@@ -62,7 +74,7 @@ LinkFn = Callable[[str, str, str], str]  # (from page, to page, fragment) -> hre
 
 
 def md_link(from_page: str, to_page: str, frag: str = "") -> str:
-    """A link as Markdown sees it (MkDocs rewrites these); the hook passes one that gives final URLs."""
+    """A link as Markdown sees it (MkDocs rewrites these); the plugin passes one that gives final URLs."""
     return rel_link(from_page, to_page, frag)
 
 

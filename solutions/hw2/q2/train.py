@@ -7,49 +7,24 @@ run writes ``results/style/<style>-<UTC time>.json`` (settings, schedule, the
 loss of every iteration, provenance; through the shared
 :class:`~solutions.common.runs.Recorder`) and the generated image beside it as
 a PNG.  ``--dry-run`` uses a small random network, small images and ten
-iterations.  The losses and the loop are in :mod:`.style`.
+iterations.  The losses and the loop are in :mod:`.style`, the images' reading in :mod:`.data`.
 """
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
-from solutions.common import paths, runs
-from solutions.common.files import DataError, DataSet, combined_digest, file_digest, locate
+from solutions.common import runs
+from solutions.common.files import DataError, combined_digest, file_digest
 from solutions.hw2.common import images
 from solutions.hw2.common import vision as vm
 from solutions.hw2.q2 import style
-
-CONTENT = "tubingen"
-EXPECT = f"give the folder holding {CONTENT}.jpg and the style images"  # said when --images is wrong
-IMAGES = DataSet(
-    "style images", "STYLE_IMAGES", (paths.STYLE_IMAGES_LOCAL,), folder=True, option="--images", expect=EXPECT
-)
-
-
-class ImageError(DataError):
-    """An input image that cannot be used: names the file."""
-
-
-def find_images(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The folder holding the content and style images: an explicit path, $STYLE_IMAGES, or the local copy."""
-    return locate(IMAGES, explicit)
-
-
-def load_image(path: Path, size: int) -> torch.Tensor:
-    """(1, 3, H, W), the shorter side resized to ``size``, normalised as SqueezeNet expects."""
-    try:
-        img = Image.open(path)
-        img.load()
-    except (OSError, UnidentifiedImageError) as err:
-        raise ImageError(f"{path}: not a readable image ({err})") from None
-    return images.to_tensor(images.resize_shorter(img.convert("RGB"), size)).unsqueeze(0)
+from solutions.hw2.q2.data import CONTENT, find_images, load_image
 
 
 def run(
