@@ -29,6 +29,15 @@ from tests.conftest import DOCS, ROOT
         (["a2.q3.dL_dfa", "2^{2^{2^{20}}}"], 2, "cannot parse"),
         (["a2.q4.valid_triplets", "thirty-six"], 2, "cannot parse"),
         (["a2.q3.dl_dfa", "0"], 2, "did you mean a2.q3.dL_dfa"),
+        (["a2.q3.dL_dfa", "-f_p + f_n"], 0, "equivalent"),  # an answer may start with a minus sign
+        (["-v", "a2.q3.dL_dfa", "-f_p", "+", "f_n"], 0, "equivalent"),  # words the shell split are one answer
+        (["a2.q4.valid_triplets", "--", "-36"], 1, "different: page - truth = -72"),
+        (["a2.q4.valid_triplets"], 2, "give an answer"),
+        (["a2.q4.valid_triplets", "３６"], 2, "cannot parse"),  # fullwidth digits
+        (["a2.q4.valid_triplets", "৩৬"], 2, "cannot parse"),  # Bengali digits
+        (["a2.q4.valid_triplets", "0,036"], 2, "cannot parse"),  # not 36
+        (["a2.q4.valid_triplets", "36,000"], 1, "different"),
+        (["a2.example.loss", "１2.5"], 2, "cannot parse"),  # a fullwidth digit in a decimal
     ],
 )
 def test_check_exit_codes(args: list[str], code: int, out: str, capsys: pytest.CaptureFixture[str]) -> None:

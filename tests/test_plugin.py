@@ -197,7 +197,11 @@ def test_the_command_line_reads_the_same_settings_as_the_plugin(tmp_path: Path) 
         "site_name: x\nplugins:\n  - claims:\n      packages: [solutions, tests]\n      time_limit: 2\n"
     )
     settings = from_mkdocs_yml(tmp_path / "mkdocs.yml")
-    assert settings.packages == ("solutions", "tests") and settings.time_limit == 2.0 and settings.root == tmp_path.resolve()
+    assert (
+        settings.packages == ("solutions", "tests")
+        and settings.time_limit == 2.0
+        and settings.root == tmp_path.resolve()
+    )
 
 
 def test_serve_renders_each_rebuild_with_the_engine_as_it_is_on_disk() -> None:

@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from solutions.engine.site import verify_docs
 from tests.conftest import DOCS, ROOT, SETTINGS, mkdocs_build
@@ -126,3 +127,35 @@ def test_every_internal_link_and_anchor_resolves(built: Path) -> None:
             elif frag and target.suffix == ".html" and frag not in anchors(target):
                 broken.append(f"{page.relative_to(built)}: {href} (no such anchor)")
     assert broken == []
+
+
+def _snippet_build(tmp_path: Path, line: str) -> subprocess.CompletedProcess[str]:
+    """A one-page site with the real site's snippet settings (from mkdocs.yml), whose page includes ``line``."""
+    from mkdocs.utils.yaml import yaml_load
+
+    with open(ROOT / "mkdocs.yml", encoding="utf-8") as f:
+        extensions = yaml_load(f)["markdown_extensions"]
+    (snippets,) = [e for e in extensions if isinstance(e, dict) and "pymdownx.snippets" in e]
+    project = tmp_path / "project"
+    (project / "docs").mkdir(parents=True)
+    (project / "solutions").symlink_to(ROOT / "solutions")
+    (project / "secret.txt").write_text("token: do-not-publish\n", encoding="utf-8")
+    (project / "docs" / "index.md").write_text(f"# Page\n\n{line}\n", encoding="utf-8")
+    config = {"site_name": "snippets", "markdown_extensions": [snippets]}
+    (project / "mkdocs.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    return mkdocs_build(project, project / "site")
+
+
+@pytest.mark.build
+@pytest.mark.parametrize("path", ["secret.txt", "../secret.txt", "../../mkdocs.yml", str(ROOT / ".git" / "config")])
+def test_a_snippet_from_outside_the_code_and_docs_fails_the_build(tmp_path: Path, path: str) -> None:
+    run = _snippet_build(tmp_path, f'--8<-- "{path}"')
+    assert run.returncode != 0 and "do-not-publish" not in run.stdout + run.stderr
+    assert "Snippet" in run.stderr and "could not be found" in run.stderr
+
+
+@pytest.mark.build
+def test_a_code_listing_from_the_solutions_is_included(tmp_path: Path) -> None:
+    run = _snippet_build(tmp_path, '--8<-- "hw2/q2/style.py:losses"')
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "def content_loss" in (tmp_path / "project" / "site" / "index.html").read_text(encoding="utf-8")

@@ -32,6 +32,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     from . import registry
     from .checks import Pending, compare_within, compute_truth
 
+    answer = " ".join(a for a in args.answer if a != "--").strip()
+    if not answer:
+        print("cannot parse: give an answer after the claim id, e.g. check a2.q4.valid_triplets 36")
+        return 2
     settings = _settings(args)
     if settings is None:
         return 2
@@ -47,7 +51,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     except Pending as p:
         print(f"cannot check yet: {p}")
         return 2
-    cmp = compare_within(c, args.answer, truth, settings.time_limit)
+    cmp = compare_within(c, answer, truth, settings.time_limit)
     if cmp.outcome == Outcome.EQUAL:
         print("equivalent")
     elif cmp.outcome == Outcome.DIFFERENT:
@@ -85,8 +89,13 @@ def add_commands(sub: argparse._SubParsersAction, config: Path) -> None:
     """Add ``check`` and ``verify`` to a command line; ``config`` is the default mkdocs.yml."""
     p = sub.add_parser("check", help="check one answer: exit 0 equivalent, 1 different, 2 cannot parse")
     p.add_argument("claim_id", help="e.g. a2.q6.dL_df1 (see the Verification page)")
-    p.add_argument("answer", help="a number, or LaTeX such as '2f_1 - 2f_2' (quote it for the shell)")
-    p.add_argument("-v", "--verbose", action="store_true", help="also print both sides")
+    # Everything after the claim id is the answer, even when it starts with "-" (-2f_1 + f_4): options go first.
+    p.add_argument(
+        "answer",
+        nargs=argparse.REMAINDER,
+        help="a number, or LaTeX such as '2f_1 - 2f_2' (quote it for the shell); may start with '-'",
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="also print both sides (give it before the claim id)")
     p.add_argument("--config", default=str(config), help="the mkdocs.yml whose `claims` plugin entry to use")
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("verify", help="check every claim of the site and print a table")

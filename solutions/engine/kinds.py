@@ -24,8 +24,10 @@ if TYPE_CHECKING:
 
 EQUAL, DIFFERENT, UNPARSABLE = Outcome
 GRAD_RTOL, GRAD_ATOL = 1e-3, 1e-5  # torch.autograd.gradcheck's defaults
-_INT_RE = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d{1,30})$")
-_DEC_RE = re.compile(r"^[+-]?\d{1,30}(\.\d{1,30})?$")
+# ASCII digits only (``\d`` would accept any script's digits, which a reader may misread); a grouped number
+# starts with a non-zero group, so 0,036 is not read as 36.
+_INT_RE = re.compile(r"^[+-]?([1-9][0-9]{0,2}(,[0-9]{3})+|[0-9]{1,30})$")
+_DEC_RE = re.compile(r"^[+-]?[0-9]{1,30}(\.[0-9]{1,30})?$")
 
 
 class Pending(Exception):
