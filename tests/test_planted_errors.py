@@ -202,3 +202,20 @@ def test_gradient_formula_in_a_table_cell_with_a_missing_transpose(docs_copy: Pa
     r = only_failure(docs_copy)
     assert r.claim_id == "hw2.q4.step.dWxo" and f"docs/hw2/q4.md:{line}" in r.message
     assert "cannot multiply" in r.message
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        '36<a class="claim-mark claim-verified" href="#">✓</a>',
+        "<span class='claim-verified'>36</span>",
+        '<div id="claim-a2.q4.valid_triplets">36</div>',
+        '<div class="claim-display" markdown>$$x$$</div>',
+    ],
+)
+def test_a_hand_written_mark_fails_with_its_line(docs_copy: Path, forged: str) -> None:
+    """Only the engine may render a mark: an imitation on a page would look like a checked value."""
+    line = plant(docs_copy / "a2/part2.md", "[[a2.q4.valid_triplets: 36]]", f"[[a2.q4.valid_triplets: 36]] {forged}")
+    forged_at = [r.message for r in failures(docs_copy) if r.claim_id == "(marker)"]
+    assert len(forged_at) == 1 and forged_at[0].startswith(f"docs/a2/part2.md:{line}: ")
+    assert "a page may not write it" in forged_at[0]

@@ -271,3 +271,15 @@ def test_the_claims_modules_are_found_without_importing_the_course() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "9 []"  # eight listings and the Verification page; no course module imported
+
+
+def test_a_page_shows_only_the_marks_the_engine_rendered() -> None:
+    """A mark that reached the HTML some other way (raw HTML in an included file) stops the build."""
+    plugin = _plugin("build", _Finished(_checked()))
+    plugin.build.marks["a2/p.md"] = 1
+    page = SimpleNamespace(file=SimpleNamespace(src_uri="a2/p.md", generated_by=None))
+    real = '36<a class="claim-mark claim-verified" id="claim-a.b.c" href="x">✓</a>'
+    assert plugin.on_post_page(real, page=page, config={"docs_dir": "docs"}) == real
+    forged = real + " and 37<a href='y' class='claim-mark claim-verified'>✓</a>"
+    with pytest.raises(PluginError, match=r"docs/a2/p.md: the page shows 2 claim marks but the engine rendered 1"):
+        plugin.on_post_page(forged, page=page, config={"docs_dir": "docs"})

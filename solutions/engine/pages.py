@@ -76,8 +76,28 @@ def _blank_code_spans(line: str) -> str:
     return CODE_SPAN_RE.sub(lambda m: " " * len(m.group(0)), line)
 
 
+# The classes and ids of what the engine renders (render.py): on a page, only the engine may write them,
+# or a hand-written element would look like a checked value.
+ENGINE_HTML_RE = re.compile(
+    r"""\bclaim-(?:mark|verified|refuted|pending|failed|display|figure|difference)\b|\bid\s*=\s*["']?claim-"""
+)
+
+
+def forged_marks(text: str, path: str) -> None:
+    """Raise PageSyntaxError at the first hand-written use of the engine's classes or ids."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if m := ENGINE_HTML_RE.search(line):
+            raise PageSyntaxError(
+                path,
+                number,
+                f"{m.group(0)!r} belongs to the marks the engine renders; a page may not write it "
+                "(show a value with a claim marker, [[id: value]])",
+            )
+
+
 def find_claims(text: str, path: str) -> list[Occurrence]:
-    """Every claim marker of a page, in order.  Raises PageSyntaxError on broken markers."""
+    """Every claim marker of a page, in order.  Raises PageSyntaxError on broken markers and forged marks."""
+    forged_marks(text, path)
     out: list[Occurrence] = []
     lines = text.splitlines(keepends=True)
     offsets = [0]

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -37,6 +38,7 @@ from mkdocs.structure.files import File, Files
 from .config import ClaimsConfig, ConfigError, Settings, settings_from
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
+_MARK_RE = re.compile(r"""class\s*=\s*["']?[^"'>]*\bclaim-mark\b""")  # a mark as it reaches the HTML
 
 
 @dataclass
@@ -50,6 +52,7 @@ class _Build:
     running: Any  # background.Running
     generated: set[str]
     check: Any = None  # background.SiteCheck, once the checking process has answered
+    marks: dict[str, int] = field(default_factory=dict)  # page -> how many marks the engine rendered on it
 
 
 class ClaimsPlugin(BasePlugin[ClaimsConfig]):
@@ -180,7 +183,23 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
             result = results[occ.id, occ.path, occ.line]
             return render.render_occurrence(occ, result, check.listings.get(occ.id), src, url)
 
+        b.marks[src] = len(occurrences)
         return banner + pages.replace_claims(markdown, occurrences, rendered)
+
+    def on_post_page(self, output: str, *, page: Any, config: Any) -> str:
+        """A page shows exactly the marks the engine rendered: one more came from elsewhere (a snippet
+        whose raw HTML imitates a mark), and would look checked."""
+        if self.build is None or page.file.generated_by:
+            return output
+        found = len(_MARK_RE.findall(output))
+        rendered = self.build.marks.get(page.file.src_uri, 0)
+        if found != rendered:
+            raise PluginError(
+                f"{Path(config['docs_dir']).name}/{page.file.src_uri}: the page shows {found} claim marks but the "
+                f"engine rendered {rendered}; only the engine may write an element of class claim-mark "
+                "(is one hand-written in a snippet?)"
+            )
+        return output
 
     def on_post_build(self, *, config: Any) -> None:
         if self.build is None or self.command == "serve":
