@@ -91,6 +91,17 @@ def compare_within(claim: Claim, text: str | None, truth: Any, seconds: float = 
             return compare(claim, text, truth)
     except CheckTimeout as err:
         return Comparison(UNPARSABLE, text or "", detail=str(err))
+    except RecursionError:
+        detail = f"{excerpt(text)} nests too deeply to read; write it with fewer nested parts"
+        return Comparison(UNPARSABLE, excerpt(text), detail=detail)
+    except ValueError as err:  # a character or number the parsers let through but cannot use (e.g. ²)
+        return Comparison(UNPARSABLE, excerpt(text), detail=f"cannot read {excerpt(text)}: {excerpt(str(err))}")
+
+
+def excerpt(text: str | None, width: int = 60) -> str:
+    """Untrusted text as it may appear in a message: control characters shown as \\x.., at most ``width``."""
+    shown = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in (text or "")[: width + 1])
+    return repr(shown[:width] + ("…" if len(shown) > width else ""))
 
 
 # Off except inside ``reused_truths()``: a test that judges many copies of the same pages with the same
