@@ -54,7 +54,18 @@ def test_replace_claims_keeps_everything_else() -> None:
 
 @pytest.mark.parametrize(
     ("text", "reason"),
-    [("```claim a.b\nx\n", "never closed"), ("```claim a.b\n\n```\n", "is empty"), ("x [[a.b: ]] y", "empty value")],
+    [
+        ("```claim a.b\nx\n", "never closed"),
+        ("```claim a.b\n\n```\n", "is empty"),
+        ("x [[a.b: ]] y", "empty value"),
+        ("there are [[a2.q4.valid_triplets: 36 triplets", "not closed on the same line"),
+        ("there are [[a2.q4.valid_triplets:\n36]] triplets", "not closed on the same line"),  # split over lines
+        ("there are [[a2.q4.valid_triplets : 36]] triplets", "is not a claim marker"),
+        ("there are [[A2.Q4.VALID: 36]] triplets", "is not a claim marker"),
+        ("there are 36]] triplets", "closes no claim marker"),
+        ("```claim\nx\n```\n", "one claim id"),
+        ("```claim a.b c.d\nx\n```\n", "one claim id"),
+    ],
 )
 def test_broken_markers_are_errors_with_a_line(text: str, reason: str) -> None:
     with pytest.raises(PageSyntaxError, match=reason) as err:

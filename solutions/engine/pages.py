@@ -28,6 +28,7 @@ ID_PATTERN = r"[a-z0-9][A-Za-z0-9_.\-]*[A-Za-z0-9_]"
 
 INLINE_RE = re.compile(rf"\[\[(?P<id>{ID_PATTERN})(?::(?P<value>.*?))?\]\]")
 FENCE_OPEN_RE = re.compile(rf"^(?P<indent>[ \t]*)```claim[ \t]+(?P<id>{ID_PATTERN})[ \t]*$")
+CLAIM_FENCE_RE = re.compile(r"^[ \t]*```claim\b")  # any line that tries to open a claim block
 ANY_FENCE_RE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})")
 CODE_SPAN_RE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
 
@@ -125,6 +126,10 @@ def find_claims(text: str, path: str) -> list[Occurrence]:
             out.append(Occurrence(m.group("id"), value, path, i + 1, offsets[i], end, True, False, indent))
             i = j + 1
             continue
+        if CLAIM_FENCE_RE.match(raw):
+            raise PageSyntaxError(
+                path, i + 1, "a claim block opens with ```claim and one claim id, nothing else (```claim a2.q6.dL_df1)"
+            )
         f = ANY_FENCE_RE.match(raw)
         if f:  # an ordinary code block: skip to its closing fence
             fence = f.group("fence")
@@ -151,8 +156,35 @@ def find_claims(text: str, path: str) -> list[Occurrence]:
                     in_table,
                 )
             )
+        _no_stray_brackets(INLINE_RE.sub("", visible), path, i + 1)
         i += 1
     return out
+
+
+def _no_stray_brackets(rest: str, path: str, line: int) -> None:
+    """What is left of a line once its markers are taken out may not hold ``[[`` or ``]]``: a marker that
+    is not well formed would otherwise be published as typed, looking like an answer."""
+    start, end = rest.find("[["), rest.find("]]")
+    if start < 0 and end < 0:
+        return
+    if start < 0:
+        raise PageSyntaxError(path, line, "]] closes no claim marker (a marker is [[id: value]], on one line)")
+    if end < start:
+        end = rest.find("]]", start)
+    if end < 0:
+        raise PageSyntaxError(
+            path,
+            line,
+            f"{rest[start : start + 40]!r}: a claim marker opened with [[ is not "
+            "closed on the same line (a marker is [[id: value]], on one line)",
+        )
+    raise PageSyntaxError(
+        path,
+        line,
+        f"{rest[start : end + 2][:60]!r} is not a claim marker: write [[id: value]] "
+        "with an id such as a2.q4.valid_triplets (lower-case start; letters, digits, . _ -) "
+        "and no space before the colon",
+    )
 
 
 def replace_claims(text: str, occurrences: list[Occurrence], render: callable) -> str:
