@@ -9,11 +9,21 @@ import pytest
 
 from solutions.common.runs import ResultsError, mean_test_accuracy, seed_count, std_test_accuracy
 from solutions.engine import Pending
+from tests.conftest import ROOT
+
+PROVENANCE = {
+    "commit": "x",
+    "started": "2026-12-01T00:00:00+00:00",
+    "duration_seconds": 1.0,
+    "device": "cpu",
+    "versions": {"torch": "2.13.0"},
+}
+REAL = min((ROOT / "results" / "imdb").glob("*.json"))  # a real results file, corrupted below
 
 
 def write(root: Path, name: str, **fields: object) -> None:
     (root / "imdb").mkdir(parents=True, exist_ok=True)
-    run = {"task": "imdb", "model": "rnn", "seed": 0, "epochs": 5, "test_accuracy": 0.5, "provenance": {"commit": "x"}}
+    run = {"task": "imdb", "model": "rnn", "seed": 0, "epochs": 5, "test_accuracy": 0.5, "provenance": PROVENANCE}
     run.update(fields)
     (root / "imdb" / name).write_text(json.dumps(run))
 
@@ -41,7 +51,7 @@ def test_malformed_file_names_file_and_line(tmp_path: Path) -> None:
 def test_missing_fields_are_named(tmp_path: Path) -> None:
     (tmp_path / "imdb").mkdir()
     (tmp_path / "imdb" / "x.json").write_text(json.dumps({"task": "imdb", "model": "rnn"}))
-    with pytest.raises(ResultsError, match="missing seed, epochs, provenance"):
+    with pytest.raises(ResultsError, match=r"x\.json: seed: Field required"):
         mean_test_accuracy("imdb", "rnn", 5, root=tmp_path)
 
 
@@ -84,3 +94,63 @@ def test_an_unknown_embedding_start_is_refused(tmp_path: Path) -> None:
     write(tmp_path, "a.json", seed=0, embeddings={"init": "word2vec"})
     with pytest.raises(ResultsError, match="seed 0: embeddings must be"):
         mean_test_accuracy("imdb", "rnn", 5, root=tmp_path, init="random")
+
+
+def _corrupt(root: Path, change: object, folder: str = "imdb") -> Path:
+    """A copy of a real results file with one change (a function of its parsed JSON)."""
+    data = json.loads(REAL.read_text(encoding="utf-8"))
+    change(data)  # type: ignore[operator]
+    (root / folder).mkdir(parents=True, exist_ok=True)
+    out = root / folder / REAL.name
+    out.write_text(json.dumps(data), encoding="utf-8")  # json.dumps writes NaN for float("nan"), as Python would
+    return out
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (lambda d: d.update(test_accuracy=1.7), "test_accuracy is 1.7: an accuracy is a fraction in [0, 1]"),
+        (lambda d: d.update(test_accuracy=-0.5), "test_accuracy is -0.5: an accuracy is a fraction in [0, 1]"),
+        (lambda d: d.update(test_accuracy=61.7), "test_accuracy is 61.7: an accuracy is a fraction in [0, 1]"),
+        (lambda d: d.update(test_accuracy=True), "test_accuracy is True, not a finite number"),
+        (lambda d: d["history"][1].update(valid_loss=float("nan")), "history[1].valid_loss is nan, not a finite"),
+        (lambda d: d.update(seed="1"), "seed: Input should be a valid integer"),
+        (lambda d: d.update(epochs="5"), "epochs: Input should be a valid integer"),
+        (lambda d: d.update(provenance=None), "provenance: Input should be a valid dictionary"),
+        (lambda d: d["provenance"].pop("commit"), "provenance.commit: Field required"),
+        (lambda d: d.update(task="yelp"), "task: 'yelp' is not the folder it is in ('imdb')"),
+    ],
+)
+def test_a_corrupted_results_file_is_refused_naming_the_file_and_field(tmp_path: Path, change, says: str) -> None:
+    bad = _corrupt(tmp_path, change)
+    model = json.loads(REAL.read_text(encoding="utf-8"))["model"]
+    with pytest.raises(ResultsError) as err:
+        mean_test_accuracy("imdb", model, 5, root=tmp_path)
+    assert str(err.value).startswith(f"{bad}: ") and says in str(err.value)
+
+
+def test_every_recorded_results_file_passes_the_schema() -> None:
+    from solutions.common.runs import load_run
+
+    files = sorted((ROOT / "results").glob("*/*.json"))
+    assert len(files) >= 10
+    for path in files:
+        load_run(path)
+
+
+def test_the_recorder_refuses_to_write_a_bad_record(tmp_path: Path) -> None:
+    from solutions.common.runs import Recorder
+
+    record = Recorder("imdb", "rnn", 0, tmp_path)
+    with pytest.raises(ResultsError, match=r"\(not written\): test_accuracy is 61\.7"):
+        record.write(
+            "x.json",
+            {"test_accuracy": 61.7},
+            epochs=5,
+            dry_run=False,
+            device="cpu",
+            packages=("torch",),
+            data_source=None,
+            data_checksum=None,
+        )
+    assert not (tmp_path / "imdb" / "x.json").exists()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
+import math
 import platform
 import statistics
 import subprocess
@@ -25,14 +26,15 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError, model_validator
 
 from solutions.common import paths
 from solutions.common.files import atomic_path
 from solutions.engine import Pending
 
 RESULTS_DIR = paths.RESULTS_DIR  # read when called, so a test can point it elsewhere
-REQUIRED = ("task", "model", "seed", "epochs", "provenance")
 
 Run = dict[str, Any]
 
@@ -49,14 +51,78 @@ def folder(task: str, root: Path | None = None) -> Path:
     return (root or RESULTS_DIR) / task
 
 
+Fraction = Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)]  # an accuracy, 0.7765
+Finite = Annotated[float, Field(strict=True, allow_inf_nan=False)]  # any other figure; ints pass, bools do not
+
+
+class Provenance(BaseModel):
+    """Where a run came from; a file without any of these cannot be traced to its code and machine."""
+
+    model_config = ConfigDict(extra="allow")
+    commit: StrictStr = Field(min_length=1)
+    started: StrictStr = Field(min_length=1)
+    duration_seconds: Finite = Field(ge=0)
+    device: StrictStr = Field(min_length=1)
+    versions: dict[StrictStr, StrictStr]
+
+
+def _figures(values: dict[str, Any], where: str) -> None:
+    """Every number finite, and every accuracy a number in [0, 1] (``true`` is not an accuracy); flags, text
+    and nested records are left to the trainer that wrote them."""
+    for key, value in values.items():
+        is_accuracy = key.endswith("accuracy")
+        if value is None or (isinstance(value, bool | str | dict | list) and not is_accuracy):
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise ValueError(f"{where}{key} is {value!r}, not a finite number")
+        if is_accuracy and not 0 <= value <= 1:
+            raise ValueError(f"{where}{key} is {value!r}: an accuracy is a fraction in [0, 1]")
+
+
+class RunRecord(BaseModel):
+    """One results file.  A trainer's own fields are kept as they are (``extra="allow"``), but every accuracy
+    among them must be a fraction and every history entry a finite number."""
+
+    model_config = ConfigDict(extra="allow")
+    task: StrictStr = Field(min_length=1)
+    model: StrictStr = Field(min_length=1)
+    seed: StrictInt = Field(ge=0)
+    epochs: StrictInt = Field(ge=1)
+    dry_run: StrictBool = False
+    provenance: Provenance
+    history: list[dict[StrictStr, Any]] = []
+
+    @model_validator(mode="after")
+    def _finite_figures(self) -> RunRecord:
+        _figures({k: v for k, v in (self.model_extra or {}).items()}, "")
+        for i, row in enumerate(self.history):
+            _figures(row, f"history[{i}].")
+        return self
+
+
+def validate_record(data: Any, where: str) -> Run:
+    """``data`` checked against :class:`RunRecord`; a :class:`ResultsError` naming ``where``, the field and why."""
+    try:
+        RunRecord.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        why = first["msg"].removeprefix("Value error, ")  # our own checks name their field themselves
+        raise ResultsError(f"{where}: {field}: {why}" if field else f"{where}: {why}") from None
+    return data
+
+
 def load_run(path: Path) -> Run:
+    """One results file, validated; its ``task`` must be the folder it is in."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
         raise ResultsError(f"{path}:{err.lineno}: not valid JSON: {err.msg}") from None
-    missing = [k for k in REQUIRED if k not in data]
-    if missing:
-        raise ResultsError(f"{path}: missing {', '.join(missing)}")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ResultsError(f"{path}: cannot read it ({err})") from None
+    validate_record(data, str(path))
+    if data["task"] != path.parent.name:
+        raise ResultsError(f"{path}: task: {data['task']!r} is not the folder it is in ({path.parent.name!r})")
     return data
 
 
@@ -305,5 +371,5 @@ class Recorder:
             },
         }
         out = self.path(name)
-        write_atomically(out, payload)
+        write_atomically(out, validate_record(payload, f"{out} (not written)"))
         return out
