@@ -78,6 +78,39 @@ def test_a_changed_file_fails_its_listed_checksum(tmp_path: Path) -> None:
         yelp_data.check_sums(folder)
 
 
+@pytest.mark.parametrize("separator", ["  ", " *"])  # sha256sum's text and binary modes
+def test_both_checksum_list_formats_are_checked(tmp_path: Path, separator: str) -> None:
+    folder = yelp_data.write_tiny_corpus(tmp_path / "data")
+    sums = yelp_data.check_sums(folder)
+    lines = "".join(f"{h}{separator}{s}.txt\n" for s, h in sums.items())
+    (folder / "SHA256SUMS").write_text(lines, encoding="utf-8")
+    (folder / "dev.txt").write_text("1 changed\n", encoding="utf-8")
+    with pytest.raises(yelp_data.DataError, match=r"dev\.txt: sha256 .* differs from .*SHA256SUMS:2"):
+        yelp_data.check_sums(folder)
+
+
+def test_a_line_that_is_no_checksum_is_named(tmp_path: Path) -> None:
+    folder = yelp_data.write_tiny_corpus(tmp_path / "data")
+    (folder / "SHA256SUMS").write_text("abc train.txt\n", encoding="utf-8")
+    with pytest.raises(yelp_data.DataError, match=r"SHA256SUMS:1: not a sha256sum line"):
+        yelp_data.check_sums(folder)
+
+
+@pytest.mark.parametrize("labelled", [True, False])
+def test_a_byte_order_mark_is_not_part_of_the_first_token(tmp_path: Path, labelled: bool) -> None:
+    path = tmp_path / "split.txt"
+    path.write_text("\ufeff" + ("1 good food\n" if labelled else "good food\n"), encoding="utf-8")
+    (sentence,) = yelp_data.read_split(path, labelled=labelled)
+    assert sentence.tokens == ("good", "food")
+
+
+def test_an_empty_split_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "dev.txt"
+    path.write_text("", encoding="utf-8")
+    with pytest.raises(yelp_data.DataError, match=rf"{path}: empty"):
+        yelp_data.read_split(path, labelled=True)
+
+
 def test_a_missing_split_or_folder_is_named(tmp_path: Path) -> None:
     folder = yelp_data.write_tiny_corpus(tmp_path / "data")
     (folder / "test.txt").unlink()

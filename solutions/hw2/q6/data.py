@@ -100,9 +100,16 @@ def read_split(path: Path, labelled: bool) -> list[Sentence]:
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         raise DataError(f"{path}:{line}: not UTF-8 text ({err.reason} at byte {err.start})") from None
-    if text and not text.endswith("\n"):
+    text = text.removeprefix("\ufeff")  # a byte-order mark (some editors write one) is not part of the first token
+    if not text.strip():
+        raise DataError(f"{path}: empty: a split holds one sentence per line")
+    if not text.endswith("\n"):
         text += "\n"  # a last line without its newline is still a line
     return parse_lines(text.split("\n")[:-1], path, labelled)
+
+
+# What `sha256sum` writes, in text mode ("<hex>  name") or binary mode ("<hex> *name").
+_SUMS_LINE = re.compile(r"([0-9a-fA-F]{64}) [ *](.+)")
 
 
 def check_sums(folder: Path) -> dict[str, str]:
@@ -115,15 +122,20 @@ def check_sums(folder: Path) -> dict[str, str]:
         sums[split] = file_digest(path)
     listed = folder / "SHA256SUMS"
     if listed.is_file():
-        for number, line in enumerate(listed.read_text(encoding="utf-8").splitlines(), 1):
+        for number, line in enumerate(listed.read_text(encoding="utf-8-sig").splitlines(), 1):
             if not line.strip():
                 continue
-            expected, _, name = line.partition("  ")
-            split = name.strip().removesuffix(".txt")
-            if split in sums and sums[split] != expected.strip():
+            entry = _SUMS_LINE.fullmatch(line.rstrip())
+            if entry is None:
                 raise DataError(
-                    f"{folder / name.strip()}: sha256 {sums[split]} differs from {listed}:{number} "
-                    f"({expected.strip()}): the file has changed"
+                    f"{listed}:{number}: not a sha256sum line (<64 hex digits>, two spaces or ' *', a name)"
+                )
+            expected, name = entry.group(1).lower(), entry.group(2)
+            split = name.removesuffix(".txt")
+            if split in sums and sums[split] != expected:
+                raise DataError(
+                    f"{folder / name}: sha256 {sums[split]} differs from {listed}:{number} ({expected}): "
+                    "the file has changed"
                 )
     return sums
 
