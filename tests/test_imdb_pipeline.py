@@ -30,6 +30,42 @@ def test_tarball_and_folder_read_the_same(tmp_path: Path) -> None:
     assert len(a) == 12 and {r.split for r in a} == {"train", "test"} and {r.label for r in a} == {0, 1}
 
 
+def _tarball(tmp_path: Path, members: dict[str, bytes]) -> Path:
+    """A gzipped tar archive holding ``members`` (name -> bytes), in that order."""
+    import io
+
+    out = tmp_path / "a.tar.gz"
+    with tarfile.open(out, "w:gz") as tar:
+        for name, payload in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(payload)
+            tar.addfile(info, io.BytesIO(payload))
+    return out
+
+
+def test_a_truncated_archive_is_a_data_error(tmp_path: Path) -> None:
+    good = _tarball(tmp_path, {f"aclImdb/train/pos/{i}_7.txt": b"great film " * 200 for i in range(40)})
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    with pytest.raises(data.DataError, match=rf"{cut}: not a readable tar archive, or a truncated one"):
+        data.read_reviews(cut)
+
+
+@pytest.mark.parametrize(
+    ("members", "says"),
+    [
+        ({"aclImdb/train/pos/0_9.txt": b"caf\xe9"}, r"aclImdb/train/pos/0_9\.txt: not UTF-8 text"),
+        ({"aclImdb/test/neg/0_1.txt": b" " * (data.MAX_REVIEW_BYTES + 1)}, r"0_1\.txt: 1,048,577 bytes; a review"),
+        ({"aclImdb/train/pos/0_9.txt": b"a", "x/aclImdb/train/pos/0_9.txt": b"b"}, r"appears twice"),
+    ],
+)
+def test_a_bad_member_is_named(tmp_path: Path, members: dict[str, bytes], says: str) -> None:
+    archive = _tarball(tmp_path, members)
+    with pytest.raises(data.DataError, match=says) as err:
+        data.read_reviews(archive)
+    assert str(err.value).startswith(f"{archive}: ")
+
+
 def test_unusable_data_names_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "x.tar.gz"
     bad.write_text("not a tarball")

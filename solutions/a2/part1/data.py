@@ -17,6 +17,7 @@ import os
 import random
 import re
 import tarfile
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ MEMBER_RE = re.compile(r"(?:^|/)aclImdb/(train|test)/(pos|neg)/([^/]+\.txt)$")
 UNK, PAD = "<unk>", "<pad>"  # indices 0 and 1, as in the notebook (padding_idx=1)
 UNK_INDEX, PAD_INDEX = 0, 1
 SPLIT_SEED = 1234
+MAX_REVIEW_BYTES = 1 << 20
 
 
 @dataclass
@@ -54,28 +56,51 @@ def find_source(explicit: str | os.PathLike[str] | None = None) -> Path:
     return locate(IMDB, explicit)
 
 
+def _decoded(data: bytes, where: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise DataError(f"{where}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+
+
 def read_reviews(source: Path) -> list[Review]:
-    """Every labelled review, sorted by (split, label, name) so the order never depends on the archive."""
-    found: list[Review] = []
+    """Every labelled review, sorted by (split, label, name) so the order never depends on the archive.
+
+    A damaged archive, a review that is not UTF-8, one larger than :data:`MAX_REVIEW_BYTES` (the largest
+    IMDB review is about 14 kB: a larger one is not a review, and is never read whole) and the same review
+    twice are each a :class:`DataError` naming the archive and the member."""
+    found: dict[tuple[str, int, str], Review] = {}
+
+    def add(m: re.Match[str], text: str, where: str) -> None:
+        review = Review(m[1], int(m[2] == "pos"), m[3], text)
+        key = (review.split, review.label, review.name)
+        if key in found:
+            raise DataError(f"{where}: the same review ({m[1]}/{m[2]}/{m[3]}) appears twice")
+        found[key] = review
+
     if source.is_dir():
         for path in sorted(source.rglob("*.txt")):
             m = MEMBER_RE.search(path.as_posix())
             if m:
-                found.append(Review(m[1], int(m[2] == "pos"), m[3], path.read_text(encoding="utf-8")))
+                if path.stat().st_size > MAX_REVIEW_BYTES:
+                    raise DataError(f"{path}: {path.stat().st_size:,} bytes; a review is at most {MAX_REVIEW_BYTES:,}")
+                add(m, _decoded(path.read_bytes(), str(path)), str(path))
     else:
         try:
             with tarfile.open(source) as tar:
                 for member in tar:
                     m = MEMBER_RE.search(member.name)
-                    if m and member.isfile():
-                        data = tar.extractfile(member).read()  # type: ignore[union-attr]
-                        found.append(Review(m[1], int(m[2] == "pos"), m[3], data.decode("utf-8")))
-        except (tarfile.TarError, OSError) as err:
-            raise DataError(f"{source}: not a readable tar archive ({err})") from None
+                    if not (m and member.isfile()):
+                        continue
+                    where = f"{source}: {member.name}"
+                    if member.size > MAX_REVIEW_BYTES:
+                        raise DataError(f"{where}: {member.size:,} bytes; a review is at most {MAX_REVIEW_BYTES:,}")
+                    add(m, _decoded(tar.extractfile(member).read(), where), where)  # type: ignore[union-attr]
+        except (tarfile.TarError, OSError, EOFError, zlib.error) as err:
+            raise DataError(f"{source}: not a readable tar archive, or a truncated one ({err})") from None
     if not found:
         raise DataError(f"{source}: no reviews found (expected aclImdb/{{train,test}}/{{pos,neg}}/*.txt)")
-    found.sort(key=lambda r: (r.split, r.label, r.name))
-    return found
+    return sorted(found.values(), key=lambda r: (r.split, r.label, r.name))
 
 
 def data_checksum(source: Path) -> str:
