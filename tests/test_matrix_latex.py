@@ -106,3 +106,12 @@ def test_arbitrary_text_is_read_or_refused_cleanly(src: str) -> None:
             evaluate(node, Env(VALUES, {"t": 2, "T": 3}), src)
     except MatrixLatexError:
         pass
+
+
+def test_an_error_shows_a_bounded_printable_excerpt() -> None:
+    """No terminal escape sequence, and not the whole input, reaches a message."""
+    text = "G_t \x1b[31m" + " + X" * 500
+    with pytest.raises(MatrixLatexError) as err:
+        parse_chain(text)
+    shown = str(err.value)
+    assert "\x1b" not in shown and len(shown) < 300

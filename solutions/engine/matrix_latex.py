@@ -39,6 +39,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .latex import _excerpt  # one way to show untrusted text in a message, for both parsers
+
 __all__ = ["MatrixLatexError", "Node", "evaluate", "parse_chain", "quantity_key"]
 
 MAX_LENGTH, MAX_DEPTH, MAX_SUM_TERMS, MAX_STEPS = 3000, 40, 200, 200_000
@@ -103,9 +105,8 @@ class MatrixLatexError(ValueError):
     def __str__(self) -> str:
         if self.column is None or not self.source:
             return self.reason
-        lo = max(0, self.column - 30)
-        excerpt = self.source[lo : lo + 70].replace("\n", " ")
-        return f"{self.reason} (column {self.column + 1})\n    {excerpt}\n    {' ' * (self.column - lo)}^"
+        excerpt, caret = _excerpt(self.source, self.column)  # the LaTeX parser's: bounded, printable only
+        return f"{self.reason} (column {self.column + 1})\n    {excerpt}\n    {' ' * (caret or 0)}^"
 
 
 class Token(NamedTuple):
