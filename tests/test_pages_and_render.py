@@ -148,3 +148,14 @@ def test_a_listing_gives_each_claim_its_own_how_where_one_line_declares_several(
             assert f"`{c.id}` — not shown on any page. How: {c.how}" in page
         else:
             assert f"How: {c.how}. Source:" in page
+
+
+def test_inline_code_of_three_backticks_opens_no_code_block() -> None:
+    """```x``` at the start of a line is inline code (CommonMark): the markers after it are still found."""
+    page = "```pip install x``` does it.\n\nthere are [[a.b.c: 36]] triplets\n"
+    assert [o.id for o in find_claims(page, "docs/p.md")] == ["a.b.c"]
+
+
+def test_a_code_block_ends_only_at_a_fence_as_long_as_its_opening() -> None:
+    page = "````markdown\n```\n[[a.b.example: 1]]\n```\n````\n\nthere are [[a.b.c: 36]] triplets\n"
+    assert [o.id for o in find_claims(page, "docs/p.md")] == ["a.b.c"]

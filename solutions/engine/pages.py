@@ -131,10 +131,13 @@ def find_claims(text: str, path: str) -> list[Occurrence]:
                 path, i + 1, "a claim block opens with ```claim and one claim id, nothing else (```claim a2.q6.dL_df1)"
             )
         f = ANY_FENCE_RE.match(raw)
-        if f:  # an ordinary code block: skip to its closing fence
+        # As CommonMark reads it: a backtick fence's info string holds no backtick (```x``` is inline code),
+        # and only a line of at least as many of the same characters, and nothing else, closes it.
+        if f and not (f.group("fence")[0] == "`" and "`" in raw[f.end() :]):
             fence = f.group("fence")
+            closing = re.compile(rf"[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*")
             j = i + 1
-            while j < len(lines) and not lines[j].strip().startswith(fence):
+            while j < len(lines) and not closing.fullmatch(lines[j].rstrip("\r\n")):
                 j += 1
             i = j + 1
             continue
