@@ -283,3 +283,14 @@ def test_a_page_shows_only_the_marks_the_engine_rendered() -> None:
     forged = real + " and 37<a href='y' class='claim-mark claim-verified'>✓</a>"
     with pytest.raises(PluginError, match=r"docs/a2/p.md: the page shows 2 claim marks but the engine rendered 1"):
         plugin.on_post_page(forged, page=page, config={"docs_dir": "docs"})
+
+
+def test_a_marker_that_reaches_the_html_unrendered_stops_the_build() -> None:
+    plugin = _plugin("build", _Finished(_checked()))
+    page = SimpleNamespace(file=SimpleNamespace(src_uri="a2/p.md", generated_by=None))
+    shown_as_code = "<p>write <code>[[a2.q4.valid_triplets: 36]]</code></p><pre><code>[[x.y: 1]]</code></pre>"
+    assert plugin.on_post_page(shown_as_code, page=page, config={"docs_dir": "docs"}) == shown_as_code
+    with pytest.raises(PluginError, match=r"docs/a2/p.md: the claim marker '\[\[a2.q4.valid_triplets: 36\]\]' reached"):
+        plugin.on_post_page(
+            "<p>there are [[a2.q4.valid_triplets: 36]] triplets</p>", page=page, config={"docs_dir": "docs"}
+        )

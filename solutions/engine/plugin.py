@@ -38,6 +38,7 @@ from mkdocs.structure.files import File, Files
 from .config import ClaimsConfig, ConfigError, Settings, settings_from
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
+_CODE_RE = re.compile(r"<(code|pre)\b.*?</\1>", re.DOTALL | re.IGNORECASE)  # examples shown as code
 _MARK_RE = re.compile(r"""class\s*=\s*["']?[^"'>]*\bclaim-mark\b""")  # a mark as it reaches the HTML
 
 
@@ -188,9 +189,16 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
 
     def on_post_page(self, output: str, *, page: Any, config: Any) -> str:
         """A page shows exactly the marks the engine rendered: one more came from elsewhere (a snippet
-        whose raw HTML imitates a mark), and would look checked."""
+        whose raw HTML imitates a mark), and would look checked; and no claim marker outside code is left
+        as typed (one in an included file would be published unchecked)."""
         if self.build is None or page.file.generated_by:
             return output
+        outside_code = _CODE_RE.sub("", output)
+        if raw := self.build.pages.INLINE_RE.search(outside_code):
+            raise PluginError(
+                f"{Path(config['docs_dir']).name}/{page.file.src_uri}: the claim marker {raw.group(0)[:60]!r} reached "
+                "the page unchecked (from an included file? markers belong on the page itself)"
+            )
         found = len(_MARK_RE.findall(output))
         rendered = self.build.marks.get(page.file.src_uri, 0)
         if found != rendered:
