@@ -39,11 +39,13 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .latex import _excerpt  # one way to show untrusted text in a message, for both parsers
+from .latex import LIMITS, _excerpt  # one set of limits, one way to show untrusted text, for both parsers
 
 __all__ = ["MatrixLatexError", "Node", "evaluate", "parse_chain", "quantity_key"]
 
-MAX_LENGTH, MAX_DEPTH, MAX_SUM_TERMS, MAX_STEPS = 3000, 40, 200, 200_000
+# Length and nesting as in the LaTeX parser (one set of limits for both); sums and evaluation steps are this one's.
+MAX_LENGTH, MAX_DEPTH = LIMITS["max_length"], LIMITS["max_depth"]
+MAX_SUM_TERMS, MAX_STEPS = 200, 200_000
 INDEX_VARS = {"t": "t", "T": "T", r"\tau": "tau", "k": "k"}
 GREEK = {
     "alpha",
@@ -185,7 +187,25 @@ def parse_chain(src: str) -> list[Node]:
         p.advance()
         parts.append(p.expression())
     p.expect_end()
+    for part in parts:
+        _check_depth(part, src)
     return parts
+
+
+MAX_TREE_DEPTH = 200  # a parsed formula deeper than this (2,000 primes in a row) is not evaluated
+
+
+def _check_depth(root: Node, src: str) -> None:
+    """Refuse a formula whose parsed tree is deeper than :data:`MAX_TREE_DEPTH`, measured without recursion,
+    so that evaluating it (which recurses) cannot exhaust Python's stack."""
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_TREE_DEPTH:
+            raise MatrixLatexError(
+                f"the formula nests more than {MAX_TREE_DEPTH} operations inside each other", src, node.pos
+            )
+        stack += [(a, depth + 1) for a in node.args if isinstance(a, Node)]
 
 
 class _Parser:
