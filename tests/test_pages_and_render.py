@@ -159,3 +159,29 @@ def test_inline_code_of_three_backticks_opens_no_code_block() -> None:
 def test_a_code_block_ends_only_at_a_fence_as_long_as_its_opening() -> None:
     page = "````markdown\n```\n[[a.b.example: 1]]\n```\n````\n\nthere are [[a.b.c: 36]] triplets\n"
     assert [o.id for o in find_claims(page, "docs/p.md")] == ["a.b.c"]
+
+
+@pytest.mark.parametrize(
+    ("page", "found"),
+    [
+        ("An example:\n\n    there are [[a.b.example: 36]] triplets\n\nthere are [[a.b.c: 36]]\n", ["a.b.c"]),
+        ('!!! note "x"\n\n    there are [[a.b.c: 36]] triplets\n\n    and [[a.b.d: 1]]\n', ["a.b.c", "a.b.d"]),
+        ("- an item\n\n    its second paragraph, [[a.b.c: 36]]\n", ["a.b.c"]),
+        ('=== "Tab"\n\n    [[a.b.c: 36]]\n\nText\n\n    [[a.b.example: 1]]\n', ["a.b.c"]),
+        ("Text\n    [[a.b.c: 36]] (a lazy continuation, not code)\n", ["a.b.c"]),
+        ("```pip install x``` does it.\n\nthere are [[a.b.c: 36]] triplets\n", ["a.b.c"]),
+        ("````md\n```\n[[a.b.example: 1]]\n```\n````\n\nthere are [[a.b.c: 36]]\n", ["a.b.c"]),
+    ],
+)
+def test_an_indented_code_block_is_read_as_code_like_a_fenced_one(page: str, found: list[str]) -> None:
+    """The scanner and the site's Markdown renderer agree: a marker is a claim exactly when it is not code."""
+    import re
+
+    import markdown
+
+    assert [o.id for o in find_claims(page, "docs/p.md")] == found
+    html = markdown.markdown(page, extensions=["admonition", "pymdownx.superfences", "pymdownx.details",
+                                               "pymdownx.tabbed"])  # fmt: skip
+    in_code = set(re.findall(r"\[\[([a-z.]+):", "".join(re.findall(r"<code>.*?</code>", html, re.DOTALL))))
+    everywhere = set(re.findall(r"\[\[([a-z.]+):", page))
+    assert everywhere - in_code == set(found)

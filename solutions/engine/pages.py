@@ -96,6 +96,33 @@ def forged_marks(text: str, path: str) -> None:
             )
 
 
+# A line that makes the indented lines after it part of an element (an admonition, a collapsible block,
+# a content tab, a list item) rather than a code block.
+CONTAINER_RE = re.compile(r"^(?:!!!|\?\?\?\+?|===|[-*+][ \t]|[0-9]+\.[ \t])")
+
+
+class _IndentedCode:
+    """Tells, line by line, whether a line is in an indented code block as Markdown reads it: lines indented
+    by four spaces or more that follow a blank line, where the last line at the left margin is an ordinary
+    paragraph (not an admonition, tab, collapsible block or list item, whose content is indented)."""
+
+    def __init__(self) -> None:
+        self.blank_before, self.in_container, self.in_code = True, False, False
+
+    def is_code(self, line: str) -> bool:
+        if not line.strip():
+            self.blank_before = True
+            return self.in_code
+        indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip(" "))
+        if indent < 4:
+            self.in_container = bool(CONTAINER_RE.match(line.lstrip()) if indent else CONTAINER_RE.match(line))
+            self.in_code = False
+        elif self.blank_before and not self.in_container:
+            self.in_code = True
+        self.blank_before = False
+        return self.in_code
+
+
 def find_claims(text: str, path: str) -> list[Occurrence]:
     """Every claim marker of a page, in order.  Raises PageSyntaxError on broken markers and forged marks."""
     forged_marks(text, path)
@@ -105,8 +132,12 @@ def find_claims(text: str, path: str) -> list[Occurrence]:
     for ln in lines:
         offsets.append(offsets[-1] + len(ln))
     i = 0
+    indented = _IndentedCode()
     while i < len(lines):
         raw = lines[i].rstrip("\r\n")
+        if indented.is_code(raw):  # shown as code, like a fenced block: a marker there is an example
+            i += 1
+            continue
         m = FENCE_OPEN_RE.match(raw)
         if m:
             indent = m.group("indent")
