@@ -219,3 +219,13 @@ def test_a_hand_written_mark_fails_with_its_line(docs_copy: Path, forged: str) -
     forged_at = [r.message for r in failures(docs_copy) if r.claim_id == "(marker)"]
     assert len(forged_at) == 1 and forged_at[0].startswith(f"docs/a2/part2.md:{line}: ")
     assert "a page may not write it" in forged_at[0]
+
+
+def test_a_check_that_breaks_while_comparing_fails_only_its_own_claim() -> None:
+    """An integer claim whose code returns a string: that claim fails with where and why; judging goes on."""
+    from solutions.engine.checks import judge
+
+    c = registry.Claim("test.broken", Integer(), lambda: "36", "a check with a bug", "tests/x.py", 1, "tests.x_claims")
+    r = judge(c, "36", "docs/p.md", 3)
+    assert r.status == FAILED and r.message.startswith("docs/p.md:3: comparing claim test.broken with the page raised")
+    assert "TypeError" in r.message and "must return an int" in r.message

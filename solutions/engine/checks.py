@@ -182,7 +182,16 @@ def judge(
         )
         r.seconds = time.perf_counter() - t0
         return r
-    cmp = compare_within(claim, text, truth, seconds)
+    try:
+        cmp = compare_within(claim, text, truth, seconds)
+    except Exception as err:  # noqa: BLE001 - a broken check fails its own claim, never the whole build's checking
+        r.seconds = time.perf_counter() - t0
+        tb = traceback.extract_tb(err.__traceback__)[-1]
+        r.message = (
+            f"{where}: comparing claim {claim.id} with the page raised {type(err).__name__}: {excerpt(str(err), 200)} "
+            f"[at {tb.filename}:{tb.lineno}]"
+        )
+        return r
     r.seconds = time.perf_counter() - t0
     r.page, r.truth, r.difference, r.difference_latex = (
         cmp.page or (text or ""),
