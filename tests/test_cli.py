@@ -38,7 +38,7 @@ from tests.conftest import DOCS, ROOT
         (["a2.q4.valid_triplets", "0,036"], 2, "cannot parse"),  # not 36
         (["a2.q4.valid_triplets", "36,000"], 1, "different"),
         (["a2.example.loss", "１2.5"], 2, "cannot parse"),  # a fullwidth digit in a decimal
-        (["hw2.q3.step.dx", "G_t ²"], 2, "cannot read 'G_t ²'"),  # a superscript character
+        (["hw2.q3.step.dx", "G_t ²"], 2, "unexpected character '²'"),  # a superscript character
         (["hw2.q3.step.dx", "G_t" + "'" * 1500], 2, "nests more than 200 operations"),  # no RecursionError
     ],
 )
@@ -106,3 +106,10 @@ def test_the_module_runs_as_a_command() -> None:
 
 def test_there_are_console_examples() -> None:
     assert len(console_examples()) >= 3
+
+
+@pytest.mark.parametrize("digit", ["１", "১", "𝟏"])
+def test_a_look_alike_digit_in_a_matrix_formula_is_not_a_number(digit: str, capsys: pytest.CaptureFixture[str]) -> None:
+    answer = rf"\left(\frac{{\partial L}}{{\partial H_t}} \odot ({digit} - H_t^2)\right) W_x^\top"
+    assert main(["check", "hw2.q3.step.dx", answer]) == 2
+    assert "unexpected character" in capsys.readouterr().out

@@ -273,14 +273,22 @@ def test_the_claims_modules_are_found_without_importing_the_course() -> None:
     assert out.strip() == "9 []"  # eight listings and the Verification page; no course module imported
 
 
-def test_a_page_shows_only_the_marks_the_engine_rendered() -> None:
+@pytest.mark.parametrize(
+    "forged",
+    [
+        " and 37<a href='y' class='claim-mark claim-verified'>✓</a>",
+        ' and 37<a class="&#99;laim-mark &#99;laim-verified">✓</a>',  # a character reference, as a browser decodes it
+        ' and 37<span class="x claim-mark">✓</span>',
+    ],
+)
+def test_a_page_shows_only_the_marks_the_engine_rendered(forged: str) -> None:
     """A mark that reached the HTML some other way (raw HTML in an included file) stops the build."""
     plugin = _plugin("build", _Finished(_checked()))
     plugin.build.marks["a2/p.md"] = 1
     page = SimpleNamespace(file=SimpleNamespace(src_uri="a2/p.md", generated_by=None))
     real = '36<a class="claim-mark claim-verified" id="claim-a.b.c" href="x">✓</a>'
     assert plugin.on_post_page(real, page=page, config={"docs_dir": "docs"}) == real
-    forged = real + " and 37<a href='y' class='claim-mark claim-verified'>✓</a>"
+    forged = real + forged
     with pytest.raises(PluginError, match=r"docs/a2/p.md: the page shows 2 claim marks but the engine rendered 1"):
         plugin.on_post_page(forged, page=page, config={"docs_dir": "docs"})
 
@@ -290,7 +298,31 @@ def test_a_marker_that_reaches_the_html_unrendered_stops_the_build() -> None:
     page = SimpleNamespace(file=SimpleNamespace(src_uri="a2/p.md", generated_by=None))
     shown_as_code = "<p>write <code>[[a2.q4.valid_triplets: 36]]</code></p><pre><code>[[x.y: 1]]</code></pre>"
     assert plugin.on_post_page(shown_as_code, page=page, config={"docs_dir": "docs"}) == shown_as_code
-    with pytest.raises(PluginError, match=r"docs/a2/p.md: the claim marker '\[\[a2.q4.valid_triplets: 36\]\]' reached"):
+    with pytest.raises(PluginError, match=r"docs/a2/p.md: '.*\[\[a2.q4.valid_triplets: 36\]\]' reached the page"):
         plugin.on_post_page(
             "<p>there are [[a2.q4.valid_triplets: 36]] triplets</p>", page=page, config={"docs_dir": "docs"}
         )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["<p>there are [[A2.Q4 : 36]] triplets</p>", "<p>&#91;&#91;a2.q4.valid_triplets: 37&#93;&#93;</p>", "<p>36]]</p>"],
+)
+def test_any_double_bracket_left_in_text_stops_the_build(text: str) -> None:
+    plugin = _plugin("build", _Finished(_checked()))
+    page = SimpleNamespace(file=SimpleNamespace(src_uri="a2/p.md", generated_by=None))
+    with pytest.raises(PluginError, match="reached the page as text"):
+        plugin.on_post_page(text, page=page, config={"docs_dir": "docs"})
+
+
+def test_a_symbolic_link_in_the_docs_stops_the_build(tmp_path: Path) -> None:
+    """A link could publish any file of the machine (a CI token in .git/config) as a page or an asset."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "leak.txt").symlink_to(ROOT / ".git" / "HEAD")
+    plugin = ClaimsPlugin()
+    plugin.config = ClaimsConfig()
+    plugin.config.load_dict({"packages": ["solutions"]})
+    plugin.config.validate()
+    with pytest.raises(PluginError, match=r"leak\.txt: a symbolic link where pages are built from"):
+        plugin.on_config({"config_file_path": str(ROOT / "mkdocs.yml"), "docs_dir": str(docs)})

@@ -89,6 +89,18 @@ def test_both_checksum_list_formats_are_checked(tmp_path: Path, separator: str) 
         yelp_data.check_sums(folder)
 
 
+def test_a_listed_name_is_read_as_sha256sum_writes_it(tmp_path: Path) -> None:
+    folder = yelp_data.write_tiny_corpus(tmp_path / "data")
+    sums = yelp_data.check_sums(folder)
+    (folder / "SHA256SUMS").write_text(f"{sums['train']}  ./train.txt\n", encoding="utf-8")
+    (folder / "train.txt").write_text("1 changed\n", encoding="utf-8")
+    with pytest.raises(yelp_data.DataError, match=r"train\.txt: sha256 .* differs"):
+        yelp_data.check_sums(folder)
+    (folder / "SHA256SUMS").write_text(f"{sums['train']}  TRAIN.txt\n", encoding="utf-8")
+    with pytest.raises(yelp_data.DataError, match=r"SHA256SUMS:1: 'TRAIN.txt' is not one of the splits"):
+        yelp_data.check_sums(folder)
+
+
 def test_a_line_that_is_no_checksum_is_named(tmp_path: Path) -> None:
     folder = yelp_data.write_tiny_corpus(tmp_path / "data")
     (folder / "SHA256SUMS").write_text("abc train.txt\n", encoding="utf-8")

@@ -51,6 +51,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     except Pending as p:
         print(f"cannot check yet: {p}")
         return 2
+    except Exception as err:  # noqa: BLE001 - a broken check or results file: one line, never a traceback
+        print(f"cannot check: the check of {c.id} ({c.location}) failed: {type(err).__name__}: {err}")
+        return 2
     cmp = compare_within(c, answer, truth, settings.time_limit)
     if cmp.outcome == Outcome.EQUAL:
         print("equivalent")

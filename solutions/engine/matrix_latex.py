@@ -117,7 +117,7 @@ class Token(NamedTuple):
     pos: int
 
 
-_TOKEN_RE = re.compile(r"\s+|\\[A-Za-z]+|\\[,;:! ]|\d+(?:\.\d+)?|[A-Za-z]|[-+=(){}\[\]^_',|]|.", re.DOTALL)
+_TOKEN_RE = re.compile(r"\s+|\\[A-Za-z]+|\\[,;:! ]|[0-9]+(?:\.[0-9]+)?|[A-Za-z]|[-+=(){}\[\]^_',|]|.", re.DOTALL)
 
 
 def _tokenize(src: str) -> list[Token]:
@@ -130,9 +130,9 @@ def _tokenize(src: str) -> list[Token]:
             continue
         if text.startswith("\\") and len(text) > 1:
             kind = "cmd"
-        elif text[0].isdigit():
+        elif text[0] in "0123456789":  # ASCII digits only: a look-alike (１, ১, 𝟏) is not read as a number
             kind = "num"
-        elif text.isalpha():
+        elif text.isascii() and text.isalpha():
             kind = "letter"
         elif text in "-+=(){}[]^_',|":
             kind = "sym"

@@ -23,10 +23,12 @@ names, and the checking process imports them.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import logging
 import re
 import sys
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -38,8 +40,34 @@ from mkdocs.structure.files import File, Files
 from .config import ClaimsConfig, ConfigError, Settings, settings_from
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
-_CODE_RE = re.compile(r"<(code|pre)\b.*?</\1>", re.DOTALL | re.IGNORECASE)  # examples shown as code
-_MARK_RE = re.compile(r"""class\s*=\s*["']?[^"'>]*\bclaim-mark\b""")  # a mark as it reaches the HTML
+
+
+def _locations(package: str) -> list[str]:
+    spec = importlib.util.find_spec(package)
+    return list(spec.submodule_search_locations or []) if spec else []
+
+
+class _Rendered(HTMLParser):
+    """What a browser will see in a built page: how many elements carry the class claim-mark (with character
+    references decoded, as a browser decodes them), and any ``[[``/``]]`` left in text outside code."""
+
+    _CODE = frozenset({"code", "pre", "script", "style", "textarea"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.marks, self.stray, self._code = 0, "", 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = " ".join(v or "" for k, v in attrs if k == "class").split()
+        self.marks += "claim-mark" in classes
+        self._code += tag in self._CODE
+
+    def handle_endtag(self, tag: str) -> None:
+        self._code -= tag in self._CODE and self._code > 0
+
+    def handle_data(self, data: str) -> None:
+        if not self._code and not self.stray and (m := re.search(r"\[\[.{0,40}|.{0,40}\]\]", data)):
+            self.stray = m.group(0)
 
 
 @dataclass
@@ -87,12 +115,18 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
             settings = settings_from(self.config, Path(config["config_file_path"]).parent, config["config_file_path"])
         except ConfigError as err:
             raise PluginError(str(err)) from None
+        docs = Path(config["docs_dir"])
+        folders = [docs, *(Path(f) for p in settings.packages for f in _locations(p))]  # what pages may include
+        if link := next((f for folder in folders for f in sorted(folder.rglob("*")) if f.is_symlink()), None):
+            raise PluginError(
+                f"{link}: a symbolic link where pages are built from could publish any file of the machine; "
+                "copy the file in instead"
+            )
         background, render, pages = self._engine()
         try:
             generated = set(background.generated_pages(settings))
         except ValueError as err:
             raise PluginError(f"{config['config_file_path']}: {err}") from None
-        docs = Path(config["docs_dir"])
         self.build = _Build(settings, background, render, pages, background.start(docs, settings), generated)
         return config
 
@@ -193,19 +227,20 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         as typed (one in an included file would be published unchecked)."""
         if self.build is None or page.file.generated_by:
             return output
-        outside_code = _CODE_RE.sub("", output)
-        if raw := self.build.pages.INLINE_RE.search(outside_code):
+        seen = _Rendered()
+        seen.feed(output)
+        seen.close()
+        where = f"{Path(config['docs_dir']).name}/{page.file.src_uri}"
+        if seen.stray:
             raise PluginError(
-                f"{Path(config['docs_dir']).name}/{page.file.src_uri}: the claim marker {raw.group(0)[:60]!r} reached "
-                "the page unchecked (from an included file? markers belong on the page itself)"
+                f"{where}: {seen.stray!r} reached the page as text: a claim marker there was never checked "
+                "(from an included file, or written with escapes?); markers belong on the page, well formed"
             )
-        found = len(_MARK_RE.findall(output))
         rendered = self.build.marks.get(page.file.src_uri, 0)
-        if found != rendered:
+        if seen.marks != rendered:
             raise PluginError(
-                f"{Path(config['docs_dir']).name}/{page.file.src_uri}: the page shows {found} claim marks but the "
-                f"engine rendered {rendered}; only the engine may write an element of class claim-mark "
-                "(is one hand-written in a snippet?)"
+                f"{where}: the page shows {seen.marks} claim marks but the engine rendered {rendered}; only the "
+                "engine may write an element of class claim-mark (is one hand-written, or in an included file?)"
             )
         return output
 

@@ -100,7 +100,7 @@ def read_split(path: Path, labelled: bool) -> list[Sentence]:
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         raise DataError(f"{path}:{line}: not UTF-8 text ({err.reason} at byte {err.start})") from None
-    text = text.removeprefix("\ufeff")  # a byte-order mark (some editors write one) is not part of the first token
+    text = text.lstrip("\ufeff")  # byte-order marks (some editors write one) are not part of the first token
     if not text.strip():
         raise DataError(f"{path}: empty: a split holds one sentence per line")
     if not text.endswith("\n"):
@@ -130,9 +130,11 @@ def check_sums(folder: Path) -> dict[str, str]:
                 raise DataError(
                     f"{listed}:{number}: not a sha256sum line (<64 hex digits>, two spaces or ' *', a name)"
                 )
-            expected, name = entry.group(1).lower(), entry.group(2)
+            expected, name = entry.group(1).lower(), entry.group(2).removeprefix("./")
             split = name.removesuffix(".txt")
-            if split in sums and sums[split] != expected:
+            if split not in sums:
+                raise DataError(f"{listed}:{number}: {name!r} is not one of the splits ({', '.join(SPLITS)})")
+            if sums[split] != expected:
                 raise DataError(
                     f"{folder / name}: sha256 {sums[split]} differs from {listed}:{number} ({expected}): "
                     "the file has changed"
