@@ -386,3 +386,13 @@ def test_cli_bad_input_is_named_without_a_traceback(
 
     assert main(args) == 2
     assert re.search(message, capsys.readouterr().err)
+
+
+def test_a_review_that_is_not_a_regular_file_is_named_and_never_opened(tmp_path: Path) -> None:
+    import os
+
+    folder = data.write_tiny_corpus(tmp_path / "d", per_class=2)
+    pipe = folder / "train" / "pos" / "99_9.txt"
+    os.mkfifo(pipe)  # reading it would wait for ever
+    with pytest.raises(data.DataError, match=rf"{pipe}: not a regular file"):
+        data.read_reviews(folder)

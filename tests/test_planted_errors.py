@@ -229,3 +229,19 @@ def test_a_check_that_breaks_while_comparing_fails_only_its_own_claim() -> None:
     r = judge(c, "36", "docs/p.md", 3)
     assert r.status == FAILED and r.message.startswith("docs/p.md:3: comparing claim test.broken with the page raised")
     assert "TypeError" in r.message and "must return an int" in r.message
+
+
+@pytest.mark.parametrize(
+    "active",
+    [
+        '<span style="color:green">✓</span>',
+        "<script>document.querySelector('p').className='claim-mark'</script>",
+        '<img src="x" onerror="alert(1)">',
+    ],
+)
+def test_scripts_and_inline_styles_on_a_page_fail_with_their_line(docs_copy: Path, active: str) -> None:
+    """A look-alike mark needs no engine class: an inline style, or a script that adds one, is refused too."""
+    line = plant(docs_copy / "a2/part2.md", "[[a2.q4.valid_triplets: 36]]", f"[[a2.q4.valid_triplets: 36]] {active}")
+    refused = [r.message for r in failures(docs_copy) if r.claim_id == "(marker)"]
+    assert len(refused) == 1 and refused[0].startswith(f"docs/a2/part2.md:{line}: ")
+    assert "may not carry scripts, style sheets or inline styles" in refused[0]

@@ -119,6 +119,9 @@ def _corrupt(root: Path, change: object, folder: str = "imdb") -> Path:
         (lambda d: d.update(provenance=None), "provenance: Input should be a valid dictionary"),
         (lambda d: d["provenance"].pop("commit"), "provenance.commit: Field required"),
         (lambda d: d.update(task="yelp"), "task: 'yelp' is not the folder it is in ('imdb')"),
+        (lambda d: d.update(test_loss="0.3"), "test_loss is '0.3', not a finite number"),
+        (lambda d: d["history"][0].update(train_seconds=[1]), "history[0].train_seconds is [1], not a finite number"),
+        (lambda d: d.update(best_epoch="4 (best)"), "best_epoch is '4 (best)', not a finite number"),
     ],
 )
 def test_a_corrupted_results_file_is_refused_naming_the_file_and_field(tmp_path: Path, change, says: str) -> None:
@@ -154,3 +157,13 @@ def test_the_recorder_refuses_to_write_a_bad_record(tmp_path: Path) -> None:
             data_checksum=None,
         )
     assert not (tmp_path / "imdb" / "x.json").exists()
+
+
+def test_a_results_file_nested_too_deeply_is_named(tmp_path: Path) -> None:
+    from solutions.common.runs import load_run
+
+    (tmp_path / "imdb").mkdir()
+    deep = tmp_path / "imdb" / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    with pytest.raises(ResultsError, match=rf"{deep}: nested too deeply"):
+        load_run(deep)

@@ -66,12 +66,16 @@ class Provenance(BaseModel):
     versions: dict[StrictStr, StrictStr]
 
 
+_FIGURES = ("loss", "seconds", "accuracy", "per_second")  # fields named so hold a number, never text
+
+
 def _figures(values: dict[str, Any], where: str) -> None:
     """Every number finite, and every accuracy a number in [0, 1] (``true`` is not an accuracy); flags, text
     and nested records are left to the trainer that wrote them."""
     for key, value in values.items():
         is_accuracy = key.endswith("accuracy")
-        if value is None or (isinstance(value, bool | str | dict | list) and not is_accuracy):
+        is_figure = is_accuracy or key.endswith(_FIGURES) or key in ("best_epoch", "epoch", "parameters", "vocab_size")
+        if value is None or (isinstance(value, bool | str | dict | list) and not is_figure):
             continue
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise ValueError(f"{where}{key} is {value!r}, not a finite number")
@@ -120,6 +124,8 @@ def load_run(path: Path) -> Run:
         raise ResultsError(f"{path}:{err.lineno}: not valid JSON: {err.msg}") from None
     except (OSError, UnicodeDecodeError) as err:
         raise ResultsError(f"{path}: cannot read it ({err})") from None
+    except RecursionError:
+        raise ResultsError(f"{path}: nested too deeply to be a results file") from None
     validate_record(data, str(path))
     if data["task"] != path.parent.name:
         raise ResultsError(f"{path}: task: {data['task']!r} is not the folder it is in ({path.parent.name!r})")

@@ -79,6 +79,8 @@ def _blank_code_spans(line: str) -> str:
 
 # The classes and ids of what the engine renders (render.py): on a page, only the engine may write them,
 # or a hand-written element would look like a checked value.
+# Raw HTML that could imitate a mark without its classes (inline styles) or add them when the page loads.
+ACTIVE_HTML_RE = re.compile(r"<\s*(?:script|style)\b|\sstyle\s*=|\son[a-z]+\s*=", re.IGNORECASE)
 ENGINE_HTML_RE = re.compile(
     r"""\bclaim-(?:mark|verified|refuted|pending|failed|display|figure|difference)\b|\bid\s*=\s*["']?claim-"""
 )
@@ -87,6 +89,13 @@ ENGINE_HTML_RE = re.compile(
 def forged_marks(text: str, path: str) -> None:
     """Raise PageSyntaxError at the first hand-written use of the engine's classes or ids."""
     for number, line in enumerate(text.splitlines(), 1):
+        if m := ACTIVE_HTML_RE.search(line):
+            raise PageSyntaxError(
+                path,
+                number,
+                f"{m.group(0).strip()!r}: a page may not carry scripts, style sheets or inline styles "
+                "(they could make unchecked text look checked); the site's CSS and JavaScript live in docs/ assets",
+            )
         if m := ENGINE_HTML_RE.search(line):
             raise PageSyntaxError(
                 path,

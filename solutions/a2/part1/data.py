@@ -13,6 +13,7 @@ version, so a change of either re-tokenises.  The model and its training are in
 from __future__ import annotations
 
 import hashlib
+import lzma
 import os
 import random
 import re
@@ -41,6 +42,7 @@ UNK, PAD = "<unk>", "<pad>"  # indices 0 and 1, as in the notebook (padding_idx=
 UNK_INDEX, PAD_INDEX = 0, 1
 SPLIT_SEED = 1234
 MAX_REVIEW_BYTES = 1 << 20
+MAX_TOTAL_BYTES = 1 << 30  # all reviews together (the real set is about 130 MB)
 
 
 @dataclass
@@ -81,11 +83,14 @@ def read_reviews(source: Path) -> list[Review]:
     if source.is_dir():
         for path in sorted(source.rglob("*.txt")):
             m = MEMBER_RE.search(path.as_posix())
+            if m and not path.is_file():  # a dangling link, a pipe: never opened (a pipe would wait for ever)
+                raise DataError(f"{path}: not a regular file")
             if m:
                 if path.stat().st_size > MAX_REVIEW_BYTES:
                     raise DataError(f"{path}: {path.stat().st_size:,} bytes; a review is at most {MAX_REVIEW_BYTES:,}")
                 add(m, _decoded(path.read_bytes(), str(path)), str(path))
     else:
+        total = 0
         try:
             with tarfile.open(source) as tar:
                 for member in tar:
@@ -95,8 +100,11 @@ def read_reviews(source: Path) -> list[Review]:
                     where = f"{source}: {member.name}"
                     if member.size > MAX_REVIEW_BYTES:
                         raise DataError(f"{where}: {member.size:,} bytes; a review is at most {MAX_REVIEW_BYTES:,}")
+                    total += member.size
+                    if total > MAX_TOTAL_BYTES:
+                        raise DataError(f"{where}: the reviews pass {MAX_TOTAL_BYTES:,} bytes; IMDB holds about 130 MB")
                     add(m, _decoded(tar.extractfile(member).read(), where), where)  # type: ignore[union-attr]
-        except (tarfile.TarError, OSError, EOFError, zlib.error) as err:
+        except (tarfile.TarError, OSError, EOFError, zlib.error, lzma.LZMAError) as err:
             raise DataError(f"{source}: not a readable tar archive, or a truncated one ({err})") from None
     if not found:
         raise DataError(f"{source}: no reviews found (expected aclImdb/{{train,test}}/{{pos,neg}}/*.txt)")
