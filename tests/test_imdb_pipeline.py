@@ -396,3 +396,14 @@ def test_a_review_that_is_not_a_regular_file_is_named_and_never_opened(tmp_path:
     os.mkfifo(pipe)  # reading it would wait for ever
     with pytest.raises(data.DataError, match=rf"{pipe}: not a regular file"):
         data.read_reviews(folder)
+
+
+def test_an_archive_damaged_half_way_is_refused_not_read_short(tmp_path: Path) -> None:
+    good = _tarball(tmp_path, {f"aclImdb/train/pos/{i}_7.txt": bytes(range(32, 127)) * 40 for i in range(60)})
+    raw = bytearray(good.read_bytes())
+    middle = len(raw) // 2
+    raw[middle : middle + 16] = bytes(16)  # sixteen zero bytes in the middle of the compressed stream
+    damaged = tmp_path / "damaged.tar.gz"
+    damaged.write_bytes(bytes(raw))
+    with pytest.raises(data.DataError, match=rf"{damaged}: not a readable tar archive, or a truncated one"):
+        data.read_reviews(damaged)

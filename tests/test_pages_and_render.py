@@ -65,6 +65,8 @@ def test_replace_claims_keeps_everything_else() -> None:
         ("there are 36]] triplets", "closes no claim marker"),
         ("```claim\nx\n```\n", "one claim id"),
         ("```claim a.b c.d\nx\n```\n", "one claim id"),
+        ("~~~claim a.b\nx\n~~~\n", "one claim id"),
+        ("````claim a.b\nx\n````\n", "one claim id"),
     ],
 )
 def test_broken_markers_are_errors_with_a_line(text: str, reason: str) -> None:

@@ -167,3 +167,16 @@ def test_a_results_file_nested_too_deeply_is_named(tmp_path: Path) -> None:
     deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
     with pytest.raises(ResultsError, match=rf"{deep}: nested too deeply"):
         load_run(deep)
+
+
+def test_a_fraction_inside_a_nested_record_is_checked_too(tmp_path: Path) -> None:
+    from solutions.common.runs import load_run
+
+    real = min((ROOT / "results" / "captions").glob("*.json"))
+    data = json.loads(real.read_text(encoding="utf-8"))
+    data["exact_match"]["val"] = 28.0  # a percentage where a fraction belongs: the page would show 2,800 %
+    (tmp_path / "captions").mkdir()
+    bad = tmp_path / "captions" / real.name
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ResultsError, match=r"exact_match\.val is 28\.0: an accuracy is a fraction in \[0, 1\]"):
+        load_run(bad)

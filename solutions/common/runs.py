@@ -67,15 +67,19 @@ class Provenance(BaseModel):
 
 
 _FIGURES = ("loss", "seconds", "accuracy", "per_second")  # fields named so hold a number, never text
+_FRACTIONS = ("accuracy", "exact_match")  # fields named so (and every number inside them) are fractions in [0, 1]
 
 
-def _figures(values: dict[str, Any], where: str) -> None:
-    """Every number finite, and every accuracy a number in [0, 1] (``true`` is not an accuracy); flags, text
-    and nested records are left to the trainer that wrote them."""
+def _figures(values: dict[str, Any], where: str, fractions: bool = False) -> None:
+    """Every number finite, and every accuracy a number in [0, 1] (``true`` is not an accuracy), in nested
+    records too (``exact_match: {"val": 0.28}`` holds fractions); flags and text are the trainer's business."""
     for key, value in values.items():
-        is_accuracy = key.endswith("accuracy")
+        is_accuracy = fractions or key.endswith(_FRACTIONS)
         is_figure = is_accuracy or key.endswith(_FIGURES) or key in ("best_epoch", "epoch", "parameters", "vocab_size")
-        if value is None or (isinstance(value, bool | str | dict | list) and not is_figure):
+        if isinstance(value, dict):
+            _figures(value, f"{where}{key}.", is_accuracy)
+            continue
+        if value is None or (isinstance(value, bool | str | list) and not is_figure):
             continue
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise ValueError(f"{where}{key} is {value!r}, not a finite number")

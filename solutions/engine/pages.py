@@ -28,7 +28,7 @@ ID_PATTERN = r"[a-z0-9][A-Za-z0-9_.\-]*[A-Za-z0-9_]"
 
 INLINE_RE = re.compile(rf"\[\[(?P<id>{ID_PATTERN})(?::(?P<value>.*?))?\]\]")
 FENCE_OPEN_RE = re.compile(rf"^(?P<indent>[ \t]*)```claim[ \t]+(?P<id>{ID_PATTERN})[ \t]*$")
-CLAIM_FENCE_RE = re.compile(r"^[ \t]*```claim\b")  # any line that tries to open a claim block
+CLAIM_FENCE_RE = re.compile(r"^[ \t]*(?:`{3,}|~{3,})[ \t]*claim\b")  # any line that tries to open a claim block
 ANY_FENCE_RE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})")
 CODE_SPAN_RE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
 

@@ -104,6 +104,10 @@ def read_reviews(source: Path) -> list[Review]:
                     if total > MAX_TOTAL_BYTES:
                         raise DataError(f"{where}: the reviews pass {MAX_TOTAL_BYTES:,} bytes; IMDB holds about 130 MB")
                     add(m, _decoded(tar.extractfile(member).read(), where), where)  # type: ignore[union-attr]
+                # The tar reader stops quietly at a damaged header; reading the compressed stream to its end
+                # checks it whole (gzip's CRC), so a file damaged half-way cannot pass as a shorter data set.
+                while tar.fileobj.read(1 << 20):  # type: ignore[union-attr]
+                    pass
         except (tarfile.TarError, OSError, EOFError, zlib.error, lzma.LZMAError) as err:
             raise DataError(f"{source}: not a readable tar archive, or a truncated one ({err})") from None
     if not found:
