@@ -353,3 +353,11 @@ def test_cli_writes_the_five_files_from_the_recorded_runs(tmp_path: Path, capsys
         assert len(yelp_predictions.validate(tmp_path / name, 10_000)) == 10_000
     assert main(["validate-predictions", *(str(tmp_path / n) for n in files)]) == 0
     assert capsys.readouterr().out.count("valid, 10,000 lines") == 5
+
+
+def test_a_checksum_list_that_leaves_a_split_out_is_refused(tmp_path: Path) -> None:
+    folder = yelp_data.write_tiny_corpus(tmp_path / "data")
+    sums = yelp_data.check_sums(folder)
+    (folder / "SHA256SUMS").write_text(f"{sums['train']}  train.txt\n", encoding="utf-8")
+    with pytest.raises(yelp_data.DataError, match=r"SHA256SUMS: lists no checksum for dev\.txt, test\.txt"):
+        yelp_data.check_sums(folder)

@@ -121,6 +121,7 @@ def check_sums(folder: Path) -> dict[str, str]:
             raise DataError(f"{path}: missing (a Yelp sentences folder holds {', '.join(s + '.txt' for s in SPLITS)})")
         sums[split] = file_digest(path)
     listed = folder / "SHA256SUMS"
+    checked: set[str] = set()
     if listed.is_file():
         for number, line in enumerate(listed.read_text(encoding="utf-8-sig").splitlines(), 1):
             if not line.strip():
@@ -139,6 +140,9 @@ def check_sums(folder: Path) -> dict[str, str]:
                     f"{folder / name}: sha256 {sums[split]} differs from {listed}:{number} ({expected}): "
                     "the file has changed"
                 )
+            checked.add(split)
+        if unchecked := [s for s in SPLITS if s not in checked]:  # a list that leaves a split out checks nothing of it
+            raise DataError(f"{listed}: lists no checksum for {', '.join(s + '.txt' for s in unchecked)}")
     return sums
 
 
