@@ -139,6 +139,14 @@ def compute_truth(claim: Claim, seconds: float = DEFAULT_TIME_LIMIT_S * TRUTH_FA
     return truth
 
 
+def _raised(r: Result, t0: float, what: str, err: Exception, detail: str) -> Result:
+    """``r`` failed because ``what`` raised ``err``: the message names the error and the line that raised it."""
+    r.seconds = time.perf_counter() - t0
+    tb = traceback.extract_tb(err.__traceback__)[-1]
+    r.message = f"{what} raised {type(err).__name__}: {detail} [at {tb.filename}:{tb.lineno}]"
+    return r
+
+
 def judge(
     claim: Claim,
     text: str | None,
@@ -168,13 +176,7 @@ def judge(
             )
         return r
     except Exception as err:  # noqa: BLE001 - any error in a check is reported as that claim failing, with where
-        r.seconds = time.perf_counter() - t0
-        tb = traceback.extract_tb(err.__traceback__)[-1]
-        r.message = (
-            f"{where}: the check of claim {claim.id} ({claim.location}) raised {type(err).__name__}: {err} "
-            f"[at {tb.filename}:{tb.lineno}]"
-        )
-        return r
+        return _raised(r, t0, f"{where}: the check of claim {claim.id} ({claim.location})", err, str(err))
     if text is not None and text.strip().lower() == "pending":
         r.truth = plain(truth.latex if isinstance(truth, Shown) else truth)
         r.message = (
@@ -185,13 +187,7 @@ def judge(
     try:
         cmp = compare_within(claim, text, truth, seconds)
     except Exception as err:  # noqa: BLE001 - a broken check fails its own claim, never the whole build's checking
-        r.seconds = time.perf_counter() - t0
-        tb = traceback.extract_tb(err.__traceback__)[-1]
-        r.message = (
-            f"{where}: comparing claim {claim.id} with the page raised {type(err).__name__}: {excerpt(str(err), 200)} "
-            f"[at {tb.filename}:{tb.lineno}]"
-        )
-        return r
+        return _raised(r, t0, f"{where}: comparing claim {claim.id} with the page", err, excerpt(str(err), 200))
     r.seconds = time.perf_counter() - t0
     r.page, r.truth, r.difference, r.difference_latex = (
         cmp.page or (text or ""),
