@@ -205,20 +205,27 @@ def test_gradient_formula_in_a_table_cell_with_a_missing_transpose(docs_copy: Pa
 
 
 @pytest.mark.parametrize(
-    "forged",
+    ("html", "says"),
     [
-        '36<a class="claim-mark claim-verified" href="#">✓</a>',
-        "<span class='claim-verified'>36</span>",
-        '<div id="claim-a2.q4.valid_triplets">36</div>',
-        '<div class="claim-display" markdown>$$x$$</div>',
+        # Only the engine may render a mark: an imitation on a page would look like a checked value.
+        ('36<a class="claim-mark claim-verified" href="#">✓</a>', "a page may not write it"),
+        ("<span class='claim-verified'>36</span>", "a page may not write it"),
+        ('<div id="claim-a2.q4.valid_triplets">36</div>', "a page may not write it"),
+        ('<div class="claim-display" markdown>$$x$$</div>', "a page may not write it"),
+        # A look-alike mark needs no engine class: an inline style, or a script that adds one, is refused too.
+        ('<span style="color:green">✓</span>', "may not carry scripts, style sheets or inline styles"),
+        (
+            "<script>document.querySelector('p').className='claim-mark'</script>",
+            "may not carry scripts, style sheets or inline styles",
+        ),
+        ('<img src="x" onerror="alert(1)">', "may not carry scripts, style sheets or inline styles"),
     ],
 )
-def test_a_hand_written_mark_fails_with_its_line(docs_copy: Path, forged: str) -> None:
-    """Only the engine may render a mark: an imitation on a page would look like a checked value."""
-    line = plant(docs_copy / "a2/part2.md", "[[a2.q4.valid_triplets: 36]]", f"[[a2.q4.valid_triplets: 36]] {forged}")
-    forged_at = [r.message for r in failures(docs_copy) if r.claim_id == "(marker)"]
-    assert len(forged_at) == 1 and forged_at[0].startswith(f"docs/a2/part2.md:{line}: ")
-    assert "a page may not write it" in forged_at[0]
+def test_raw_html_that_could_look_checked_fails_with_its_line(docs_copy: Path, html: str, says: str) -> None:
+    line = plant(docs_copy / "a2/part2.md", "[[a2.q4.valid_triplets: 36]]", f"[[a2.q4.valid_triplets: 36]] {html}")
+    refused = [r.message for r in failures(docs_copy) if r.claim_id == "(marker)"]
+    assert len(refused) == 1 and refused[0].startswith(f"docs/a2/part2.md:{line}: ")
+    assert says in refused[0]
 
 
 def test_a_check_that_breaks_while_comparing_fails_only_its_own_claim() -> None:
@@ -229,19 +236,3 @@ def test_a_check_that_breaks_while_comparing_fails_only_its_own_claim() -> None:
     r = judge(c, "36", "docs/p.md", 3)
     assert r.status == FAILED and r.message.startswith("docs/p.md:3: comparing claim test.broken with the page raised")
     assert "TypeError" in r.message and "must return an int" in r.message
-
-
-@pytest.mark.parametrize(
-    "active",
-    [
-        '<span style="color:green">✓</span>',
-        "<script>document.querySelector('p').className='claim-mark'</script>",
-        '<img src="x" onerror="alert(1)">',
-    ],
-)
-def test_scripts_and_inline_styles_on_a_page_fail_with_their_line(docs_copy: Path, active: str) -> None:
-    """A look-alike mark needs no engine class: an inline style, or a script that adds one, is refused too."""
-    line = plant(docs_copy / "a2/part2.md", "[[a2.q4.valid_triplets: 36]]", f"[[a2.q4.valid_triplets: 36]] {active}")
-    refused = [r.message for r in failures(docs_copy) if r.claim_id == "(marker)"]
-    assert len(refused) == 1 and refused[0].startswith(f"docs/a2/part2.md:{line}: ")
-    assert "may not carry scripts, style sheets or inline styles" in refused[0]
