@@ -72,7 +72,8 @@ def test_home_page_shows_the_totals(built: Path) -> None:
 
 @pytest.fixture(scope="module")
 def planted_build(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
-    """A copy of the project with a wrong claim, a link to a missing page and one to a missing heading."""
+    """A copy of the project with a wrong claim, an unchecked number, a link to a missing page and one to a
+    missing heading."""
     project = tmp_path_factory.mktemp("planted")
     for name in ("mkdocs.yml", "hooks", "overrides"):
         (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(ROOT / name, project / name)
@@ -81,6 +82,8 @@ def planted_build(tmp_path_factory: pytest.TempPathFactory) -> subprocess.Comple
     shutil.copytree(DOCS, project / "docs", ignore=shutil.ignore_patterns("katex.tmp"))
     page = project / "docs/a2/part2.md"
     page.write_text(page.read_text().replace("[[a2.q5.t3.dL_df6: $f_2 - f_6$]]", "[[a2.q5.t3.dL_df6: $f_6 - f_2$]]"))
+    q6 = project / "docs/hw2/q6.md"
+    q6.write_text(q6.read_text().replace("- **Shuffle the training set.**", "- **Shuffle the training set 3 times.**"))
     q3 = project / "docs/hw2/q3.md"
     q3.write_text(
         q3.read_text() + "\nSee [the missing page](no-such-page.md) and [a missing heading](q4.md#no-such-heading).\n"
@@ -93,6 +96,12 @@ def test_strict_build_fails_on_a_planted_error(planted_build: subprocess.Complet
     err = planted_build.stderr
     assert "docs/a2/part2.md:" in err and "claim a2.q5.t3.dL_df6 is wrong" in err
     assert "page - truth = -2·f_2 + 2·f_6" in err
+
+
+def test_strict_build_fails_on_an_unchecked_number(planted_build: subprocess.CompletedProcess[str]) -> None:
+    assert planted_build.returncode != 0
+    line = (DOCS / "hw2/q6.md").read_text().split("- **Shuffle the training set.**")[0].count("\n") + 1
+    assert f"docs/hw2/q6.md:{line}: the number '3' is not checked: make it a claim" in planted_build.stderr
 
 
 def test_strict_build_fails_on_a_broken_link_or_anchor(planted_build: subprocess.CompletedProcess[str]) -> None:

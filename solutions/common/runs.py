@@ -216,6 +216,20 @@ def recorded(
     return found
 
 
+def setting(name: str, used: Any, found: Iterable[Run]) -> Any:
+    """A recipe setting as the code uses it (``used``, e.g. a trainer's default), checked against every run in
+    ``found``: each recorded ``hyperparameters[name]`` must equal it, so a page stating the recipe, the code
+    and the recorded runs cannot drift apart.  Raises AssertionError naming the runs that differ."""
+    differ = sorted(
+        f"{r['model']} seed {r['seed']} ({r['hyperparameters'].get(name)!r})"
+        for r in found
+        if r["hyperparameters"].get(name) != used
+    )
+    if differ:
+        raise AssertionError(f"the code uses {name} = {used!r}, but recorded runs differ: {', '.join(differ)}")
+    return used
+
+
 def spread(values: list[float], of: str = "run(s)") -> float:
     """The sample standard deviation (n - 1 in the denominator) of one value per seed; :class:`Pending` below
     two seeds (``of`` names the runs in its message)."""

@@ -23,8 +23,9 @@ The notation, deliberately small and strict:
   ``-`` is a time index (``H_{t-1}``); any other subscript or a letter
   superscript is part of the name (``W_x``, ``W_h^f``, ``b^o``);
 * ``\\frac{\\partial L}{\\partial Q}`` is the gradient of the loss with respect to
-  ``Q``; ``\\sum_{t=1}^{T}`` sums the rest of its term; ``\\mathbf{1}`` is a
-  column of N ones (so ``\\mathbf{1}^\\top M`` sums the rows of ``M``).
+  ``Q``; any other ``\\frac{A}{B}`` divides ``A`` by ``B``, which must be a number;
+  ``\\sum_{t=1}^{T}`` sums the rest of its term; ``\\mathbf{1}`` is a column of N ones
+  (so ``\\mathbf{1}^\\top M`` sums the rows of ``M``).
 
 Work is bounded: formula length, nesting depth, the length of a sum and the
 number of evaluation steps are all limited.
@@ -475,11 +476,11 @@ class _Parser:
             value = self.expression()
             self.expect("sym", "}")
             parts.append(value)
-        if parts[0].op != "num" or parts[1].op != "num" or parts[1].args[0] == 0:
-            raise self.error(
-                "\\frac of two numbers, or \\frac{\\partial L}{\\partial ...}, is all that is known", start
-            )
-        return Node("num", (parts[0].args[0] / parts[1].args[0],), start.pos)
+        if parts[1].op == "num" and parts[1].args[0] == 0:
+            raise self.error("\\frac divides by zero", start)
+        if parts[0].op == "num" and parts[1].op == "num":
+            return Node("num", (parts[0].args[0] / parts[1].args[0],), start.pos)
+        return Node("div", (parts[0], parts[1]), start.pos)  # the denominator must be a number (see evaluate)
 
     def function(self) -> Node:
         tok = self.advance()
@@ -591,6 +592,13 @@ def evaluate(node: Node, env: Env, src: str = "") -> Value:
         if x.shape[1] != y.shape[0]:
             raise fail(f"cannot multiply a {_shape(x)} matrix by a {_shape(y)} matrix")
         return x @ y
+    if op == "div":
+        x, y = evaluate(a[0], env, src), evaluate(a[1], env, src)
+        if np.ndim(y) != 0:
+            raise fail(f"\\frac divides by a number only, and this denominator is a {_shape(y)} matrix")
+        if y == 0:
+            raise fail("\\frac divides by zero here")
+        return x / y
     if op == "T":
         x = evaluate(a[0], env, src)
         return x if np.ndim(x) == 0 else x.T

@@ -21,7 +21,9 @@ are skipped.  Nothing here judges a value; that is :mod:`checks`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 # What a claim id looks like: a2.q6.dL_df1 (the registry refuses any other).
 ID_PATTERN = r"[a-z0-9][A-Za-z0-9_.\-]*[A-Za-z0-9_]"
@@ -86,9 +88,9 @@ ENGINE_HTML_RE = re.compile(
 )
 
 
-def forged_marks(text: str, path: str) -> None:
+def forged_marks(text: str, path: str, first_line: int = 1) -> None:
     """Raise PageSyntaxError at the first hand-written use of the engine's classes or ids."""
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.splitlines(), first_line):
         if m := ACTIVE_HTML_RE.search(line):
             raise PageSyntaxError(
                 path,
@@ -132,38 +134,33 @@ class _IndentedCode:
         return self.in_code
 
 
-def find_claims(text: str, path: str) -> list[Occurrence]:
-    """Every claim marker of a page, in order.  Raises PageSyntaxError on broken markers and forged marks."""
-    forged_marks(text, path)
-    out: list[Occurrence] = []
-    lines = text.splitlines(keepends=True)
-    offsets = [0]
-    for ln in lines:
-        offsets.append(offsets[-1] + len(ln))
+class _Line(NamedTuple):
+    """One stretch of a page as Markdown reads it: a prose line, a claim block, or any other code."""
+
+    kind: str  # "prose", "claim" (a ```claim block) or "code" (a fenced or indented code block)
+    first: int  # 0-based index of its first line
+    last: int  # 0-based index of its last line
+    fence: re.Match[str] | None = None  # the opening line of a claim block
+
+
+def _stretches(lines: list[str], path: str) -> Iterator[_Line]:
+    """Walk the lines of a page: which are prose, which a claim block, which code (shown, never read)."""
     i = 0
     indented = _IndentedCode()
     while i < len(lines):
         raw = lines[i].rstrip("\r\n")
         if indented.is_code(raw):  # shown as code, like a fenced block: a marker there is an example
+            yield _Line("code", i, i)
             i += 1
             continue
         m = FENCE_OPEN_RE.match(raw)
         if m:
-            indent = m.group("indent")
-            body: list[str] = []
             j = i + 1
             while j < len(lines) and lines[j].rstrip("\r\n").strip() != "```":
-                body.append(lines[j].rstrip("\r\n"))
                 j += 1
             if j == len(lines):
                 raise PageSyntaxError(path, i + 1, f"claim block {m.group('id')!r} is never closed by ```")
-            value = "\n".join(b[len(indent) :] if b.startswith(indent) else b.lstrip() for b in body).strip()
-            if not value:
-                raise PageSyntaxError(
-                    path, i + 1, f"claim block {m.group('id')!r} is empty: write the equation it claims"
-                )
-            end = offsets[j] + len(lines[j].rstrip("\r\n"))
-            out.append(Occurrence(m.group("id"), value, path, i + 1, offsets[i], end, True, False, indent))
+            yield _Line("claim", i, j, m)
             i = j + 1
             continue
         if CLAIM_FENCE_RE.match(raw):
@@ -179,29 +176,100 @@ def find_claims(text: str, path: str) -> list[Occurrence]:
             j = i + 1
             while j < len(lines) and not closing.fullmatch(lines[j].rstrip("\r\n")):
                 j += 1
+            yield _Line("code", i, min(j, len(lines) - 1))
             i = j + 1
             continue
-        visible = _blank_code_spans(raw)
-        in_table = visible.lstrip().startswith("|")
-        for im in INLINE_RE.finditer(visible):
-            value = im.group("value")
-            if value is not None and not value.strip():
-                raise PageSyntaxError(path, i + 1, f"claim {im.group('id')!r} has an empty value")
-            out.append(
-                Occurrence(
-                    im.group("id"),
-                    None if value is None else raw[im.start("value") : im.end("value")].strip(),
-                    path,
-                    i + 1,
-                    offsets[i] + im.start(),
-                    offsets[i] + im.end(),
-                    False,
-                    in_table,
-                )
-            )
-        _no_stray_brackets(INLINE_RE.sub("", visible), path, i + 1)
+        yield _Line("prose", i, i)
         i += 1
+
+
+def find_claims(text: str, path: str, first_line: int = 1) -> list[Occurrence]:
+    """Every claim marker of a page, in order.  Raises PageSyntaxError on broken markers and forged marks.
+
+    ``first_line``: the line of the file where ``text`` starts (MkDocs hands a page over without its
+    front matter)."""
+    forged_marks(text, path, first_line)
+    out: list[Occurrence] = []
+    lines = text.splitlines(keepends=True)
+    offsets = [0]
+    for ln in lines:
+        offsets.append(offsets[-1] + len(ln))
+    shift = first_line - 1
+    try:
+        for stretch in _stretches(lines, path):
+            i = stretch.first
+            if stretch.kind == "claim":
+                m, j = stretch.fence, stretch.last
+                indent = m.group("indent")
+                body = [lines[k].rstrip("\r\n") for k in range(i + 1, j)]
+                value = "\n".join(b[len(indent) :] if b.startswith(indent) else b.lstrip() for b in body).strip()
+                if not value:
+                    raise PageSyntaxError(
+                        path, i + 1, f"claim block {m.group('id')!r} is empty: write the equation it claims"
+                    )
+                end = offsets[j] + len(lines[j].rstrip("\r\n"))
+                out.append(Occurrence(m.group("id"), value, path, i + 1 + shift, offsets[i], end, True, False, indent))
+                continue
+            if stretch.kind == "code":
+                continue
+            raw = lines[i].rstrip("\r\n")
+            visible = _blank_code_spans(raw)
+            in_table = visible.lstrip().startswith("|")
+            for im in INLINE_RE.finditer(visible):
+                value = im.group("value")
+                if value is not None and not value.strip():
+                    raise PageSyntaxError(path, i + 1, f"claim {im.group('id')!r} has an empty value")
+                out.append(
+                    Occurrence(
+                        im.group("id"),
+                        None if value is None else raw[im.start("value") : im.end("value")].strip(),
+                        path,
+                        i + 1 + shift,
+                        offsets[i] + im.start(),
+                        offsets[i] + im.end(),
+                        False,
+                        in_table,
+                    )
+                )
+            _no_stray_brackets(INLINE_RE.sub("", visible), path, i + 1)
+    except PageSyntaxError as err:
+        if not shift:
+            raise
+        raise PageSyntaxError(err.path, err.line + shift, err.reason) from None
     return out
+
+
+def prose(text: str, path: str) -> str:
+    """The page with everything that is not prose blanked out, offsets and lines kept: code blocks and
+    inline code, claim markers and claim blocks (what the engine checks), HTML comments and tags, link
+    targets.  What is left is what a reader reads as unchecked text (:mod:`.coverage` scans it)."""
+    lines = text.splitlines(keepends=True)
+    out = [re.sub(r"[^\r\n]", " ", ln) for ln in lines]
+    for stretch in _stretches(lines, path):
+        if stretch.kind != "prose":
+            continue
+        i = stretch.first
+        raw = lines[i]
+        kept = INLINE_RE.sub(lambda m: " " * len(m.group(0)), _blank_code_spans(raw))
+        out[i] = kept
+    joined = "".join(out)
+    for pattern in _NOT_PROSE:
+        joined = pattern.sub(lambda m: re.sub(r"[^\r\n]", " ", m.group(0)), joined)
+    return joined
+
+
+# Parts of a prose line that a reader does not read as text.
+_NOT_PROSE = (
+    re.compile(r"<!--.*?-->", re.DOTALL),  # comments
+    re.compile(r"</?[A-Za-z][^<>]*>"),  # HTML tags (their text stays)
+    re.compile(r"(?<=\])\([^()\s]*(?:\s+\"[^\"]*\")?\)"),  # link targets: [text](target "title")
+    re.compile(r"(?<=\])\[[^\]]*\]"),  # reference links: [text][ref]
+    re.compile(r"^[ \t]*\[[^\]]+\]:.*$", re.MULTILINE),  # link and footnote definitions' targets
+    re.compile(r"\[\^[^\]]+\]"),  # footnote references
+    re.compile(r"^[ \t]*--8<--.*$", re.MULTILINE),  # snippet includes
+    re.compile(r"^[ \t]*[0-9]+[.)](?=[ \t])", re.MULTILINE),  # the numbers of an ordered list's items
+    re.compile(r"\{[:#.][^{}]*\}"),  # attribute lists: { #id .class }
+)
 
 
 def _no_stray_brackets(rest: str, path: str, line: int) -> None:

@@ -164,7 +164,7 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         if not file.src_uri.endswith(".md"):
             return False  # notebooks: the checks read Markdown pages only
         text = file.content_string
-        if b.render.SUMMARY_MARKER in text:
+        if b.render.SUMMARY_MARKER in text or b.render.COVERAGE_MARKER in text:
             return True
         try:
             return bool(b.pages.find_claims(text, f"{docs.name}/{file.src_uri}"))
@@ -197,6 +197,8 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         if render.SUMMARY_MARKER in markdown:
             summary = render.summary(report.counts(), render.rel_link(src, "verification.md"))
             markdown = markdown.replace(render.SUMMARY_MARKER, summary)
+        if render.COVERAGE_MARKER in markdown:
+            markdown = markdown.replace(render.COVERAGE_MARKER, render.coverage_table(report.coverage, src))
         if page.file.generated_by:
             return markdown
         shown = f"{Path(config['docs_dir']).name}/{src}"
@@ -205,7 +207,10 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         if failed_here:  # only reachable under `mkdocs serve`: a build stops on the first failure
             body = "\n".join("    " + ln for m in failed_here for ln in ("```text", *m.splitlines(), "```", ""))
             banner = f'!!! failure "{len(failed_here)} claim(s) on this page fail their checks"\n\n{body}\n'
-        occurrences = pages.find_claims(markdown, shown)
+        # MkDocs hands the page over without its front matter: count lines as the file does.
+        raw = page.file.content_string
+        first_line = raw[: len(raw) - len(markdown)].count("\n") + 1 if raw.endswith(markdown) else 1
+        occurrences = pages.find_claims(markdown, shown, first_line)
         results = {(r.claim_id, r.path, r.line): r for r in report.results}
 
         def url(from_page: str, to_page: str, frag: str) -> str:

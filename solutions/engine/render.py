@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from .config import Settings
+from .coverage import PageCoverage
 from .pages import Occurrence
 from .registry import Claim
 from .verdicts import FAILED, PENDING, REFUTED, VERIFIED, Result
@@ -28,6 +29,7 @@ WORDS = {
     FAILED: "FAILED",
 }
 SUMMARY_MARKER = "<!-- claims:summary -->"
+COVERAGE_MARKER = "<!-- claims:coverage -->"
 
 
 def anchor(claim_id: str) -> str:
@@ -152,8 +154,28 @@ def summary(counts: dict[str, int], link: str) -> str:
     )
 
 
+def coverage_table(coverage: dict[str, PageCoverage], from_page: str) -> str:
+    """Per page: how many of the results it states are claims checked by code (declared context aside)."""
+    out = [
+        "| page | results stated | checked by code | unchecked | declared context | coverage |",
+        "|---|---|---|---|---|---|",
+    ]
+    for rel, cov in sorted(coverage.items()):
+        link = f"[{rel}]({rel_link(from_page, rel)})"
+        out.append(
+            f"| {link} | {cov.results} | {cov.claims} | {len(cov.unchecked)} | {len(cov.context)} | "
+            f"**{cov.percent:.0f} %** |"
+        )
+    return "\n".join(out) + "\n"
+
+
 def verification_page(
-    results: list[Result], listings: dict[str, str], counts: dict[str, int], seconds: float, workers: int = 1
+    results: list[Result],
+    listings: dict[str, str],
+    counts: dict[str, int],
+    seconds: float,
+    workers: int = 1,
+    coverage: dict[str, PageCoverage] | None = None,
 ) -> str:
     """The generated page that lists every claim (``listings``: claim id -> its check listing's docs path)."""
     out = [
@@ -181,6 +203,13 @@ def verification_page(
         f"| {ICONS[PENDING]} pending | no recorded run yet; the page shows no number |",
         f"| {ICONS[FAILED]} failed | the page and the code disagree: the build fails |",
         "",
+        "## Coverage",
+        "",
+        "Every number and formula a page states is either a claim, checked by code, or sits in text the page",
+        "declares as *context* (a question number, a year, a value the statement gives, a definition). A number",
+        "or formula that is neither stops the build, so every result on a page is checked.",
+        "",
+        coverage_table(coverage or {}, "verification.md"),
         "## All claims",
         "",
         "| claim | page | kind | status | how it was checked | time |",

@@ -14,6 +14,7 @@ from typing import NamedTuple
 from . import registry
 from .checks import judge
 from .config import Settings
+from .coverage import CoverageError, page_coverage, unchecked_message
 from .pages import Occurrence, PageSyntaxError, find_claims
 from .verdicts import FAILED, Report, Result
 
@@ -26,10 +27,29 @@ def scan(docs_dir: Path, report: Report) -> None:
     for page in markdown_pages(docs_dir):
         rel = page.relative_to(docs_dir).as_posix()
         shown = f"{docs_dir.name}/{rel}"
+        text = page.read_text(encoding="utf-8")
         try:
-            report.occurrences[rel] = find_claims(page.read_text(encoding="utf-8"), shown)
+            report.occurrences[rel] = find_claims(text, shown)
         except PageSyntaxError as err:
             report.results.append(Result("(marker)", FAILED, "page", shown, err.line, message=str(err)))
+            continue
+        try:
+            cov = report.coverage[rel] = page_coverage(text, shown, len(report.occurrences[rel]))
+        except CoverageError as err:
+            report.results.append(Result("(context)", FAILED, "page", shown, err.line, message=str(err)))
+            continue
+        for item in cov.unchecked:
+            report.results.append(
+                Result(
+                    "(unchecked)",
+                    FAILED,
+                    item.kind,
+                    shown,
+                    item.line,
+                    page=item.text,
+                    message=unchecked_message(cov, item),
+                )
+            )
 
 
 class Job(NamedTuple):

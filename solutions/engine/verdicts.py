@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from .coverage import PageCoverage
 from .pages import Occurrence
 
 
@@ -83,6 +84,7 @@ class Report:
 
     results: list[Result] = field(default_factory=list)
     occurrences: dict[str, list[Occurrence]] = field(default_factory=dict)  # page path -> claims
+    coverage: dict[str, PageCoverage] = field(default_factory=dict)  # page path -> what it states, claimed or not
 
     @property
     def failures(self) -> list[Result]:

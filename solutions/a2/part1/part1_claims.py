@@ -9,6 +9,7 @@ they are pending.  Training itself is :mod:`solutions.a2.part1.train`'s business
 from __future__ import annotations
 
 import html
+import inspect
 import itertools
 import re
 import statistics
@@ -16,8 +17,11 @@ import statistics
 import sympy
 import torch
 
+from solutions.a2.part1 import data as imdb_data
 from solutions.a2.part1 import params as rp
+from solutions.a2.part1 import train as imdb_train
 from solutions.a2.part1.model import MODELS
+from solutions.a2.part1.train import Config
 from solutions.common import plots, runs
 from solutions.engine import Decimal, Formula, Generated, Integer, Shown, claim, mistake
 
@@ -116,9 +120,65 @@ def train_size() -> int:
     return _common("sizes.train")
 
 
-@claim("a2.p1.batch_size", Integer(), "the training batch size recorded in every results file (they agree)")
+@claim("a2.p1.batch_size", Integer(), "the trainer's batch size, equal to the one recorded in every results file")
 def batch_size() -> int:
-    return _common("hyperparameters.batch_size")
+    return _recipe("batch_size")
+
+
+def _recipe(name: str) -> int | float:
+    """A setting of the trainer's recipe (train.Config), as every recorded run of the answer table used it."""
+    return runs.setting(name, getattr(Config, name), _answer_runs(*TRAINED))
+
+
+for _name, _how in {
+    "max_vocab": "the trainer's vocabulary size (most frequent training tokens), as every recorded run used it",
+    "embedding_dim": "the trainer's embedding size, as every recorded run used it",
+    "dropout": "the trainer's dropout, as every recorded run used it",
+    "epochs": "the trainer's number of epochs, as every recorded run used it",
+    "lr": "the trainer's Adam learning rate, as every recorded run used it",
+}.items():
+    claim(f"a2.p1.recipe.{_name}", Decimal(tol=0) if _name in ("dropout", "lr") else Integer(), _how)(
+        lambda name=_name: _recipe(name)
+    )
+
+
+@claim("a2.p1.recipe.hidden_size", Integer(), "the hidden size of every architecture in params.ARCHITECTURES")
+def hidden_size() -> int:
+    (size,) = {m.hidden_size for m in rp.ARCHITECTURES.values()}
+    return size
+
+
+@claim(
+    "a2.p1.recipe.input_size", Integer(), "the input size of every architecture, equal to the trainer's embedding size"
+)
+def input_size() -> int:
+    (size,) = {m.input_size for m in rp.ARCHITECTURES.values()}
+    if size != Config.embedding_dim:
+        raise AssertionError(f"the modules read {size} features but the embeddings have {Config.embedding_dim}")
+    return size
+
+
+@claim("a2.p1.recipe.train_percent", Integer(), "data.split_train's training fraction, as the recorded sizes show")
+def train_percent() -> int:
+    fraction = inspect.signature(imdb_data.split_train).parameters["fraction"].default
+    sizes = _common("sizes.train"), _common("sizes.valid")
+    if round(sizes[0] / sum(sizes), 6) != fraction:
+        raise AssertionError(f"recorded split {sizes} is not a {fraction} split")
+    return round(100 * fraction)
+
+
+@claim("a2.p1.recipe.valid_percent", Integer(), "100 minus the training percentage, as the recorded sizes show")
+def valid_percent() -> int:
+    return 100 - train_percent()
+
+
+for _name, _how in {
+    "n": "train.gradient_reach's number of validation reviews",
+    "length": "train.gradient_reach's review length (tokens), as recorded with every measurement",
+}.items():
+    claim(f"a2.p1.reach.{_name}", Integer(), _how)(
+        lambda name=_name: inspect.signature(imdb_train.gradient_reach).parameters[name].default
+    )
 
 
 @claim(
@@ -308,6 +368,16 @@ for _cell in ("LSTM", "GRU", "RNN"):
     )(lambda cell=_cell: _formula(cell))
 
 
+@claim("a2.p1.formula.layer", Formula(), "sympy from the weight shapes with g blocks; equal to each cell's formula")
+def general_layer() -> sympy.Expr:
+    g = sympy.Symbol("g")
+    expr = rp.layer_params(g, d, h)
+    for cell, gates in rp.GATES.items():
+        if sympy.expand(expr.subs(g, gates) - _formula(cell)) != 0:
+            raise AssertionError(f"the general formula disagrees with the {cell} formula")
+    return expr
+
+
 @claim(
     "a2.p1.formula.lstm_proj_layer",
     Formula(),
@@ -330,10 +400,91 @@ def second_layer_input() -> sympy.Expr:
     return 2 * h
 
 
+SHEET_BIRNN2 = 362_400  # the figure one answer sheet gave for the 2-level bi-RNN (quoted, refuted below)
+
+
 @mistake(
     "a2.mistake.p1_birnn2_params",
     refutes="a2.p1.params.birnn2",
-    why="The second layer reads both directions of the first (input 2h = 400), and each direction has "
-    "h(d + h + 2) parameters: 2*200*(100+200+2) + 2*200*(400+200+2) = 361,600.",
+    why="The sheet counted the second layer as twice the first. Reading both directions of the first layer "
+    "changes only W_ih (200 x 400 instead of 200 x 100); W_hh and the biases keep their size, so the second "
+    "layer has 200(400 + 200 + 2) = 120,400 parameters per direction, and the total is 361,600.",
 )
 def _m_birnn2() -> None: ...
+
+
+def _birnn_layer(layer: int) -> int:
+    """Parameters of one direction of one layer of the 2-level bi-RNN, from the built module's tensors."""
+    module = torch.nn.RNN(100, 200, num_layers=2, bidirectional=True)
+    return sum(t.numel() for n, t in module.named_parameters() if n.endswith(f"_l{layer}"))
+
+
+@claim("a2.p1.birnn2.first_layer", Integer(), "both directions of layer 0 of PyTorch's RNN(100, 200, 2 layers, bi)")
+def birnn2_first_layer() -> int:
+    return 2 * _birnn_layer(0)
+
+
+@claim("a2.p1.birnn2.second_layer_direction", Integer(), "one direction of layer 1 of the same module")
+def birnn2_second_layer_direction() -> int:
+    return _birnn_layer(1)
+
+
+@claim("a2.p1.birnn2.sheet_excess", Integer(), "the sheet's 362,400 minus the checked count of the 2-level bi-RNN")
+def birnn2_sheet_excess() -> int:
+    return SHEET_BIRNN2 - _agreed(rp.ARCHITECTURES["birnn2"])
+
+
+@claim("a2.p1.birnn2.sheet_product", Formula(), "three times the first layer, which must equal the sheet's figure")
+def birnn2_sheet_product() -> sympy.Expr:
+    if 3 * birnn2_first_layer() != SHEET_BIRNN2:
+        raise AssertionError("the sheet's figure is not three times the first layer")
+    return sympy.Integer(3) * birnn2_first_layer()
+
+
+def _reach(model: str) -> list[dict]:
+    """The gradient measurements of one model's answer-table runs (Pending until one is recorded)."""
+    return [r["gradient_reach"] for r in _answer_runs(model) if r.get("gradient_reach")]
+
+
+def _window_ratio(reach: dict) -> float:
+    """Mean gradient norm over the first ``window`` tokens divided by that over the last ``window``."""
+    norms, w = reach["norm_by_position"], reach["window"]
+    return statistics.fmean(norms[:w]) / statistics.fmean(norms[-w:])
+
+
+@claim("a2.p1.reach.runs", Integer(), "the answer table's recorded runs")
+def reach_runs() -> int:
+    return len(_answer_runs(*TRAINED))
+
+
+@claim("a2.p1.reach.measured", Integer(), "the answer table's recorded runs that stored the gradient measurement")
+def reach_measured() -> int:
+    return sum(len(_reach(m)) for m in TRAINED if runs.runs("imdb", m, EPOCHS, None, INIT))
+
+
+@claim("a2.p1.reach.window", Integer(), "the window (tokens) of every stored measurement")
+def reach_window() -> int:
+    (w,) = {r["window"] for m in TRAINED if runs.runs("imdb", m, EPOCHS, None, INIT) for r in _reach(m)}
+    return w
+
+
+@claim("a2.p1.reach.rnn_vanished", Integer(), "RNN runs whose stored gradient is 0 at every one of the first tokens")
+def rnn_vanished() -> int:
+    return sum(1 for r in _reach("rnn") if not any(r["norm_by_position"][: r["window"]]))
+
+
+@claim("a2.p1.reach.rnn_measured", Integer(), "RNN runs with a stored gradient measurement")
+def rnn_measured() -> int:
+    return len(_reach("rnn"))
+
+
+@claim(
+    "a2.p1.reach.lstm_min_percent", Decimal(tol=0.05), "smallest first-window / last-window ratio (%) over LSTM runs"
+)
+def lstm_min_percent() -> float:
+    return 100 * min(_window_ratio(r) for r in _reach("lstm"))
+
+
+@claim("a2.p1.reach.lstm_max_percent", Decimal(tol=0.5), "largest first-window / last-window ratio (%) over LSTM runs")
+def lstm_max_percent() -> float:
+    return 100 * max(_window_ratio(r) for r in _reach("lstm"))

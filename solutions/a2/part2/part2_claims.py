@@ -111,13 +111,14 @@ def valid_triplets() -> int:
 
 
 _C, _n = sympy.symbols("C n")
+LARGEST = 5  # the general count is checked by enumeration for C classes of n samples, C and n up to this
 
 
 @claim("a2.q4.general_formula", Formula(), "sympy; equal to the enumerated count for every C, n from 1 to 5")
 def general_formula() -> sympy.Expr:
     formula = tl.valid_triplet_formula(_C, _n)
-    for c in range(1, 6):
-        for n in range(1, 6):
+    for c in range(1, LARGEST + 1):
+        for n in range(1, LARGEST + 1):
             labels = [k for k in range(c) for _ in range(n)]
             if formula.subs({_C: c, _n: n}) != len(tl.valid_triplets(labels)):
                 raise AssertionError(f"formula and enumeration disagree at C={c}, n={n}")
@@ -144,6 +145,71 @@ for _name, (_how, _count) in _OTHER_COUNTS.items():
 @claim("a2.q4.valid_product", Formula(), "enumeration: the product equals the count of valid triplets")
 def valid_product() -> sympy.Expr:
     return sympy.Integer(len(tl.valid_triplets(tl.LABELS)))
+
+
+def _per_anchor(role: str) -> int:
+    """How many positives (or negatives) each anchor of the data set has; every anchor must have the same."""
+    labels = tl.LABELS
+    counts = {
+        sum(1 for j, y in enumerate(labels) if j != a and (y == labels[a]) == (role == "positive"))
+        for a in range(len(labels))
+    }
+    if len(counts) != 1:
+        raise AssertionError(f"anchors differ in their number of {role}s: {sorted(counts)}")
+    return counts.pop()
+
+
+@claim("a2.q4.anchors", Integer(), "the number of samples of the data set, each a possible anchor")
+def anchors() -> int:
+    return len(tl.LABELS)
+
+
+for _role in ("positive", "negative"):
+    claim(f"a2.q4.{_role}s_per_anchor", Integer(), f"counted for every anchor of the data set (all alike): {_role}s")(
+        lambda role=_role: _per_anchor(role)
+    )
+
+
+def _factor(which: str) -> sympy.Expr:
+    """One factor of the general count, checked by enumeration on C classes of n samples (C, n from 1 to 5)."""
+    factor = {"anchors": _C * _n, "positives": _n - 1, "negatives": (_C - 1) * _n}[which]
+    for c in range(1, LARGEST + 1):
+        for n in range(1, LARGEST + 1):
+            labels = [k for k in range(c) for _ in range(n)]
+            values = {
+                "anchors": len(labels),
+                "positives": sum(1 for j in range(len(labels)) if j != 0 and labels[j] == labels[0]),
+                "negatives": sum(1 for y in labels if y != labels[0]),
+            }
+            if factor.subs({_C: c, _n: n}) != values[which]:
+                raise AssertionError(f"the {which} factor is wrong at C={c}, n={n}")
+    return factor
+
+
+for _which in ("anchors", "positives", "negatives"):
+    claim(f"a2.q4.general.{_which}", Formula(), "enumerated on C classes of n samples, for C, n from 1 to 5")(
+        lambda which=_which: _factor(which)
+    )
+
+
+@claim("a2.q4.general.largest", Integer(), "the largest C and n the general formula's check enumerates")
+def general_largest() -> int:
+    return LARGEST
+
+
+@claim("a2.q4.sheet_product_value", Integer(), "the value of the sheet's product 5*4*3")
+def sheet_product_value() -> int:
+    return 5 * 4 * 3
+
+
+@claim("a2.q2.slopes_in_range", Integer(), "how many of the measured PyTorch slopes at the kink lie in [0, 1]")
+def slopes_in_range() -> int:
+    return sum(0 <= v <= 1 for v in tl.hinge_gradient_at_zero().values())
+
+
+@claim("a2.q2.slopes_measured", Integer(), "how many ways of writing max(0, z) were measured")
+def slopes_measured() -> int:
+    return len(tl.hinge_gradient_at_zero())
 
 
 # ------------------------------------------------------------------ Q5 and Q6: the eight triplets

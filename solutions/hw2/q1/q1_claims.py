@@ -12,16 +12,23 @@ The accuracies themselves come only from recorded runs with ImageNet weights
 from __future__ import annotations
 
 import functools
+import inspect
 import statistics
+from typing import Any
 
 import sympy
+import torch
+from PIL import Image
 
 from solutions.common import plots, runs
 from solutions.engine import Decimal, Formula, Generated, Integer, Shown, claim
+from solutions.hw2.common import images
 from solutions.hw2.common import vision as vm
 from solutions.hw2.q1 import data, train
 
-# The best validation accuracies one submitted answer sheet reports (quoted from it).
+CROP, EVAL = images.random_resized_crop, images.eval_transform
+
+# The best validation accuracies the HW2 answer sheet reports (quoted from it).
 SHEET = {"finetune": "0.960784", "freeze": "0.954248"}
 
 
@@ -88,6 +95,67 @@ for _scenario in train.SCENARIOS:
 @claim("hw2.q1.head_formula", Formula(), "512 inputs x 2 outputs + 2 biases, equal to the trainable count when frozen")
 def head_formula() -> sympy.Expr:
     return sympy.Integer(_trainable("freeze"))
+
+
+@functools.cache
+def _fc() -> torch.nn.Linear:
+    return vm.build("resnet18", pretrained=False).fc
+
+
+@claim("hw2.q1.imagenet_classes", Integer(), "the outputs of the last layer of our ResNet-18 as built")
+def imagenet_classes() -> int:
+    return _fc().out_features
+
+
+@claim("hw2.q1.features", Integer(), "the inputs of that last layer: the pooled features")
+def features() -> int:
+    return _fc().in_features
+
+
+@claim("hw2.q1.old_head", Formula(), "weights + biases of ResNet-18's ImageNet layer, as built")
+def old_head() -> sympy.Expr:
+    fc = _fc()
+    if fc.weight.numel() + fc.bias.numel() != fc.in_features * fc.out_features + fc.out_features:
+        raise AssertionError("the last layer is not one weight per input and output plus a bias per output")
+    return sympy.Integer(fc.in_features * fc.out_features + fc.out_features)
+
+
+def _default(fn: Any, name: str) -> Any:
+    return inspect.signature(fn).parameters[name].default
+
+
+_TRANSFORMS = {
+    "scale_min": (
+        "smallest crop area (%) of images.random_resized_crop",
+        lambda: round(100 * _default(CROP, "scale")[0]),
+    ),
+    "scale_max": (
+        "largest crop area (%) of images.random_resized_crop",
+        lambda: round(100 * _default(CROP, "scale")[1]),
+    ),
+    "eval_resize": ("the shorter side after images.eval_transform's resize", lambda: _default(EVAL, "resize")),
+}
+for _name, (_how, _fn) in _TRANSFORMS.items():
+    claim(f"hw2.q1.transform.{_name}", Integer(), _how)(_fn)
+for _i, _end in enumerate(("ratio_min", "ratio_max")):
+    claim(f"hw2.q1.transform.{_end}", Formula(), "aspect-ratio bound of images.random_resized_crop, as a fraction")(
+        lambda i=_i: sympy.nsimplify(_default(CROP, "ratio")[i], rational=True)
+    )
+
+
+def _side(split: str) -> int:
+    """The side of the square image a transform makes, measured on a 300 x 200 picture."""
+    picture = Image.new("RGB", (300, 200), (120, 80, 40))
+    x = images.train_transform(picture, torch.Generator().manual_seed(0)) if split == "train" else EVAL(picture)
+    if x.shape[-1] != x.shape[-2]:
+        raise AssertionError(f"the {split} transform makes a {tuple(x.shape)} tensor, not a square")
+    return x.shape[-1]
+
+
+for _split in ("train", "eval"):
+    claim(f"hw2.q1.transform.{_split}_side", Integer(), f"the side of what images.{_split}_transform returns")(
+        lambda split=_split: _side(split)
+    )
 
 
 def _sheet_correct(scenario: str) -> int:

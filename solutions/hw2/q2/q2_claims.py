@@ -14,14 +14,26 @@ from __future__ import annotations
 import base64
 import html
 import itertools
+from collections.abc import Callable
 from fractions import Fraction
 
+import numpy as np
 import sympy
 import torch
 
 from solutions.common import plots, runs
 from solutions.common.files import file_digest
-from solutions.engine import Decimal, Formula, Generated, Shown, claim
+from solutions.engine import (
+    Decimal,
+    Formula,
+    Generated,
+    Gradient,
+    GradientCase,
+    GradientTruth,
+    Integer,
+    Shown,
+    claim,
+)
 from solutions.hw2.common.gradcheck import numeric_gradient, rel_error, sci
 from solutions.hw2.common.vision import PUBLISHED_PARAMS, build
 from solutions.hw2.q2 import style
@@ -70,6 +82,22 @@ for _a, _b in ((0, 0), (0, 1), (1, 1)):
     )
 
 
+@claim("hw2.q2.example.positions", Integer(), "H * W of the example")
+def example_positions() -> int:
+    return len(EXAMPLE[0]) * len(EXAMPLE[0][0])
+
+
+@claim("hw2.q2.example.hwc", Formula(), "H * W * C of the example: the Gram matrix's divisor")
+def example_hwc() -> sympy.Integer:
+    return sympy.Integer(len(EXAMPLE) * len(EXAMPLE[0]) * len(EXAMPLE[0][0]))
+
+
+for _a, _b in ((0, 0), (0, 1), (1, 1)):
+    claim(f"hw2.q2.example.gram{_a + 1}{_b + 1}_sum", Formula(), "the entry's sum over positions / HWC, exactly")(
+        lambda a=_a, b=_b: sympy.Rational(_loops_gram()[a][b].numerator, _loops_gram()[a][b].denominator)
+    )
+
+
 @claim("hw2.q2.example.style", Formula(), "style_loss with A = 0 and w = 1 against the sum of the squared Gram entries")
 def example_style() -> sympy.Rational:
     loops = sum(g * g for row in _loops_gram() for g in row)
@@ -113,25 +141,14 @@ def example_tv() -> sympy.Rational:
     return _agree(style.tv_loss(_example(), 0.5).item(), HALF * sum(_tv_parts()), "tv")
 
 
-GRADIENTS = [  # (what, the page's formula, loss, hand-written gradient)
-    (
-        "content",
-        r"\frac{\partial L_c}{\partial F} = 2 w_c (F - P)",
-        lambda x, o: style.content_loss(0.7, x, o),
-        lambda x, o: style.content_grad(0.7, x, o),
-    ),
+GRADIENTS = [  # (what, loss, hand-written gradient): the code that the optimisation runs
+    ("content", lambda x, o: style.content_loss(0.7, x, o), lambda x, o: style.content_grad(0.7, x, o)),
     (
         "style (one layer)",
-        r"\frac{\partial L_s}{\partial F_\ell} = \frac{4 w_\ell}{H_\ell W_\ell C_\ell}(G_\ell - A_\ell) F_\ell",
         lambda x, o: 1.3 * ((style.gram_matrix(x) - style.gram_matrix(o)) ** 2).sum(),
         lambda x, o: style.gram_style_grad(1.3, x, style.gram_matrix(o)),
     ),
-    (
-        "total variation",
-        r"\frac{\partial L_{tv}}{\partial x_{c,i,j}} = 2 w_{tv} \sum_{(i',j') \sim (i,j)} (x_{c,i,j} - x_{c,i',j'})",
-        lambda x, o: style.tv_loss(x, 0.9),
-        lambda x, o: style.tv_grad(x, 0.9),
-    ),
+    ("total variation", lambda x, o: style.tv_loss(x, 0.9), lambda x, o: style.tv_grad(x, 0.9)),
 ]
 SHAPES = [(1, 1, 1, 1), (1, 2, 2, 3), (2, 3, 4, 2), (1, 4, 3, 5)]
 TOLERANCE = {"autograd": 1e-12, "finite differences": 1e-6}
@@ -145,7 +162,7 @@ TOLERANCE = {"autograd": 1e-12, "finite differences": 1e-6}
 def gradients() -> Shown:
     rows = []
     gen = torch.Generator().manual_seed(0)
-    for what, formula, loss, grad in GRADIENTS:
+    for what, loss, grad in GRADIENTS:
         worst = {"autograd": 0.0, "finite differences": 0.0}
         for shape in SHAPES:
             x = torch.randn(shape, generator=gen, dtype=torch.float64, requires_grad=True)
@@ -164,12 +181,100 @@ def gradients() -> Shown:
                 raise AssertionError(
                     f"{what}: the hand-written gradient differs from {route} by {worst[route]:.2e} (limit {limit:g})"
                 )
-        rows.append(rf"{formula} & {sci(worst['autograd'])} & {sci(worst['finite differences'])}")
-    head = r"\text{gradient} & \text{vs autograd} & \text{vs finite differences}"
+        rows.append(rf"\text{{{what}}} & {sci(worst['autograd'])} & {sci(worst['finite differences'])}")
+    head = r"\text{the code's gradient of} & \text{vs autograd} & \text{vs finite differences}"
     return Shown(
         r"\begin{array}{lrr}" + head + r" \\ \hline " + r" \\[6pt] ".join(rows) + r"\end{array}",
         "largest normwise relative error over shapes (N, C, H, W) in " + str(SHAPES),
     )
+
+
+# ------------------------------------------------------------------ the gradient formulas the page states
+# Each is a claim of the Gradient kind, like those of Q3 and Q4: the page's matrix formula is parsed and
+# evaluated on the arrays of real cases, and must equal float64 autograd's gradient of the loss.
+
+CHANNEL_SHAPES = ((1, 1, 1), (2, 2, 3), (3, 4, 2), (4, 3, 5))  # (C, H, W): one channel of one pixel included
+PIXEL_SHAPES = ((1, 5), (2, 3), (3, 4), (4, 2))  # (H, W) of one channel: a single row included
+
+
+def _features(c: int, h: int, w: int, gen: torch.Generator) -> torch.Tensor:
+    return torch.randn((1, c, h, w), generator=gen, dtype=torch.float64, requires_grad=True)
+
+
+def _content_case(c: int, h: int, w: int, gen: torch.Generator) -> GradientCase:
+    feats, photo, weight = _features(c, h, w, gen), torch.randn((1, c, h, w), generator=gen, dtype=torch.float64), 0.7
+    (grad,) = torch.autograd.grad(style.content_loss(weight, feats, photo), feats)
+    values = {"F": feats.detach()[0].reshape(c, h * w).numpy(), "P": photo[0].reshape(c, h * w).numpy(), "w_c": weight}
+    return GradientCase(values, {}, grad[0].reshape(c, h * w).numpy(), f"C={c}, H={h}, W={w}")
+
+
+def _style_case(c: int, h: int, w: int, gen: torch.Generator) -> GradientCase:
+    feats, weight = _features(c, h, w, gen), 1.3
+    target = style.gram_matrix(torch.randn((1, c, h, w), generator=gen, dtype=torch.float64))
+    (grad,) = torch.autograd.grad(style.style_loss([feats], (0,), [target], (weight,)), feats)
+    values = {
+        "F": feats.detach()[0].reshape(c, h * w).numpy(),
+        "G": style.gram_matrix(feats.detach())[0].numpy(),
+        "A": target[0].numpy(),
+        "w": weight,
+        "H": float(h),
+        "W": float(w),
+        "C": float(c),
+    }
+    return GradientCase(values, {}, grad[0].reshape(c, h * w).numpy(), f"C={c}, H={h}, W={w}")
+
+
+def _difference(n: int) -> np.ndarray:
+    """The (n - 1) x n matrix that takes differences of neighbours: row i is e_{i+1} - e_i."""
+    return np.eye(n, k=1)[: n - 1] - np.eye(n)[: n - 1]
+
+
+def _tv_case(h: int, w: int, gen: torch.Generator) -> GradientCase:
+    img, weight = _features(1, h, w, gen), 0.9
+    (grad,) = torch.autograd.grad(style.tv_loss(img, weight), img)
+    values = {"X": img.detach()[0, 0].numpy(), "D_v": _difference(h), "D_h": _difference(w), "w_tv": weight}
+    return GradientCase(values, {}, grad[0, 0].numpy(), f"H={h}, W={w}")
+
+
+def _cases(build: Callable[..., GradientCase], shapes: tuple[tuple[int, ...], ...], what: str) -> GradientTruth:
+    gen = torch.Generator().manual_seed(0)
+    cases = [build(*shape, gen) for shape in shapes]
+    return GradientTruth(cases, f"float64 autograd of {what}, {len(cases)} shapes")
+
+
+claim("hw2.q2.grad.content", Gradient(r"\frac{\partial L}{\partial F}"), "autograd of content_loss, 4 shapes")(
+    lambda: _cases(_content_case, CHANNEL_SHAPES, "content_loss")
+)
+claim("hw2.q2.grad.style", Gradient(r"\frac{\partial L}{\partial F}"), "autograd of style_loss (one layer), 4 shapes")(
+    lambda: _cases(_style_case, CHANNEL_SHAPES, "style_loss (one layer)")
+)
+claim("hw2.q2.grad.tv", Gradient(r"\frac{\partial L}{\partial X}"), "autograd of tv_loss (one channel), 4 shapes")(
+    lambda: _cases(_tv_case, PIXEL_SHAPES, "tv_loss (one channel)")
+)
+
+
+def _schedule(name: str) -> float:
+    """A setting of the optimisation loop, as style.Schedule gives it to stylize."""
+    return getattr(style.Schedule(), name)
+
+
+for _name, _how in {
+    "lr": "style.Schedule's learning rate before the decay",
+    "decayed_lr": "style.Schedule's learning rate after the decay",
+    "clamp": "style.Schedule's clamp on the normalised pixels",
+}.items():
+    claim(f"hw2.q2.schedule.{_name}", Decimal(tol=0), _how)(lambda name=_name: _schedule(name))
+for _name, _how in {
+    "iterations": "style.Schedule's number of iterations",
+    "decay_at": "style.Schedule's iteration at which the learning rate drops",
+    "clamp_until": "style.Schedule's last clamped iteration",
+}.items():
+    claim(f"hw2.q2.schedule.{_name}", Integer(), _how)(lambda name=_name: _schedule(name))
+
+
+@claim("hw2.q2.schedule.after_decay", Integer(), "iterations from the decay to the end, from style.Schedule")
+def after_decay() -> int:
+    return _schedule("iterations") - _schedule("decay_at")
 
 
 @claim("hw2.q2.settings", Generated(), "solutions/hw2/q2/style.py SETTINGS, the question's three settings")

@@ -13,7 +13,7 @@ import statistics
 from solutions.common import plots, runs
 from solutions.engine import Decimal, Generated, Integer, Pending, Shown, claim
 from solutions.hw2.common.layer_checks import rows_latex
-from solutions.hw2.q5 import captioning_checks, data
+from solutions.hw2.q5 import captioning_checks, data, train
 
 CELLS = ("rnn", "lstm")
 EPOCHS = 50
@@ -54,16 +54,65 @@ for _cell in CELLS:
     claim(
         f"hw2.q5.exact_train.{_cell}",
         Decimal(tol=0.05),
-        "mean % of the 50 training captions decoded greedily word for word",
+        "mean % of the training captions decoded greedily word for word",
     )(lambda cell=_cell: statistics.fmean(100 * r["exact_match"]["train"] for r in _runs(cell)))
     claim(
         f"hw2.q5.exact_val.{_cell}",
         Decimal(tol=0.05),
-        "mean % of the 100 validation captions decoded greedily word for word",
+        "mean % of the validation captions decoded greedily word for word",
     )(lambda cell=_cell: statistics.fmean(100 * r["exact_match"]["val"] for r in _runs(cell)))
     claim(f"hw2.q5.seeds.{_cell}", Integer(), "the number of recorded runs (one per seed)")(
         lambda cell=_cell: len(_runs(cell))
     )
+
+
+def _all_runs() -> list[dict]:
+    return runs.recorded("captions", *CELLS, epochs=EPOCHS)
+
+
+for _name, _how in {
+    "max_train": "the trainer's number of training captions (train.Config), as every recorded run used it",
+    "batch_size": "the trainer's batch size, as every recorded run used it",
+    "epochs": "the trainer's number of epochs, as every recorded run used it",
+    "wordvec_dim": "the trainer's word-vector size, as every recorded run used it",
+    "hidden_dim": "the trainer's hidden size, as every recorded run used it",
+    "input_dim": "the size of the synthetic image features the trainer builds, as every recorded run used it",
+}.items():
+    claim(f"hw2.q5.recipe.{_name}", Integer(), _how)(
+        lambda name=_name: runs.setting(name, getattr(train.Config, name), _all_runs())
+    )
+
+claim("hw2.q5.recipe.lr", Decimal(tol=0), "the trainer's Adam learning rate, as every recorded run used it")(
+    lambda: runs.setting("lr", train.Config.lr, _all_runs())
+)
+for _cell in CELLS:
+    claim(
+        f"hw2.q5.recipe.lr_decay.{_cell}",
+        Decimal(tol=0),
+        "the trainer's learning-rate decay per epoch for this cell (train.LR_DECAY), as its recorded runs used it",
+    )(lambda cell=_cell: runs.setting("lr_decay", train.LR_DECAY[cell], _runs(cell)))
+
+
+@claim("hw2.q5.val_captions", Integer(), "the validation captions every recorded run decoded (they agree)")
+def val_captions() -> int:
+    (n,) = {r["data"]["val_captions"] for r in _all_runs()}
+    return n
+
+
+@claim("hw2.q5.mean_words", Decimal(tol=0.05), "mean words per training caption of the runs (special tokens excluded)")
+def mean_words() -> float:
+    built = data.build(train.DATA_SEED, input_dim=train.Config.input_dim)
+    special = {built["word_to_idx"][t] for t in ("<NULL>", "<START>", "<END>")}
+    captions = built["train_captions"][: train.Config.max_train]
+    return statistics.fmean(sum(int(w) not in special for w in row) for row in captions)
+
+
+for _cell in CELLS:
+    claim(
+        f"hw2.q5.per_word_loss.{_cell}",
+        Decimal(tol=0.0005),
+        "the mean last-epoch training loss divided by the mean words per caption",
+    )(lambda cell=_cell: statistics.fmean(r["final_train_loss"] for r in _runs(cell)) / mean_words())
 
 
 @claim("hw2.q5.learning_curves", Generated(), "plotted from the per-epoch history of each results file")

@@ -14,14 +14,18 @@ from __future__ import annotations
 import functools
 import html
 import statistics
+from typing import Any
 
 import numpy as np
+import sympy
+import torch
 
 from solutions.common import plots, runs
-from solutions.engine import Decimal, Generated, Integer, Pending, Shown, claim
+from solutions.engine import Decimal, Formula, Generated, Integer, Pending, Shown, claim
 from solutions.hw2.q6 import data as yelp_data
 from solutions.hw2.q6.model import MODELS, TITLES, USES_GLOVE, build
 from solutions.hw2.q6.predictions import chosen_run, file_name
+from solutions.hw2.q6.train import Config
 
 # The test accuracies one submitted answer sheet reports (quoted, not checked: we cannot rerun their code).
 SHEET = {"bow": 0.9536, "avg": 0.9489, "glove_avg": 0.9503, "glove_rnn": 0.9412, "glove_lstm": 0.9564}
@@ -137,7 +141,7 @@ def glove_coverage() -> float:
     return 100 * _glove("found") / _glove("vocab_size")
 
 
-def _closed_form(model: str, V: int, E: int = 50, H: int = 64) -> int:
+def _closed_form(model: str, V: Any, E: Any = Config.embedding_dim, H: Any = Config.hidden) -> Any:
     """Weights + biases, from the shapes: a bag of words has one weight per word; the rest an embedding table."""
     head = {"bow": V, "avg": E, "glove_avg": E, "glove_rnn": H, "glove_lstm": H}[model] + 1
     recurrent = {"glove_rnn": H * (E + H + 2), "glove_lstm": 4 * H * (E + H + 2)}.get(model, 0)
@@ -148,7 +152,7 @@ for _model in MODELS:
 
     def _params(model: str = _model) -> int:
         V = vocab_size()
-        pretrained = np.zeros((V, 50), dtype=np.float32) if model in USES_GLOVE else None
+        pretrained = np.zeros((V, Config.embedding_dim), dtype=np.float32) if model in USES_GLOVE else None
         torch_count = sum(p.numel() for p in build(model, V, 1, pretrained=pretrained).parameters())
         closed = _closed_form(model, V)
         recorded = {r["parameters"] for r in _runs(model)}
@@ -185,6 +189,52 @@ for _model in MODELS:
     claim(f"hw2.q6.gap.{_model}", Decimal(tol=0.005), "our mean test accuracy minus the sheet's figure, in points")(
         lambda model=_model: runs.mean_percent(_runs(model), "test_accuracy") - 100 * SHEET[model]
     )
+
+
+_V, _E, _H = sympy.symbols("V E H")
+
+
+def _formula(model: str) -> sympy.Expr:
+    """The closed form of :func:`_closed_form` with the sizes left as symbols (the same function)."""
+    return sympy.expand(_closed_form(model, _V, _E, _H))
+
+
+for _model, _how in {
+    "bow": "the closed form the parameter check uses, with V left a symbol",
+    "avg": "the same closed form for the averaging models",
+    "glove_rnn": "the same closed form for the RNN",
+    "glove_lstm": "the same closed form for the LSTM",
+}.items():
+    claim(f"hw2.q6.formula.{_model}", Formula(), _how)(lambda model=_model: _formula(model))
+
+
+@claim("hw2.q6.formula.rnn_block", Formula(), "PyTorch's count for nn.RNN(E, H), matched by h(d + h + 2) on a grid")
+def rnn_block() -> sympy.Expr:
+    expr = _H * (_E + _H + 2)
+    for e, h in ((1, 1), (3, 2), (50, 64)):
+        if sum(p.numel() for p in torch.nn.RNN(e, h).parameters()) != expr.subs({_E: e, _H: h}):
+            raise AssertionError(f"nn.RNN({e}, {h}) does not have H(E + H + 2) parameters")
+    return expr
+
+
+def _setting(name: str) -> Any:
+    """A setting every model's trainer uses alike (train.Config), as every recorded run used it."""
+    (value,) = {getattr(Config.for_model(m), name) for m in MODELS}
+    return runs.setting(name, value, _all_runs())
+
+
+for _name, _how in {
+    "embedding_dim": "the trainer's embedding size (every model), as every recorded run used it",
+    "hidden": "the trainer's hidden size (RNN and LSTM), as every recorded run used it",
+    "batch_size": "the trainer's batch size (every model), as every recorded run used it",
+    "epochs": "the trainer's number of epochs (every model), as every recorded run used it",
+}.items():
+    claim(f"hw2.q6.recipe.{_name}", Integer(), _how)(lambda name=_name: _setting(name))
+
+
+@claim("hw2.q6.glove_dim", Integer(), "the dimension of the GloVe vectors each GloVe run recorded (they agree)")
+def glove_dim() -> int:
+    return _glove("dim")
 
 
 @claim(

@@ -1,0 +1,251 @@
+"""Claim coverage: every number and formula of a page's prose is a claim or declared context.
+
+Unit cases for what counts as a number or a formula, the rules of the ``context:`` declarations,
+the real pages at 100 %, and numbers planted anywhere in a real page's prose failing with file:line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from solutions.engine.coverage import CoverageError, items, page_coverage
+from solutions.engine.pages import find_claims, prose
+from solutions.engine.site import markdown_pages, verify_docs
+from tests.conftest import DOCS, SETTINGS, load_claims
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    return [(it.kind, it.text) for it in items(text, "x.md")]
+
+
+def coverage(text: str):
+    return page_coverage(text, "docs/x.md", len(find_claims(text, "docs/x.md")))
+
+
+# ------------------------------------------------------------------ what is a number, what is a formula
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("a vocabulary of 25,000 tokens", ["25,000"]),
+        ("dropout 0.5 and a 70/30 split", ["0.5", "70", "30"]),
+        ("100-dimensional embeddings", ["100"]),
+        ("HW2 Q6 uses GloVe 6B vectors and f_1", []),  # digits inside a word are names
+        ("the year (2019).", ["2019"]),
+        ("a thin space: 1\u202f446\u202f400 parameters", ["1\u202f446\u202f400"]),
+    ],
+)
+def test_numbers(text: str, numbers: list[str]) -> None:
+    assert found(text) == [("number", n) for n in numbers]
+
+
+@pytest.mark.parametrize(
+    ("math", "is_formula"),
+    [
+        ("$f_a$", False),
+        ("$L^t$", False),
+        ("$L^1$", False),  # an indexed name
+        (r"$\odot$", False),  # a lone symbol names the operator
+        ("$W_{ih}$", False),
+        ("$z_t > 0$", True),
+        ("$6^3$", True),
+        ("$0$", True),
+        ("$gh(d + h + 2)$", True),
+        (r"$4h \times p$", True),
+    ],
+)
+def test_formulas(math: str, is_formula: bool) -> None:
+    assert found(f"so {math} here") == ([("formula", math)] if is_formula else [])
+
+
+def test_display_math_is_one_formula_over_its_lines() -> None:
+    text = "Then\n\n$$\nL = 2 f_1\n  + 3\n$$\n\nend\n"
+    assert found(text) == [("formula", "$$ L = 2 f_1 + 3 $$")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the count is [[a2.q4.valid_triplets: 36]] here",  # a claim marker is checked, not prose
+        "run `train --epochs 5` now",  # inline code
+        "```sh\ntrain --epochs 5\n```",  # fenced code
+        "Some text:\n\n    indented code 42\n",  # indented code
+        "see [the page](../a2/part1.md#x-2) now",  # a link target
+        "<!-- claims:summary 3 -->",  # a comment
+        "1. first item\n2. second item",  # list markers
+        "```claim a2.q6.dL_df1\n\\frac{\\partial L}{\\partial f_1} = 2f_1\n```",  # a claim block
+    ],
+)
+def test_what_is_not_prose(text: str) -> None:
+    assert found(text) == []
+
+
+def test_prose_keeps_offsets_and_lines() -> None:
+    text = "a `code 1` b [[x.y: 2]] c\n```\n3\n```\nd 4\n"
+    shown = prose(text, "x.md")
+    assert len(shown) == len(text) and shown.count("\n") == text.count("\n")
+    assert shown.split() == ["a", "b", "c", "d", "4"]
+
+
+# ------------------------------------------------------------------ declaring context
+
+PAGE = """---
+context:
+  - Winter 2021        # the term
+  - question 6 (20 points)
+---
+
+# Title
+
+*Course, Winter 2021, question 6 (20 points).*
+
+The answer is [[a2.q4.valid_triplets: 36]].
+"""
+
+
+def test_declared_context_is_not_a_result() -> None:
+    cov = coverage(PAGE)
+    assert cov.unchecked == [] and cov.percent == 100.0
+    assert [it.text for it in cov.context] == ["2021", "6", "20"]
+    assert cov.declared == ["Winter 2021", "question 6 (20 points)"]
+
+
+def test_a_declaration_matches_across_a_line_break() -> None:
+    cov = coverage(PAGE.replace("question 6 (20 points).*", "question 6\n(20 points).*"))
+    assert cov.unchecked == []
+
+
+def test_an_undeclared_number_is_unchecked_with_its_line() -> None:
+    cov = coverage(PAGE + "\nIt took 17 minutes.\n")
+    assert [(it.text, it.line) for it in cov.unchecked] == [("17", 13)]
+    assert cov.results == 2 and cov.percent == 50.0
+
+
+def test_changing_declared_text_unmasks_its_number() -> None:
+    """A declaration quotes the page exactly: an edited number inside it is no longer context."""
+    with pytest.raises(CoverageError, match=r"docs/x\.md:3: context 'Winter 2021' is not on the page"):
+        coverage(PAGE.replace("*Course, Winter 2021,", "*Course, Winter 2022,"))
+
+
+@pytest.mark.parametrize(
+    ("front", "message"),
+    [
+        ("context: Winter 2021\n", "context must be a list of pieces of the page's text"),
+        ("context:\n  - 2021\n", "quote the words around a number, not the bare number"),
+        ("context:\n  - '12.5 %'\n", "quote the words around a number, not the bare number"),
+        ("context:\n  - [a, b\n", "the front matter is not valid YAML"),
+        ("- a list\n", "the front matter must be a mapping"),
+        ("context:\n  - {a: 1}\n", "context must be a list of pieces of the page's text"),
+    ],
+)
+def test_bad_declarations_are_one_clear_error(front: str, message: str) -> None:
+    with pytest.raises(CoverageError, match=r"^docs/x\.md:\d+: ") as err:
+        coverage(f"---\n{front}---\n\nText 2021.\n")
+    assert message in str(err.value)
+
+
+# ------------------------------------------------------------------ the real pages
+
+
+@pytest.mark.parametrize("page", markdown_pages(DOCS), ids=lambda p: p.relative_to(DOCS).as_posix())
+def test_every_real_page_is_fully_covered(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    cov = page_coverage(text, f"docs/{page.relative_to(DOCS).as_posix()}", len(find_claims(text, "p")))
+    assert [f"{it.line}: {it.text}" for it in cov.unchecked] == []
+    assert cov.percent == 100.0
+
+
+def _prose_lines(page: Path) -> list[int]:
+    """0-based indices of the lines of a real page where a sentence can be added as prose: a plain
+    paragraph line (no table, heading, list, admonition, math or indentation) outside code and front matter."""
+    text = page.read_text(encoding="utf-8")
+    shown = prose(text, "p").splitlines()
+    raw = text.splitlines()
+    start = text.split("\n---\n", 1)[0].count("\n") + 2 if text.startswith("---\n") else 0
+    in_display, out = False, []
+    for i in range(start, len(raw)):
+        if raw[i].strip().startswith("$$"):
+            in_display = not in_display or raw[i].strip() != "$$"
+            continue
+        if (
+            not in_display
+            and raw[i].strip()
+            and raw[i] == shown[i]  # nothing blanked out: prose, not code
+            and raw[i][0].isalpha()
+            and "$" not in raw[i]
+        ):
+            out.append(i)
+    return out
+
+
+PAGES = [p for p in markdown_pages(DOCS) if _prose_lines(p)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    page=st.sampled_from(PAGES),
+    where=st.integers(min_value=0, max_value=10_000),
+    number=st.one_of(
+        st.integers(min_value=0, max_value=10**7).map(lambda n: f"{n:,}"),
+        st.decimals(min_value=0, max_value=1000, places=2).map(str),
+    ),
+    formula=st.booleans(),
+)
+def test_a_number_planted_in_any_page_is_caught_with_its_line(
+    page: Path, where: int, number: str, formula: bool
+) -> None:
+    lines = page.read_text(encoding="utf-8").splitlines(keepends=True)
+    candidates = _prose_lines(page)
+    i = candidates[where % len(candidates)]
+    planted = f"$x = {number}$" if formula else number
+    lines[i] = lines[i].rstrip("\n") + f" It is {planted} in all.\n"
+    try:
+        cov = page_coverage("".join(lines), "p", 0)
+    except CoverageError as err:  # the line was part of a declared piece of context: it no longer matches
+        assert "is not on the page" in str(err)
+    else:
+        assert (i + 1, planted) in [(it.line, it.text) for it in cov.unchecked]
+
+
+def test_verify_docs_fails_an_unchecked_number_with_file_line_and_hint(docs_copy: Path) -> None:
+    page = docs_copy / "hw2/q6.md"
+    text = page.read_text(encoding="utf-8")
+    text = text.replace("- **Shuffle the training set.**", "- **Shuffle the training set 3 times.**")
+    page.write_text(text, encoding="utf-8")
+    line = text[: text.index("3 times")].count("\n") + 1
+    failed = [r.message for r in verify_docs(docs_copy, SETTINGS).results if r.status == "failed"]
+    assert failed == [
+        f"docs/hw2/q6.md:{line}: the number '3' is not checked: make it a claim ([[id: value]]) or declare "
+        "the text around it as context in the page's front matter"
+    ]
+
+
+def test_a_recipe_fact_is_checked_against_the_code(docs_copy: Path) -> None:
+    page = docs_copy / "a2/part1.md"
+    page.write_text(
+        page.read_text(encoding="utf-8").replace(
+            "[[a2.p1.recipe.max_vocab: 25,000]]", "[[a2.p1.recipe.max_vocab: 20,000]]"
+        ),
+        encoding="utf-8",
+    )
+    failed = [r for r in verify_docs(docs_copy, SETTINGS).results if r.status == "failed"]
+    assert [r.claim_id for r in failed] == ["a2.p1.recipe.max_vocab"]
+    assert "page says:     20,000" in failed[0].message and "code computes: 25,000" in failed[0].message
+
+
+def test_a_recipe_fact_follows_the_code_and_the_recorded_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Change the trainer's setting and the claim no longer holds: the recorded runs used the old one."""
+    from solutions.a2.part1 import train
+
+    claim = load_claims()["a2.p1.recipe.max_vocab"]
+    assert claim.compute() == train.Config.max_vocab
+    monkeypatch.setattr(train.Config, "max_vocab", 30_000)
+    with pytest.raises(
+        AssertionError, match=r"the code uses max_vocab = 30000, but recorded runs differ: bilstm2 seed 0"
+    ):
+        claim.compute()
