@@ -1,4 +1,4 @@
-"""Command line: ``python -m solutions check|verify|train|bench|stylize|predict|validate-predictions``.
+"""Command line: ``python -m solutions check|verify|train|reproduce|bench|stylize|predict|validate-predictions``.
 
 ``check`` answers one student's question ("is my answer right?") with the same
 engine that checks the site, and ``verify`` checks every claim the site makes: both
@@ -254,6 +254,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    """0: every figure reproduced exactly; 1: some differ (each printed); 2: the run cannot be re-run here."""
+    from solutions.common.files import DataError
+    from solutions.common.reproduce import ReproduceError, reproduce
+    from solutions.common.runs import ResultsError
+
+    try:
+        found = reproduce(Path(args.file), args.data)
+    except (ReproduceError, ResultsError, DataError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if not found:
+        print(f"{args.file}: every figure reproduced exactly")
+        return 0
+    print(f"{args.file}: {len(found)} figure(s) differ:")
+    for difference in found:
+        print(f"  {difference}")
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m solutions", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -336,6 +356,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lines", type=int, help="expected line count (default: the unlabelled split's)")
     p.add_argument("--data", help="the Yelp sentences folder (default: $YELP_DATA or the local copy)")
     p.set_defaults(func=cmd_validate)
+    p = sub.add_parser(
+        "reproduce", help="train a recorded run again with its file's settings; report every figure that differs"
+    )
+    p.add_argument("file", help="a results file, e.g. results/yelp/bow-seed0-....json")
+    p.add_argument("--data", help="the data set's folder or archive (default: as the training command finds it)")
+    p.set_defaults(func=cmd_reproduce)
     args = parser.parse_args(argv)
     return args.func(args)
 

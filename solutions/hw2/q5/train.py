@@ -44,16 +44,22 @@ class Config(runs.Settings):
 
 
 def run(
-    cell_type: str, seed: int = 0, epochs: int = 50, results_dir: Path | None = None, dry_run: bool = False
+    cell_type: str,
+    seed: int = 0,
+    epochs: int = 50,
+    results_dir: Path | None = None,
+    dry_run: bool = False,
+    config: Config | None = None,
 ) -> Path:
     """Train one model with the homework's recipe, write its results file, return the file's path.
 
-    A dry run trains 2 epochs on 10 captions (batch 5) and is marked ``"dry_run": true``.
+    A dry run trains 2 epochs on 10 captions (batch 5) and is marked ``"dry_run": true``.  ``config``
+    replaces the recipe (``reproduce`` passes the settings a results file recorded).
     """
     if cell_type not in CELLS:
         raise ValueError(f"cell_type must be one of {CELLS}, not {cell_type!r}")
     record = runs.Recorder("captions", cell_type, seed, results_dir)
-    cfg = Config(cell_type, seed, epochs=epochs, lr_decay=LR_DECAY[cell_type])
+    cfg = config or Config(cell_type, seed, epochs=epochs, lr_decay=LR_DECAY[cell_type])
     if dry_run:
         cfg.epochs, cfg.max_train, cfg.batch_size = 2, 10, 5
 
