@@ -149,6 +149,16 @@ def test_bad_declarations_are_one_clear_error(front: str, message: str) -> None:
     assert message in str(err.value)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["Before\n\n$$\nx = 1\n\nAfter $y$.\n", "Before\n\n$$\nx = 1\n"],
+    ids=["a blank line ends it", "never closed"],
+)
+def test_an_unclosed_display_is_an_error_at_its_line(text: str) -> None:
+    with pytest.raises(CoverageError, match=r"^docs/x\.md:3: display math opened with \$\$ is not closed"):
+        coverage(text)
+
+
 # ------------------------------------------------------------------ the real pages
 
 

@@ -58,7 +58,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     if cmp.outcome == Outcome.EQUAL:
         print("equivalent")
     elif cmp.outcome == Outcome.DIFFERENT:
-        print(f"different: {cmp.detail}" if cmp.detail else "different")
+        # The kinds word their detail for a page's value; here the value is the student's own answer.
+        detail = cmp.detail.replace("page - truth", "your answer - truth")
+        print(f"different: {detail}" if detail else "different")
         if args.verbose:
             print(f"  yours: {cmp.page}\n  truth: {cmp.truth}")
     else:

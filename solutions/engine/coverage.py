@@ -166,6 +166,14 @@ def items(text: str, path: str) -> list[Item]:
                 hi = mid - 1
         return lo + 1
 
+    # A display opened with $$ and never closed within its paragraph is published as raw text.
+    marks = [m.start() for m in re.finditer(r"(?<!\\)\$\$", visible)]
+    for k in range(0, len(marks), 2):
+        opening, closing = marks[k], marks[k + 1] if k + 1 < len(marks) else None
+        if closing is None or re.search(r"\n[ \t]*\n", visible[opening:closing]):
+            raise CoverageError(
+                path, line_of(opening), "display math opened with $$ is not closed by $$ before the paragraph ends"
+            )
     found: list[Item] = []
     blanked = list(visible)
     for m in MATH_RE.finditer(visible):

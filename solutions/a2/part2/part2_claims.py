@@ -323,6 +323,16 @@ def example_all_active() -> int:
     return sum(1 for v in _EXAMPLE.triplet_losses() if v > 0)
 
 
+@claim("a2.example.active_valid", Integer(), "valid triplets of the data set whose hinge argument is positive")
+def example_active_valid() -> int:
+    f, half = [None, *_EXAMPLE.embeddings()], sympy.Rational(1, 2)  # 1-based, as valid_triplets numbers samples
+    return sum(
+        1
+        for a, p, n in tl.valid_triplets(tl.LABELS)
+        if half * (f[a] - f[p]).dot(f[a] - f[p]) + _EXAMPLE.alpha - half * (f[a] - f[n]).dot(f[a] - f[n]) > 0
+    )
+
+
 @claim("a2.example.loss", Decimal(tol=1e-12), _HOW_EXAMPLE)
 def example_loss() -> float:
     return float(_checked_example().loss())

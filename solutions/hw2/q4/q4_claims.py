@@ -34,6 +34,7 @@ gc.gradient_claims("hw2.q4.step", STEP, step, gc.STEP_SHAPES)
 
 TIME = {  # through time: id -> (left-hand side, true gradient, which t)
     "dh_recurrence": (dl("H_t"), "dL/dH", "before_last"),
+    "dh_last": (dl("H_T"), "dL/dH", "last"),
     "dc_recurrence": (dl("C_t"), "dL/dC", "before_last"),
     "dc_last": (dl("C_T"), "dL/dC", "last"),
     "dx": (dl("X_t"), "dL/dX", "all"),
