@@ -229,10 +229,11 @@ def test_verify_docs_fails_an_unchecked_number_with_file_line_and_hint(docs_copy
     page.write_text(text, encoding="utf-8")
     line = text[: text.index("3 times")].count("\n") + 1
     failed = [r.message for r in verify_docs(docs_copy, SETTINGS).results if r.status == "failed"]
-    assert failed == [
+    expected = (
         f"docs/hw2/q6.md:{line}: the number '3' is not checked: make it a claim ([[id: value]]) or declare "
         "the text around it as context in the page's front matter"
-    ]
+    )
+    assert failed == [expected]
 
 
 def test_a_recipe_fact_is_checked_against_the_code(docs_copy: Path) -> None:
