@@ -6,6 +6,7 @@ the real pages at 100 %, and numbers planted anywhere in a real page's prose fai
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,8 @@ def coverage(text: str):
         ("a vocabulary of 25,000 tokens", ["25,000"]),
         ("dropout 0.5 and a 70/30 split", ["0.5", "70", "30"]),
         ("100-dimensional embeddings", ["100"]),
-        ("HW2 Q6 uses GloVe 6B vectors and f_1", []),  # digits inside a word are names
+        ("HW2 Q6 and f_1 and L2", []),  # digits after letters are names
+        ("GloVe 6B vectors", ["6"]),  # digits before letters are a number (6 billion)
         ("the year (2019).", ["2019"]),
         ("a thin space: 1\u202f446\u202f400 parameters", ["1\u202f446\u202f400"]),
     ],
@@ -92,6 +94,46 @@ def test_prose_keeps_offsets_and_lines() -> None:
     assert shown.split() == ["a", "b", "c", "d", "4"]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The model is 3x faster with 5GB and 87k words.", ["3", "5", "87"]),  # digits then letters: numbers
+        ("accuracy (acc,87%) and .87 here", ["87", ".87"]),
+        ("accuracy\u202f87% here", ["87"]),  # a narrow no-break space is a space
+        ("it is 87² or ½ or ３", ["87", "²", "½", "３"]),  # number characters that are no ASCII digit
+        ("shown as &#x38;&#x37; or &frac12; but &amp; is no number", ["&#x38;", "&#x37;", "&frac12;"]),
+        ("$a<b$ the accuracy is 87% and $c>d$", ["$a<b$", "87", "$c>d$"]),  # math before tags
+        ("$x^2$ and $e^{10}$ but $L^1$", ["$x^2$", "$e^{10}$"]),  # a square is a formula, L^1 a name
+        ("${}_{87\\%}$ and $a \\geqslant b$ and $a \\equiv b$", ["${}_{87\\%}$", "$a \\geqslant b$", "$a \\equiv b$"]),
+        ("[^1]: The accuracy is 87%.\n", ["87"]),  # a footnote's text is prose
+        ("[Best accuracy]: 93.4%, from the LSTM\n", ["93.4"]),  # not a link definition: a paragraph
+        ("see [^91.2] and [it][87]", ["91.2", "87"]),  # labels that resolve to nothing are printed
+        ("The accuracy was\n87. That is all.\n", ["87"]),  # no list inside a paragraph
+        ("87) accuracy\n", ["87"]),
+        ("an escaped \\`is 87%\\` backtick", ["87"]),
+        ("a <a@b 87%> look-alike", ["87"]),
+        ("~~~ the accuracy is 87%\nmore text 12\n", ["87", "12"]),  # words after ~~~: not a fence
+        ("Intro\x0c~~~\nThe accuracy is 87%.\n\x0c~~~\n", ["87"]),  # a form feed breaks no line
+        ('[x]: https://example.org/87 "title"\n', []),  # a real link definition: its target is no prose
+        ("{: #fig-2 .wide }", []),  # an attribute list
+    ],
+)
+def test_numbers_a_hostile_page_might_hide(text: str, expected: list[str]) -> None:
+    assert [it.text for it in items(text, "x.md")] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Intro\n\n~~~\nThe accuracy is 87%.\n", "the code block opened with ~~~ is never closed"),
+        ('Intro\n\n--8<-- "notes.md"\n', "a file included as prose (--8<--) is not scanned"),
+    ],
+)
+def test_text_the_scanner_cannot_see_is_an_error(text: str, message: str) -> None:
+    with pytest.raises((CoverageError, ValueError), match=re.escape(message)):
+        coverage(text)
+
+
 # ------------------------------------------------------------------ declaring context
 
 PAGE = """---
@@ -138,6 +180,8 @@ def test_changing_declared_text_unmasks_its_number() -> None:
         ("context: Winter 2021\n", "context must be a list of pieces of the page's text"),
         ("context:\n  - 2021\n", "quote the words around a number, not the bare number"),
         ("context:\n  - '12.5 %'\n", "quote the words around a number, not the bare number"),
+        ("context:\n  - '(87)'\n", "quote the words around a number, not the bare number"),
+        ("context:\n  - 'n 87'\n", "quote the words around a number, not the bare number"),
         ("context:\n  - [a, b\n", "the front matter is not valid YAML"),
         ("- a list\n", "the front matter must be a mapping"),
         ("context:\n  - {a: 1}\n", "context must be a list of pieces of the page's text"),
@@ -157,6 +201,21 @@ def test_bad_declarations_are_one_clear_error(front: str, message: str) -> None:
 def test_an_unclosed_display_is_an_error_at_its_line(text: str) -> None:
     with pytest.raises(CoverageError, match=r"^docs/x\.md:3: display math opened with \$\$ is not closed"):
         coverage(text)
+
+
+def test_a_declaration_matches_whole_words_in_text_a_reader_sees() -> None:
+    page = "---\ncontext:\n  - then 87 days\n---\n\nAnd then 87 days passed, then 87 days again.\n"
+    assert coverage(page).unchecked == []
+    with pytest.raises(CoverageError, match="context 'hen 87 days' is not on the page"):
+        coverage(page.replace("  - then 87", "  - hen 87"))
+    hidden = "---\ncontext:\n  - kept 87 here\n---\n\n<!-- kept 87 here -->\n`kept 87 here`\n"
+    with pytest.raises(CoverageError, match="is not on the page"):  # only a comment and code hold it
+        coverage(hidden)
+
+
+def test_deep_front_matter_is_one_error() -> None:
+    with pytest.raises(CoverageError, match=r"docs/x\.md:1: the front matter nests too deeply"):
+        coverage("---\na: " + "{a: " * 3000 + "1" + "}" * 3000 + "\n---\n\nText.\n")
 
 
 # ------------------------------------------------------------------ the real pages

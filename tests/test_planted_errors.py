@@ -119,7 +119,7 @@ PLANTED = [
     planted(
         "a2/part2.md",
         "[[a2.q4.valid_triplets: 36]]",
-        "36",
+        "many",  # a bare 36 would be a second failure: an unchecked number (tests/test_coverage.py)
         "a2.q4.valid_triplets",
         ["no page under docs/ shows it", "solutions/a2/part2/part2_claims.py:"],
         id="a check whose claim vanished",

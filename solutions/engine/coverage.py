@@ -26,33 +26,48 @@ around the number: a marker travels with a wrong number, a quoted piece of text 
 
 from __future__ import annotations
 
+import bisect
+import html
 import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import yaml
 
-from .pages import PageSyntaxError, prose
+from .pages import TAG_RE, PageSyntaxError, prose
 
 # MkDocs' own reading of front matter (mkdocs.utils.meta): a YAML block between --- lines at the top.
 FRONT_MATTER_RE = re.compile(r"\A-{3}[ \t]*\r?\n(.*?\r?\n)(?:\.{3}|-{3})[ \t]*\r?\n", re.DOTALL)
 
-# Display math first, then inline; a dollar escaped with a backslash is a dollar sign.
+# Display math first, then inline; a dollar escaped with a backslash is a dollar sign.  No span crosses a
+# blank line (Markdown ends a paragraph there), which also keeps an unclosed \[ from scanning the page.
+_NO_BLANK_LINE = r"(?:(?!\n[ \t]*\n).)+?"
 MATH_RE = re.compile(
-    r"(?<!\\)\$\$(?P<display>.+?)(?<!\\)\$\$"
-    r"|\\\[(?P<bracket>.+?)\\\]"
-    r"|\\\((?P<paren>.+?)\\\)"
+    rf"(?<!\\)\$\$(?P<display>{_NO_BLANK_LINE})(?<!\\)\$\$"
+    rf"|\\\[(?P<bracket>{_NO_BLANK_LINE})\\\]"
+    rf"|\\\((?P<paren>{_NO_BLANK_LINE})\\\)"
     r"|(?<![\\$])\$(?!\$)(?P<inline>(?:[^$\n]|\n(?![ \t]*\n))+?)(?<![\\\s])\$(?![\d$])",
     re.DOTALL,
 )
-# A number: digits not inside a word (thousands separated by commas or thin spaces, an optional decimal part).
-NUMBER_RE = re.compile(r"(?<![\w.,\u202f\u2009])\d+(?:[,\u202f\u2009]\d{3})*(?:\.\d+)?(?![\w])")
-SUBSCRIPT_RE = re.compile(r"_(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9])")
-# A lone symbol with an index written above it, such as $L^1$ (the loss of triplet 1), names a thing.
-INDEXED_NAME_RE = re.compile(r"\s*[A-Za-z]\^(?:[0-9]|\{[0-9]+\})\s*")
-OPERATOR_RE = re.compile(
-    r"\d|[=<>+\-*/]|\\(?:cdot|times|frac|tfrac|dfrac|sum|prod|le|leq|ge|geq|ne|neq|approx|in|sim|to|odot|pm|mp"
-    r"|circ|sqrt|log|exp|max|min|lVert|Vert|mid)\b"
+# A number: digits not preceded by a letter, digit or underscore (HW2, Q6, f_1 are names), whole with its
+# thousands separators and decimals; digits followed by letters are a number still (87k, 3x, 5GB, 6B).
+NUMBER_RE = re.compile(
+    r"(?<!\w)(?<![0-9][.,\u202f\u2009])(?:[0-9]+(?:[,\u202f\u2009][0-9]{3})*(?:\.[0-9]+)?|\.[0-9]+)(?![0-9])"
 )
+# A character reference (&#56; &#x38; &frac12;) that a browser shows as a digit or a fraction.
+ENTITY_RE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+# Subscripts name things (f_a, x_{c,i+1,j}, W_{ih}, F_\ell); one holding anything else is part of the formula.
+SUBSCRIPT_RE = re.compile(r"_(?:\{(?:[A-Za-z0-9,+\-'\s]|\\[A-Za-z]+)*\}|\\[A-Za-z]+|[A-Za-z0-9])")
+# A lone capital with an index written above it, such as $L^1$ (the loss of triplet 1), names a thing
+# ($x^2$ is a square).
+INDEXED_NAME_RE = re.compile(r"\s*[A-Z]\^(?:[0-9]|\{[0-9]+\})\s*")
+OPERATOR_RE = re.compile(
+    r"\d|[=<>+\-*/≤≥−≈×÷≠±]|\\(?:cdot|times|frac|tfrac|dfrac|sum|prod|int|le|leq|leqslant|ge|geq|geqslant|lt|gt|ll|gg"
+    r"|ne|neq|approx|simeq|cong|equiv|propto|coloneqq|in|sim|to|odot|pm|mp|div|over|circ|sqrt|log|exp|max|min|lVert"
+    r"|Vert|mid)(?![A-Za-z])"
+)
+SNIPPET_RE = re.compile(r"^[ \t]*-+8<-+", re.MULTILINE)
 HINT = "make it a claim ([[id: value]]) or declare the text around it as context in the page's front matter"
 
 
@@ -101,6 +116,8 @@ def front_matter(text: str, path: str) -> tuple[dict, int]:
         return {}, 1
     try:
         meta = yaml.safe_load(m.group(1))
+    except RecursionError:
+        raise CoverageError(path, 1, "the front matter nests too deeply to read") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 2 if mark else 1
@@ -127,12 +144,12 @@ def declarations(meta: dict, text: str, path: str) -> list[str]:
             "(one '- text' line each; quote a piece that holds ': ' or starts with | or #)",
         )
     for v in value:
-        if re.fullmatch(r"[\d.,%\s]*", v):
+        if not re.search(r"[^\W\d_]{3}", v):
             raise CoverageError(
                 path,
                 _meta_line(text, v) if v.strip() else _meta_line(text, "context"),
-                f"context {v!r}: quote the words around a number, not the bare number "
-                "(a bare number would excuse every copy of it on the page)",
+                f"context {v!r}: quote the words around a number, not the bare number (a declaration needs a "
+                "word of three letters or more, so that it cannot excuse other copies of the number)",
             )
         if "\n" in v:
             raise CoverageError(
@@ -151,42 +168,59 @@ def _meta_line(text: str, needle: str) -> int:
     return 1
 
 
-def items(text: str, path: str) -> list[Item]:
-    """Every number and formula of the page's prose outside claims, in order."""
-    visible = prose(text, path)
+def _line_finder(text: str) -> Callable[[int], int]:
     starts = [m.start() for m in re.finditer(r"^", text, re.MULTILINE)]
+    return lambda offset: bisect.bisect_right(starts, offset)
 
-    def line_of(offset: int) -> int:
-        lo, hi = 0, len(starts) - 1
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if starts[mid] <= offset:
-                lo = mid
-            else:
-                hi = mid - 1
-        return lo + 1
 
+def _numeric(ch: str) -> bool:
+    """A character that reads as a number but is no ASCII digit: ², ½, ３, ৩ ..."""
+    return not ch.isascii() and unicodedata.numeric(ch, None) is not None
+
+
+def items(text: str, path: str) -> list[Item]:
+    """Every number and formula of the page's prose outside claims, in order (front matter excluded)."""
+    line_of = _line_finder(text)
+    visible = list(prose(text, path))
+    head = FRONT_MATTER_RE.match(text)
+    for k in range(head.end() if head else 0):  # the front matter is no prose: a $ there pairs with nothing
+        if visible[k] not in "\r\n":
+            visible[k] = " "
+    shown = "".join(visible)
+    if m := SNIPPET_RE.search(shown):
+        raise CoverageError(
+            path, line_of(m.start()), "a file included as prose (--8<--) is not scanned: include code in a fence"
+        )
     # A display opened with $$ and never closed within its paragraph is published as raw text.
-    marks = [m.start() for m in re.finditer(r"(?<!\\)\$\$", visible)]
+    marks = [m.start() for m in re.finditer(r"(?<!\\)\$\$", shown)]
     for k in range(0, len(marks), 2):
         opening, closing = marks[k], marks[k + 1] if k + 1 < len(marks) else None
-        if closing is None or re.search(r"\n[ \t]*\n", visible[opening:closing]):
+        if closing is None or re.search(r"\n[ \t]*\n", shown[opening:closing]):
             raise CoverageError(
                 path, line_of(opening), "display math opened with $$ is not closed by $$ before the paragraph ends"
             )
     found: list[Item] = []
-    blanked = list(visible)
-    for m in MATH_RE.finditer(visible):
+    for m in MATH_RE.finditer(shown):  # math first: in $a<b$ the < is no tag
         body = next(g for g in m.groups() if g is not None)
         for k in range(m.start(), m.end()):
-            if blanked[k] not in "\r\n":
-                blanked[k] = " "
+            if visible[k] not in "\r\n":
+                visible[k] = " "
         named = INDEXED_NAME_RE.fullmatch(body) or re.fullmatch(r"\s*(?:\\[A-Za-z]+|[=<>+\-])\s*", body)
         if OPERATOR_RE.search(SUBSCRIPT_RE.sub("", body)) and not named:
             found.append(Item("formula", " ".join(m.group(0).split()), line_of(m.start()), m.start(), m.end()))
-    rest = "".join(blanked)
+    rest = TAG_RE.sub(lambda m: re.sub(r"[^\r\n]", " ", m.group(0)), "".join(visible))
+    for m in ENTITY_RE.finditer(rest):
+        decoded = html.unescape(m.group(0))
+        if decoded != m.group(0) and any(ch.isdigit() or _numeric(ch) for ch in decoded):
+            found.append(Item("number", m.group(0), line_of(m.start()), m.start(), m.end()))
+    rest = ENTITY_RE.sub(lambda m: " " * len(m.group(0)), rest)
     for m in NUMBER_RE.finditer(rest):
         found.append(Item("number", m.group(0), line_of(m.start()), m.start(), m.end()))
+    for m in re.finditer(r"[^\x00-\x7f]+", rest):
+        for run in re.finditer(r"(?:(?!\s).)+", m.group(0)):
+            if any(_numeric(ch) for ch in run.group(0)):
+                a = m.start() + run.start()
+                found.append(Item("number", run.group(0), line_of(a), a, a + len(run.group(0))))
     return sorted(found, key=lambda it: it.start)
 
 
@@ -194,12 +228,21 @@ def page_coverage(text: str, path: str, claims: int) -> PageCoverage:
     """Classify every item of a page; raises CoverageError for declarations that cannot be used."""
     meta, _ = front_matter(text, path)
     declared = declarations(meta, text, path)
-    body_start = FRONT_MATTER_RE.match(text).end() if FRONT_MATTER_RE.match(text) else 0
+    head = FRONT_MATTER_RE.match(text)
+    body_start = head.end() if head else 0
+    shown = prose(text, path)  # a declaration must match text a reader sees, not a comment or code
     spans: list[tuple[int, int]] = []
     for piece in declared:
         # Spaces in a declaration match any run of spaces, or one line break: Markdown wraps its paragraphs.
+        # It matches whole words: "n 87" does not excuse "then 87".
         pattern = r"(?:[ \t]+|[ \t]*\r?\n[ \t]*)".join(re.escape(word) for word in piece.split())
-        hits = [m.span() for m in re.finditer(pattern, text[body_start:])]
+        pattern = ("(?<!\\w)" if piece.strip()[0].isalnum() else "") + pattern
+        pattern += "(?!\\w)" if piece.strip()[-1].isalnum() else ""
+        hits = [
+            (a + body_start, b + body_start)
+            for a, b in (m.span() for m in re.finditer(pattern, text[body_start:]))
+            if shown[a + body_start : b + body_start].strip()
+        ]
         if not hits:
             raise CoverageError(
                 path,
@@ -207,15 +250,24 @@ def page_coverage(text: str, path: str, claims: int) -> PageCoverage:
                 f"context {piece!r} is not on the page (was the text changed? a declaration quotes the page "
                 "exactly, within one paragraph)",
             )
-        spans.extend((a + body_start, b + body_start) for a, b in hits)
+        spans.extend(hits)
+    merged: list[list[int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    starts = [a for a, _ in merged]
     cov = PageCoverage(path, claims, declared=declared)
     for it in items(text, path):
-        if it.start < body_start:
-            continue
-        if any(a <= it.start and it.end <= b for a, b in spans):
+        k = bisect.bisect_right(starts, it.start) - 1
+        if k >= 0 and merged[k][0] <= it.start and it.end <= merged[k][1]:
             cov.context.append(it)
         else:
             cov.unchecked.append(it)
+    if isinstance(meta.get("title"), str) and (NUMBER_RE.search(meta["title"]) or "$" in meta["title"]):
+        line = _meta_line(text, "title")
+        cov.unchecked.append(Item("number", meta["title"], line, 0, 0))  # the browser tab shows it, unchecked
     return cov
 
 

@@ -32,7 +32,11 @@ INLINE_RE = re.compile(rf"\[\[(?P<id>{ID_PATTERN})(?::(?P<value>.*?))?\]\]")
 FENCE_OPEN_RE = re.compile(rf"^(?P<indent>[ \t]*)```claim[ \t]+(?P<id>{ID_PATTERN})[ \t]*$")
 CLAIM_FENCE_RE = re.compile(r"^[ \t]*(?:`{3,}|~{3,})[ \t]*claim\b")  # any line that tries to open a claim block
 ANY_FENCE_RE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})")
-CODE_SPAN_RE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
+# What may follow a fence's opening characters (a language, options such as title="x", or {attributes}),
+# as the fenced-code extension reads it; with other words after them the line is a paragraph.
+_OPTION = r"[A-Za-z][\w-]*(?:=(?:\"[^\"]*\"|'[^']*'|[^\s\"']+))?"
+FENCE_INFO_RE = re.compile(rf"[ \t]*(?:\{{[^{{}}]*\}}|[\w#.+-]*(?:[ \t]+{_OPTION})*)[ \t]*")
+CODE_SPAN_RE = re.compile(r"(?<![`\\])(`+)(?!`).*?(?<!`)\1(?!`)")  # an escaped backtick opens nothing
 
 
 class PageSyntaxError(ValueError):
@@ -72,6 +76,12 @@ class Occurrence:
     @property
     def where(self) -> str:
         return f"{self.path}:{self.line}"
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of a page, each with its newline, split where Markdown splits them: at ``\\n`` only
+    (``str.splitlines`` also breaks at form feeds and other separators that Markdown keeps in a line)."""
+    return re.findall(r"[^\n]*\n|[^\n]+$", text)
 
 
 def _blank_code_spans(line: str) -> str:
@@ -170,13 +180,15 @@ def _stretches(lines: list[str], path: str) -> Iterator[_Line]:
         f = ANY_FENCE_RE.match(raw)
         # As CommonMark reads it: a backtick fence's info string holds no backtick (```x``` is inline code),
         # and only a line of at least as many of the same characters, and nothing else, closes it.
-        if f and not (f.group("fence")[0] == "`" and "`" in raw[f.end() :]):
+        if f and not (f.group("fence")[0] == "`" and "`" in raw[f.end() :]) and FENCE_INFO_RE.fullmatch(raw[f.end() :]):
             fence = f.group("fence")
             closing = re.compile(rf"[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*")
             j = i + 1
             while j < len(lines) and not closing.fullmatch(lines[j].rstrip("\r\n")):
                 j += 1
-            yield _Line("code", i, min(j, len(lines) - 1))
+            if j == len(lines):  # the renderer would print the fence and everything after it as text
+                raise PageSyntaxError(path, i + 1, f"the code block opened with {fence} is never closed")
+            yield _Line("code", i, j)
             i = j + 1
             continue
         yield _Line("prose", i, i)
@@ -190,7 +202,7 @@ def find_claims(text: str, path: str, first_line: int = 1) -> list[Occurrence]:
     front matter)."""
     forged_marks(text, path, first_line)
     out: list[Occurrence] = []
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     offsets = [0]
     for ln in lines:
         offsets.append(offsets[-1] + len(ln))
@@ -239,39 +251,6 @@ def find_claims(text: str, path: str, first_line: int = 1) -> list[Occurrence]:
     return out
 
 
-def prose(text: str, path: str) -> str:
-    """The page with everything that is not prose blanked out, offsets and lines kept: code blocks and
-    inline code, claim markers and claim blocks (what the engine checks), HTML comments and tags, link
-    targets.  What is left is what a reader reads as unchecked text (:mod:`.coverage` scans it)."""
-    lines = text.splitlines(keepends=True)
-    out = [re.sub(r"[^\r\n]", " ", ln) for ln in lines]
-    for stretch in _stretches(lines, path):
-        if stretch.kind != "prose":
-            continue
-        i = stretch.first
-        raw = lines[i]
-        kept = INLINE_RE.sub(lambda m: " " * len(m.group(0)), _blank_code_spans(raw))
-        out[i] = kept
-    joined = "".join(out)
-    for pattern in _NOT_PROSE:
-        joined = pattern.sub(lambda m: re.sub(r"[^\r\n]", " ", m.group(0)), joined)
-    return joined
-
-
-# Parts of a prose line that a reader does not read as text.
-_NOT_PROSE = (
-    re.compile(r"<!--.*?-->", re.DOTALL),  # comments
-    re.compile(r"</?[A-Za-z][^<>]*>"),  # HTML tags (their text stays)
-    re.compile(r"(?<=\])\([^()\s]*(?:\s+\"[^\"]*\")?\)"),  # link targets: [text](target "title")
-    re.compile(r"(?<=\])\[[^\]]*\]"),  # reference links: [text][ref]
-    re.compile(r"^[ \t]*\[[^\]]+\]:.*$", re.MULTILINE),  # link and footnote definitions' targets
-    re.compile(r"\[\^[^\]]+\]"),  # footnote references
-    re.compile(r"^[ \t]*--8<--.*$", re.MULTILINE),  # snippet includes
-    re.compile(r"^[ \t]*[0-9]+[.)](?=[ \t])", re.MULTILINE),  # the numbers of an ordered list's items
-    re.compile(r"\{[:#.][^{}]*\}"),  # attribute lists: { #id .class }
-)
-
-
 def _no_stray_brackets(rest: str, path: str, line: int) -> None:
     """What is left of a line once its markers are taken out may not hold ``[[`` or ``]]``: a marker that
     is not well formed would otherwise be published as typed, looking like an answer."""
@@ -296,6 +275,56 @@ def _no_stray_brackets(rest: str, path: str, line: int) -> None:
         "with an id such as a2.q4.valid_triplets (lower-case start; letters, digits, . _ -) "
         "and no space before the colon",
     )
+
+
+def _blank(m: re.Match[str]) -> str:
+    return re.sub(r"[^\r\n]", " ", m.group(0))
+
+
+def prose(text: str, path: str) -> str:
+    """The page with everything that is not prose blanked out, offsets and lines kept: code blocks and
+    inline code, claim markers and claim blocks (what the engine checks), HTML comments, link targets,
+    footnote and reference labels that resolve, the numbers of an ordered list's items.  HTML tags are
+    left for :mod:`.coverage`, which must find math first (``$a<b$`` is math, not a tag)."""
+    lines = split_lines(text)
+    out = [re.sub(r"[^\r\n]", " ", ln) for ln in lines]
+    previous = ""
+    for stretch in _stretches(lines, path):
+        if stretch.kind != "prose":
+            previous = ""
+            continue
+        i = stretch.first
+        line = INLINE_RE.sub(lambda m: " " * len(m.group(0)), _blank_code_spans(lines[i]))
+        # An ordered list starts after a blank line or another item; within a paragraph "87. x" is text.
+        if not previous.strip() or LIST_ITEM_RE.match(previous) or previous[:1] in " \t":
+            line = LIST_NUMBER_RE.sub(_blank, line)
+        out[i], previous = line, lines[i]
+    joined = COMMENT_RE.sub(_blank, "".join(out))
+    defined = set(re.findall(r"^[ \t]{0,3}\[([^\]]+)\]:", text, re.MULTILINE))
+    joined = LINK_DEFINITION_RE.sub(_blank, joined)
+    joined = FOOTNOTE_LABEL_RE.sub(_blank, joined)
+    joined = LINK_TARGET_RE.sub(_blank, joined)
+    # A footnote reference [^x], and the label of a full reference link [text][label], when defined.
+    joined = re.sub(
+        r"\[(\^[^\]]+)\]|(?<=\])\[([^\]]+)\]",
+        lambda m: _blank(m) if (m.group(1) or m.group(2)) in defined else m.group(0),
+        joined,
+    )
+    return ATTR_LIST_RE.sub(_blank, joined)
+
+
+COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
+TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?=[\s/>])[^<>]*>")  # an HTML tag (its text is prose)
+LIST_ITEM_RE = re.compile(r"^[ \t]*(?:[0-9]+\.|[-*+])[ \t]")
+LIST_NUMBER_RE = re.compile(r"^[ \t]*[0-9]+\.(?=[ \t])")
+LINK_TARGET_RE = re.compile(r"(?<=\])\([^()\s]*(?:\s+\"[^\"]*\")?\)")  # [text](target "title")
+# [label]: target "title", and nothing else on the line (with other words it is a paragraph)
+LINK_DEFINITION_RE = re.compile(
+    r"^[ \t]{0,3}\[(?!\^)[^\]]+\]:[ \t]*<?[^\s>]+>?(?:[ \t]+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?[ \t]*$", re.MULTILINE
+)
+FOOTNOTE_LABEL_RE = re.compile(r"^[ \t]{0,3}\[\^[^\]]+\]:", re.MULTILINE)  # the label only: its text is prose
+_ATTR = r"(?:[#.][A-Za-z][\w-]*|[A-Za-z][\w-]*=(?:\"[^\"]*\"|'[^']*'|[^\s}]+))"
+ATTR_LIST_RE = re.compile(rf"\{{:?[ \t]*{_ATTR}(?:[ \t]+{_ATTR})*[ \t]*\}}")  # {: #id .class key=value }
 
 
 def replace_claims(text: str, occurrences: list[Occurrence], render: callable) -> str:
