@@ -6,6 +6,7 @@ the real pages at 100 %, and numbers planted anywhere in a real page's prose fai
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -279,6 +280,22 @@ def test_a_number_planted_in_any_page_is_caught_with_its_line(
         assert "is not on the page" in str(err)
     else:
         assert (i + 1, planted) in [(it.line, it.text) for it in cov.unchecked]
+
+
+def test_a_notebook_page_is_covered_by_its_metadata(tmp_path: Path) -> None:
+    from solutions.engine.coverage import notebook_coverage, unchecked_message
+
+    real = (DOCS / "a2/worked-example-notebook.ipynb").read_text(encoding="utf-8")
+    assert notebook_coverage(real, "nb").unchecked == []
+    nb = json.loads(real)
+    nb["cells"].append({"cell_type": "markdown", "metadata": {}, "source": ["First line.\n", "It took 17 s."]})
+    cov = notebook_coverage(json.dumps(nb), "docs/nb.ipynb")
+    cell = len(nb["cells"])
+    assert [unchecked_message(cov, it).split(": the")[0] for it in cov.unchecked] == [
+        f"docs/nb.ipynb: Markdown cell {cell}, line 2"
+    ]
+    with pytest.raises(CoverageError, match=r"docs/nb\.ipynb:1: not a valid notebook"):
+        notebook_coverage("{", "docs/nb.ipynb")
 
 
 def test_verify_docs_fails_an_unchecked_number_with_file_line_and_hint(docs_copy: Path) -> None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import bisect
 import html
+import json
 import re
 import unicodedata
 from collections.abc import Callable
@@ -99,6 +100,7 @@ class PageCoverage:
     context: list[Item] = field(default_factory=list)
     unchecked: list[Item] = field(default_factory=list)
     declared: list[str] = field(default_factory=list)  # the page's context declarations
+    cells: dict[int, tuple[int, int]] = field(default_factory=dict)  # notebooks: line -> (cell, line in cell)
 
     @property
     def results(self) -> int:
@@ -227,9 +229,16 @@ def items(text: str, path: str) -> list[Item]:
 def page_coverage(text: str, path: str, claims: int) -> PageCoverage:
     """Classify every item of a page; raises CoverageError for declarations that cannot be used."""
     meta, _ = front_matter(text, path)
-    declared = declarations(meta, text, path)
     head = FRONT_MATTER_RE.match(text)
-    body_start = head.end() if head else 0
+    cov = classify(text, path, claims, declarations(meta, text, path), head.end() if head else 0)
+    if isinstance(meta.get("title"), str) and (NUMBER_RE.search(meta["title"]) or "$" in meta["title"]):
+        line = _meta_line(text, "title")
+        cov.unchecked.append(Item("number", meta["title"], line, 0, 0))  # the browser tab shows it, unchecked
+    return cov
+
+
+def classify(text: str, path: str, claims: int, declared: list[str], body_start: int = 0) -> PageCoverage:
+    """Each item of ``text`` (after ``body_start``) as context, when a declaration covers it, or unchecked."""
     shown = prose(text, path)  # a declaration must match text a reader sees, not a comment or code
     spans: list[tuple[int, int]] = []
     for piece in declared:
@@ -265,14 +274,48 @@ def page_coverage(text: str, path: str, claims: int) -> PageCoverage:
             cov.context.append(it)
         else:
             cov.unchecked.append(it)
-    if isinstance(meta.get("title"), str) and (NUMBER_RE.search(meta["title"]) or "$" in meta["title"]):
-        line = _meta_line(text, "title")
-        cov.unchecked.append(Item("number", meta["title"], line, 0, 0))  # the browser tab shows it, unchecked
+    return cov
+
+
+def notebook_coverage(raw: str, path: str) -> PageCoverage:
+    """The same for a notebook page: the text of its Markdown cells (code and outputs are computed), with
+    the declarations of its metadata's ``context`` list.  An item's line is "cell K, line M" in messages."""
+    try:
+        nb = json.loads(raw)
+    except json.JSONDecodeError as err:
+        raise CoverageError(path, err.lineno, f"not a valid notebook: {err.msg}") from None
+    except RecursionError:
+        raise CoverageError(path, 1, "not a valid notebook: nested too deeply") from None
+    cells = nb.get("cells") if isinstance(nb, dict) else None
+    if not isinstance(cells, list):
+        raise CoverageError(path, 1, "not a valid notebook: no list of cells")
+    texts, where = [], {}
+    line = 1
+    for number, cell in enumerate(cells, 1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "markdown":
+            continue
+        source = cell.get("source", "")
+        text = "".join(source) if isinstance(source, list) else str(source)
+        for k in range(text.count("\n") + 1):
+            where[line + k] = (number, k + 1)
+        texts.append(text)
+        line += text.count("\n") + 2
+    meta = nb.get("metadata", {})
+    declared = declarations(meta if isinstance(meta, dict) else {}, "", path)
+    cov = classify("\n\n".join(texts), path, 0, declared)
+    cov.cells = where
     return cov
 
 
 def unchecked_message(cov: PageCoverage, item: Item) -> str:
+    if cov.cells:  # a notebook: say which Markdown cell, and where to declare context
+        cell, line = cov.cells.get(item.line, (0, item.line))
+        return (
+            f"{cov.path}: Markdown cell {cell}, line {line}: the {item.kind} {item.text!r} is not checked: "
+            "make it a claim on a Markdown page or declare the text around it in the notebook's metadata, "
+            '"context": [...]'
+        )
     return f"{cov.path}:{item.line}: the {item.kind} {item.text!r} is not checked: {HINT}"
 
 
-__all__ = ["CoverageError", "Item", "PageCoverage", "PageSyntaxError", "items", "page_coverage"]
+__all__ = ["CoverageError", "Item", "PageCoverage", "PageSyntaxError", "items", "notebook_coverage", "page_coverage"]

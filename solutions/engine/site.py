@@ -14,7 +14,7 @@ from typing import NamedTuple
 from . import registry
 from .checks import judge
 from .config import Settings
-from .coverage import CoverageError, page_coverage, unchecked_message
+from .coverage import CoverageError, notebook_coverage, page_coverage, unchecked_message
 from .pages import Occurrence, PageSyntaxError, find_claims
 from .verdicts import FAILED, Report, Result
 
@@ -24,6 +24,20 @@ def markdown_pages(docs_dir: Path) -> list[Path]:
 
 
 def scan(docs_dir: Path, report: Report) -> None:
+    for notebook in sorted(p for p in docs_dir.rglob("*.ipynb") if p.is_file()):
+        rel = notebook.relative_to(docs_dir).as_posix()
+        shown = f"{docs_dir.name}/{rel}"
+        try:
+            cov = report.coverage[rel] = notebook_coverage(notebook.read_text(encoding="utf-8"), shown)
+        except CoverageError as err:
+            report.results.append(Result("(context)", FAILED, "page", shown, err.line, message=str(err)))
+            continue
+        for item in cov.unchecked:
+            report.results.append(
+                Result(
+                    "(unchecked)", FAILED, item.kind, shown, None, page=item.text, message=unchecked_message(cov, item)
+                )
+            )
     for page in markdown_pages(docs_dir):
         rel = page.relative_to(docs_dir).as_posix()
         shown = f"{docs_dir.name}/{rel}"
