@@ -113,6 +113,7 @@ def test_prose_keeps_offsets_and_lines() -> None:
         ("87) accuracy\n", ["87"]),
         ("an escaped \\`is 87%\\` backtick", ["87"]),
         ("a <a@b 87%> look-alike", ["87"]),
+        ('<abbr title="87 percent">acc</abbr> and <img alt=\'a 3x chart\' src="x2.png">', ["87", "3"]),
         ("~~~ the accuracy is 87%\nmore text 12\n", ["87", "12"]),  # words after ~~~: not a fence
         ("Intro\x0c~~~\nThe accuracy is 87%.\n\x0c~~~\n", ["87"]),  # a form feed breaks no line
         ('[x]: https://example.org/87 "title"\n', []),  # a real link definition: its target is no prose

@@ -69,6 +69,10 @@ OPERATOR_RE = re.compile(
     r"|Vert|mid)(?![A-Za-z])"
 )
 SNIPPET_RE = re.compile(r"^[ \t]*-+8<-+", re.MULTILINE)
+SHOWN_ATTRIBUTE_RE = re.compile(
+    r"""\b(?:title|alt|value|placeholder|aria-label|label|srcdoc|content|data-[\w-]+)\s*=\s*(?P<q>["'])(?P<value>.*?)(?P=q)""",
+    re.IGNORECASE,
+)
 HINT = "make it a claim ([[id: value]]) or declare the text around it as context in the page's front matter"
 
 
@@ -210,7 +214,13 @@ def items(text: str, path: str) -> list[Item]:
         named = INDEXED_NAME_RE.fullmatch(body) or re.fullmatch(r"\s*(?:\\[A-Za-z]+|[=<>+\-])\s*", body)
         if OPERATOR_RE.search(SUBSCRIPT_RE.sub("", body)) and not named:
             found.append(Item("formula", " ".join(m.group(0).split()), line_of(m.start()), m.start(), m.end()))
-    rest = TAG_RE.sub(lambda m: re.sub(r"[^\r\n]", " ", m.group(0)), "".join(visible))
+    rest = "".join(visible)
+    for tag in TAG_RE.finditer(rest):  # what a reader sees of a tag: its tooltip, its alternative text, a value
+        for attr in SHOWN_ATTRIBUTE_RE.finditer(tag.group(0)):
+            a = tag.start() + attr.start("value")
+            for m in NUMBER_RE.finditer(attr.group("value")):
+                found.append(Item("number", m.group(0), line_of(a + m.start()), a + m.start(), a + m.end()))
+    rest = TAG_RE.sub(lambda m: re.sub(r"[^\r\n]", " ", m.group(0)), rest)
     for m in ENTITY_RE.finditer(rest):
         decoded = html.unescape(m.group(0))
         if decoded != m.group(0) and any(ch.isdigit() or _numeric(ch) for ch in decoded):
