@@ -116,7 +116,21 @@ def test_prose_keeps_offsets_and_lines() -> None:
         ('<abbr title="87 percent">acc</abbr> and <img alt=\'a 3x chart\' src="x2.png">', ["87", "3"]),
         ("~~~ the accuracy is 87%\nmore text 12\n", ["87", "12"]),  # words after ~~~: not a fence
         ("Intro\x0c~~~\nThe accuracy is 87%.\n\x0c~~~\n", ["87"]),  # a form feed breaks no line
-        ('[x]: https://example.org/87 "title"\n', []),  # a real link definition: its target is no prose
+        ('[x]: https://example.org/87 "title 43"\n', ["43"]),  # a link definition: its title is a tooltip
+        ('see [here](https://x.org/87 "the answer is 43")', ["43"]),  # a link's title, not its target
+        ('<abbr title=42>x</abbr> and <ol start="48">', ["42", "48"]),  # unquoted, and a list's start
+        ("The answer is {answer=44} here.", ["44"]),  # no attribute list in mid-sentence
+        ("\\[shown](42)", ["42"]),  # an escaped bracket makes no link
+        ("Text `x``\ny` The answer is 46 `z` end.", ["46"]),  # a code span may wrap
+        ("Run `python\nrun.py --epochs 5` now.", []),
+        ("- item\ntext\n\n    The answer is 42.\n", ["42"]),  # a lazy line keeps the list item open
+        ("[^a]: Note.\n\n    The answer is 42.\n", ["42"]),  # a footnote's continued text
+        ("$\\theta^*$, $W^{(1)}$, $f^{-1}$ and $W^\\top$", []),  # superscripts that name
+        ("$\\frac{1}{2}$ and $x²$ and $a·b$", ["$\\frac{1}{2}$", "$x²$", "$a·b$"]),
+        ("_42_ and __43__", ["42", "43"]),  # emphasis around a number
+        ("Text <!-- hidden\n\nThe answer is 42.\n\n-->", ["42"]),  # an inline comment ends with its paragraph
+        ("a <b\n\n42\n\n>", ["42"]),  # no tag across a blank line
+        ("[x]: https://example.org/87\n", []),  # a real link definition: its target is no prose
         ("{: #fig-2 .wide }", []),  # an attribute list
     ],
 )
@@ -283,6 +297,33 @@ def test_a_number_planted_in_any_page_is_caught_with_its_line(
         assert (i + 1, planted) in [(it.line, it.text) for it in cov.unchecked]
 
 
+def test_math_environments_are_formulas() -> None:
+    assert found("Then\n\\begin{equation}\nL = f_1 - f_2\n\\end{equation}\n") == [
+        ("formula", "\\begin{equation} L = f_1 - f_2 \\end{equation}")
+    ]
+
+
+def test_the_front_matter_hides_nothing_and_is_read_with_a_bom() -> None:
+    hiding = "---\nx: |\n  ````\n---\n\nThe answer is 42.\n\n<!--\n\n    ````\n\n-->\n"
+    assert [(it.line, it.text) for it in coverage(hiding).unchecked] == [(6, "42")]
+    assert coverage("\ufeff" + PAGE).unchecked == []
+    assert [it.text for it in coverage("---\ntitle: 42\n---\n\nText.\n").unchecked] == ["42"]
+
+
+def test_an_indented_line_after_a_heading_is_code() -> None:
+    assert found("# Title\n    code 42\n") == []
+
+
+def test_a_page_of_thousands_of_unclosed_openers_is_fast() -> None:
+    import time
+
+    for opener in ("a <!-- b", "\\[ x", "\\( x", "$ x"):
+        text = "\n".join(f"{opener} {k}" for k in range(3000))
+        start = time.perf_counter()
+        items(text, "x.md")
+        assert time.perf_counter() - start < 2.0, opener
+
+
 def test_a_notebook_page_is_covered_by_its_metadata(tmp_path: Path) -> None:
     from solutions.engine.coverage import notebook_coverage, unchecked_message
 
@@ -297,6 +338,15 @@ def test_a_notebook_page_is_covered_by_its_metadata(tmp_path: Path) -> None:
     ]
     with pytest.raises(CoverageError, match=r"docs/nb\.ipynb:1: not a valid notebook"):
         notebook_coverage("{", "docs/nb.ipynb")
+    for cell, message in [
+        ({"cell_type": "markdown", "source": [1, 2]}, "its source must be text"),
+        ({"cell_type": "markdown", "source": "[[a2.q4.valid_triplets: 99]](#top)"}, "claim markers belong on"),
+        ({"cell_type": "markdown", "source": "Intro\n\n~~~\ncode"}, "Markdown cell 1, line 3: the code block"),
+    ]:
+        with pytest.raises(CoverageError, match=re.escape(message)):
+            notebook_coverage(json.dumps({"cells": [cell], "metadata": {}}), "docs/nb.ipynb")
+    listed = {"cells": [{"cell_type": "markdown", "source": "Text\n\n42. is shown by CommonMark"}], "metadata": {}}
+    assert [it.text for it in notebook_coverage(json.dumps(listed), "nb").unchecked] == ["42"]
 
 
 def test_verify_docs_fails_an_unchecked_number_with_file_line_and_hint(docs_copy: Path) -> None:

@@ -36,25 +36,24 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from .pages import TAG_RE, PageSyntaxError, prose
-
-# MkDocs' own reading of front matter (mkdocs.utils.meta): a YAML block between --- lines at the top.
-FRONT_MATTER_RE = re.compile(r"\A-{3}[ \t]*\r?\n(.*?\r?\n)(?:\.{3}|-{3})[ \t]*\r?\n", re.DOTALL)
+from .pages import FRONT_MATTER_RE, TAG_RE, PageSyntaxError, prose
 
 # Display math first, then inline; a dollar escaped with a backslash is a dollar sign.  No span crosses a
 # blank line (Markdown ends a paragraph there), which also keeps an unclosed \[ from scanning the page.
-_NO_BLANK_LINE = r"(?:(?!\n[ \t]*\n).)+?"
+_NO_BLANK_LINE = r"(?:(?!\n[ \t]*\n).){1,4000}?"  # bounded: an unclosed \[ costs no more than this
 MATH_RE = re.compile(
     rf"(?<!\\)\$\$(?P<display>{_NO_BLANK_LINE})(?<!\\)\$\$"
     rf"|\\\[(?P<bracket>{_NO_BLANK_LINE})\\\]"
     rf"|\\\((?P<paren>{_NO_BLANK_LINE})\\\)"
+    rf"|\\begin\{{(?P<env>[A-Za-z]+\*?)\}}(?P<envbody>{_NO_BLANK_LINE})\\end\{{(?P=env)\}}"
     r"|(?<![\\$])\$(?!\$)(?P<inline>(?:[^$\n]|\n(?![ \t]*\n))+?)(?<![\\\s])\$(?![\d$])",
     re.DOTALL,
 )
 # A number: digits not preceded by a letter, digit or underscore (HW2, Q6, f_1 are names), whole with its
 # thousands separators and decimals; digits followed by letters are a number still (87k, 3x, 5GB, 6B).
 NUMBER_RE = re.compile(
-    r"(?<!\w)(?<![0-9][.,\u202f\u2009])(?:[0-9]+(?:[,\u202f\u2009][0-9]{3})*(?:\.[0-9]+)?|\.[0-9]+)(?![0-9])"
+    r"(?<![^\W_])(?<![^\W_]_)(?<![0-9][.,\u202f\u2009])(?:[0-9]+(?:[,\u202f\u2009][0-9]{3})*(?:\.[0-9]+)?|\.[0-9]+)"
+    r"(?![0-9])"
 )
 # A character reference (&#56; &#x38; &frac12;) that a browser shows as a digit or a fraction.
 ENTITY_RE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
@@ -63,14 +62,17 @@ SUBSCRIPT_RE = re.compile(r"_(?:\{(?:[A-Za-z0-9,+\-'\s]|\\[A-Za-z]+)*\}|\\[A-Za-
 # A lone capital with an index written above it, such as $L^1$ (the loss of triplet 1), names a thing
 # ($x^2$ is a square).
 INDEXED_NAME_RE = re.compile(r"\s*[A-Z]\^(?:[0-9]|\{[0-9]+\})\s*")
+# Superscripts that name (θ^*, W^{(1)}, f^{-1}, W^\top) rather than compute.
+SUPERSCRIPT_NAME_RE = re.compile(r"\^(?:\*|\{\*\}|\{\([0-9]+\)\}|\{-1\}|\\top|\{\\top\}|\\prime|\{\\prime\})")
 OPERATOR_RE = re.compile(
-    r"\d|[=<>+\-*/≤≥−≈×÷≠±]|\\(?:cdot|times|frac|tfrac|dfrac|sum|prod|int|le|leq|leqslant|ge|geq|geqslant|lt|gt|ll|gg"
+    r"\d|[=<>+\-*/!≤≥−≈×÷≠±·⋅∙∑∏√∞]|\\(?:cdot|times|frac|tfrac|dfrac|sum|prod|int|le|leq|leqslant|ge|geq|geqslant|lt|gt|ll|gg"
     r"|ne|neq|approx|simeq|cong|equiv|propto|coloneqq|in|sim|to|odot|pm|mp|div|over|circ|sqrt|log|exp|max|min|lVert"
-    r"|Vert|mid)(?![A-Za-z])"
+    r"|Vert|mid|Rightarrow|rightarrow|Leftrightarrow|otimes|oplus|binom|infty|nabla|cap|cup|subset|subseteq)(?![A-Za-z])"
 )
 SNIPPET_RE = re.compile(r"^[ \t]*-+8<-+", re.MULTILINE)
 SHOWN_ATTRIBUTE_RE = re.compile(
-    r"""\b(?:title|alt|value|placeholder|aria-label|label|srcdoc|content|data-[\w-]+)\s*=\s*(?P<q>["'])(?P<value>.*?)(?P=q)""",
+    r"""\b(?:title|alt|value|placeholder|aria-label|label|srcdoc|content|start|data-[\w-]+)\s*=\s*"""
+    r"""(?:(?P<q>["'])(?P<value>.*?)(?P=q)|(?P<bare>[^\s"'>]+))""",
     re.IGNORECASE,
 )
 HINT = "make it a claim ([[id: value]]) or declare the text around it as context in the page's front matter"
@@ -168,10 +170,14 @@ def _meta_line(text: str, needle: str) -> int:
     """The line of the front matter that holds ``needle`` (a key, or one declaration), else its first line."""
     m = FRONT_MATTER_RE.match(text)
     head = m.group(0).splitlines() if m else []
+    key = next((n for n, line in enumerate(head, 1) if line.startswith("context:")), 1)
     for number, line in enumerate(head, 1):
-        if line.startswith(f"{needle}:") or (number > 1 and needle in line):
+        if line.startswith(f"{needle}:"):
             return number
-    return 1
+    for number, line in enumerate(head, 1):
+        if number > key and needle in line:  # a declaration: among the lines of the context list
+            return number
+    return key
 
 
 def _line_finder(text: str) -> Callable[[int], int]:
@@ -184,15 +190,27 @@ def _numeric(ch: str) -> bool:
     return not ch.isascii() and unicodedata.numeric(ch, None) is not None
 
 
-def items(text: str, path: str) -> list[Item]:
-    """Every number and formula of the page's prose outside claims, in order (front matter excluded)."""
+def _numbers_in(text: str, offset: int, line_of: Callable[[int], int]) -> list[Item]:
+    """The numbers of a piece of plain text (an attribute's value): digits, number characters, references."""
+    found = [
+        Item("number", m.group(0), line_of(offset + m.start()), offset + m.start(), offset + m.end())
+        for m in NUMBER_RE.finditer(text)
+    ]
+    for m in ENTITY_RE.finditer(text):
+        if any(ch.isdigit() or _numeric(ch) for ch in html.unescape(m.group(0))):
+            found.append(Item("number", m.group(0), line_of(offset + m.start()), offset + m.start(), offset + m.end()))
+    for k, ch in enumerate(text):
+        if _numeric(ch):
+            found.append(Item("number", ch, line_of(offset + k), offset + k, offset + k + 1))
+    return found
+
+
+def items(text: str, path: str, shown: str | None = None, list_numbers: bool = True) -> list[Item]:
+    """Every number and formula of the page's prose outside claims, in order (front matter excluded).
+    ``shown``: the page's :func:`.pages.prose`, when the caller has it already."""
     line_of = _line_finder(text)
-    visible = list(prose(text, path))
-    head = FRONT_MATTER_RE.match(text)
-    for k in range(head.end() if head else 0):  # the front matter is no prose: a $ there pairs with nothing
-        if visible[k] not in "\r\n":
-            visible[k] = " "
-    shown = "".join(visible)
+    shown = prose(text, path, list_numbers) if shown is None else shown
+    visible = list(shown)
     if m := SNIPPET_RE.search(shown):
         raise CoverageError(
             path, line_of(m.start()), "a file included as prose (--8<--) is not scanned: include code in a fence"
@@ -207,19 +225,19 @@ def items(text: str, path: str) -> list[Item]:
             )
     found: list[Item] = []
     for m in MATH_RE.finditer(shown):  # math first: in $a<b$ the < is no tag
-        body = next(g for g in m.groups() if g is not None)
+        body = next(m.group(k) for k in ("display", "bracket", "paren", "envbody", "inline") if m.group(k) is not None)
         for k in range(m.start(), m.end()):
             if visible[k] not in "\r\n":
                 visible[k] = " "
         named = INDEXED_NAME_RE.fullmatch(body) or re.fullmatch(r"\s*(?:\\[A-Za-z]+|[=<>+\-])\s*", body)
-        if OPERATOR_RE.search(SUBSCRIPT_RE.sub("", body)) and not named:
+        bare = SUPERSCRIPT_NAME_RE.sub("", SUBSCRIPT_RE.sub("", body))
+        if (OPERATOR_RE.search(bare) or any(_numeric(ch) for ch in body)) and not named:
             found.append(Item("formula", " ".join(m.group(0).split()), line_of(m.start()), m.start(), m.end()))
     rest = "".join(visible)
     for tag in TAG_RE.finditer(rest):  # what a reader sees of a tag: its tooltip, its alternative text, a value
         for attr in SHOWN_ATTRIBUTE_RE.finditer(tag.group(0)):
-            a = tag.start() + attr.start("value")
-            for m in NUMBER_RE.finditer(attr.group("value")):
-                found.append(Item("number", m.group(0), line_of(a + m.start()), a + m.start(), a + m.end()))
+            group = "value" if attr.group("value") is not None else "bare"
+            found += _numbers_in(attr.group(group), tag.start() + attr.start(group), line_of)
     rest = TAG_RE.sub(lambda m: re.sub(r"[^\r\n]", " ", m.group(0)), rest)
     for m in ENTITY_RE.finditer(rest):
         decoded = html.unescape(m.group(0))
@@ -241,15 +259,17 @@ def page_coverage(text: str, path: str, claims: int) -> PageCoverage:
     meta, _ = front_matter(text, path)
     head = FRONT_MATTER_RE.match(text)
     cov = classify(text, path, claims, declarations(meta, text, path), head.end() if head else 0)
-    if isinstance(meta.get("title"), str) and (NUMBER_RE.search(meta["title"]) or "$" in meta["title"]):
-        line = _meta_line(text, "title")
-        cov.unchecked.append(Item("number", meta["title"], line, 0, 0))  # the browser tab shows it, unchecked
+    title = str(meta.get("title", ""))  # the browser tab and the navigation show it
+    if NUMBER_RE.search(title) or "$" in title or any(_numeric(ch) for ch in title):
+        cov.unchecked.append(Item("number", title, _meta_line(text, "title"), 0, 0))
     return cov
 
 
-def classify(text: str, path: str, claims: int, declared: list[str], body_start: int = 0) -> PageCoverage:
+def classify(
+    text: str, path: str, claims: int, declared: list[str], body_start: int = 0, list_numbers: bool = True
+) -> PageCoverage:
     """Each item of ``text`` (after ``body_start``) as context, when a declaration covers it, or unchecked."""
-    shown = prose(text, path)  # a declaration must match text a reader sees, not a comment or code
+    shown = prose(text, path, list_numbers)  # a declaration must match text a reader sees, not a comment or code
     spans: list[tuple[int, int]] = []
     for piece in declared:
         # Spaces in a declaration match any run of spaces, or one line break: Markdown wraps its paragraphs.
@@ -278,7 +298,7 @@ def classify(text: str, path: str, claims: int, declared: list[str], body_start:
             merged.append([a, b])
     starts = [a for a, _ in merged]
     cov = PageCoverage(path, claims, declared=declared)
-    for it in items(text, path):
+    for it in items(text, path, shown):
         k = bisect.bisect_right(starts, it.start) - 1
         if k >= 0 and merged[k][0] <= it.start and it.end <= merged[k][1]:
             cov.context.append(it)
@@ -305,14 +325,24 @@ def notebook_coverage(raw: str, path: str) -> PageCoverage:
         if not isinstance(cell, dict) or cell.get("cell_type") != "markdown":
             continue
         source = cell.get("source", "")
-        text = "".join(source) if isinstance(source, list) else str(source)
+        if not isinstance(source, str) and not (isinstance(source, list) and all(isinstance(x, str) for x in source)):
+            raise CoverageError(path, 1, f"Markdown cell {number}: its source must be text or a list of lines")
+        text = "".join(source) if isinstance(source, list) else source
+        if "[[" in text:
+            raise CoverageError(
+                path, 1, f"Markdown cell {number}: claim markers belong on Markdown pages, not in notebooks"
+            )
         for k in range(text.count("\n") + 1):
             where[line + k] = (number, k + 1)
         texts.append(text)
         line += text.count("\n") + 2
     meta = nb.get("metadata", {})
     declared = declarations(meta if isinstance(meta, dict) else {}, "", path)
-    cov = classify("\n\n".join(texts), path, 0, declared)
+    try:  # a notebook renders lists as CommonMark does: an item's number is shown
+        cov = classify("\n\n".join(texts), path, 0, declared, list_numbers=False)
+    except (CoverageError, PageSyntaxError) as err:
+        cell, line = where.get(err.line, (0, err.line))
+        raise CoverageError(path, 1, f"Markdown cell {cell}, line {line}: {err.reason}") from None
     cov.cells = where
     return cov
 

@@ -119,7 +119,7 @@ def forged_marks(text: str, path: str, first_line: int = 1) -> None:
 
 # A line that makes the indented lines after it part of an element (an admonition, a collapsible block,
 # a content tab, a list item) rather than a code block.
-CONTAINER_RE = re.compile(r"^(?:!!!|\?\?\?\+?|===|[-*+][ \t]|[0-9]+\.[ \t])")
+CONTAINER_RE = re.compile(r"^(?:!!!|\?\?\?\+?|===|[-*+][ \t]|[0-9]+\.[ \t]|\[\^[^\]]+\]:)")
 
 
 class _IndentedCode:
@@ -136,8 +136,13 @@ class _IndentedCode:
             return self.in_code
         indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip(" "))
         if indent < 4:
-            self.in_container = bool(CONTAINER_RE.match(line.lstrip()) if indent else CONTAINER_RE.match(line))
+            starts = bool(CONTAINER_RE.match(line.lstrip()) if indent else CONTAINER_RE.match(line))
+            # A line at the margin right after a container's text continues it (a lazy line).
+            self.in_container = starts or (self.in_container and not self.blank_before)
             self.in_code = False
+            if line.lstrip().startswith("#"):  # a heading ends its block: an indented line after it is code
+                self.blank_before = True
+                return False
         elif self.blank_before and not self.in_container:
             self.in_code = True
         self.blank_before = False
@@ -153,9 +158,21 @@ class _Line(NamedTuple):
     fence: re.Match[str] | None = None  # the opening line of a claim block
 
 
-def _stretches(lines: list[str], path: str) -> Iterator[_Line]:
-    """Walk the lines of a page: which are prose, which a claim block, which code (shown, never read)."""
-    i = 0
+FRONT_MATTER_RE = re.compile(r"\A\ufeff?-{3}[ \t]*\r?\n(.*?\r?\n)(?:\.{3}|-{3})[ \t]*\r?\n", re.DOTALL)
+
+
+def front_matter_lines(text: str) -> int:
+    """How many lines of ``text`` are YAML front matter (MkDocs' own reading), which is never rendered."""
+    m = FRONT_MATTER_RE.match(text)
+    return m.group(0).count("\n") if m else 0
+
+
+def _stretches(lines: list[str], path: str, start: int = 0) -> Iterator[_Line]:
+    """Walk the lines of a page: which are prose, which a claim block, which code (shown, never read).
+    The first ``start`` lines (the front matter) are neither: they are skipped."""
+    if start:
+        yield _Line("meta", 0, start - 1)
+    i = start
     indented = _IndentedCode()
     while i < len(lines):
         raw = lines[i].rstrip("\r\n")
@@ -208,7 +225,7 @@ def find_claims(text: str, path: str, first_line: int = 1) -> list[Occurrence]:
         offsets.append(offsets[-1] + len(ln))
     shift = first_line - 1
     try:
-        for stretch in _stretches(lines, path):
+        for stretch in _stretches(lines, path, front_matter_lines(text)):
             i = stretch.first
             if stretch.kind == "claim":
                 m, j = stretch.fence, stretch.last
@@ -222,7 +239,7 @@ def find_claims(text: str, path: str, first_line: int = 1) -> list[Occurrence]:
                 end = offsets[j] + len(lines[j].rstrip("\r\n"))
                 out.append(Occurrence(m.group("id"), value, path, i + 1 + shift, offsets[i], end, True, False, indent))
                 continue
-            if stretch.kind == "code":
+            if stretch.kind in ("code", "meta"):
                 continue
             raw = lines[i].rstrip("\r\n")
             visible = _blank_code_spans(raw)
@@ -281,50 +298,97 @@ def _blank(m: re.Match[str]) -> str:
     return re.sub(r"[^\r\n]", " ", m.group(0))
 
 
-def prose(text: str, path: str) -> str:
-    """The page with everything that is not prose blanked out, offsets and lines kept: code blocks and
-    inline code, claim markers and claim blocks (what the engine checks), HTML comments, link targets,
-    footnote and reference labels that resolve, the numbers of an ordered list's items.  HTML tags are
-    left for :mod:`.coverage`, which must find math first (``$a<b$`` is math, not a tag)."""
+def prose(text: str, path: str, list_numbers: bool = True) -> str:
+    """The page with everything that is not prose blanked out, offsets and lines kept: front matter, code
+    blocks and inline code, claim markers and claim blocks (what the engine checks), HTML comments, link
+    targets (not their titles), footnote and reference labels that resolve, and (``list_numbers``, as
+    Python-Markdown renumbers ordered lists) the numbers of list items.  HTML tags are left for
+    :mod:`.coverage`, which must find math first (``$a<b$`` is math, not a tag)."""
     lines = split_lines(text)
     out = [re.sub(r"[^\r\n]", " ", ln) for ln in lines]
-    previous = ""
-    for stretch in _stretches(lines, path):
+    in_list, previous = False, ""
+    for stretch in _stretches(lines, path, front_matter_lines(text)):
         if stretch.kind != "prose":
-            previous = ""
+            in_list, previous = False, ""
             continue
         i = stretch.first
-        line = INLINE_RE.sub(lambda m: " " * len(m.group(0)), _blank_code_spans(lines[i]))
-        # An ordered list starts after a blank line or another item; within a paragraph "87. x" is text.
-        if not previous.strip() or LIST_ITEM_RE.match(previous) or previous[:1] in " \t":
+        line = lines[i]
+        # An ordered list starts after a blank line or within a list; inside a paragraph "87. x" is text.
+        if list_numbers and (not previous.strip() or in_list):
             line = LIST_NUMBER_RE.sub(_blank, line)
+        if LIST_ITEM_RE.match(lines[i]) and (not previous.strip() or in_list):
+            in_list = True
+        elif lines[i].strip() and lines[i][:1] not in " \t":
+            in_list = False
         out[i], previous = line, lines[i]
-    joined = COMMENT_RE.sub(_blank, "".join(out))
-    defined = set(re.findall(r"^[ \t]{0,3}\[([^\]]+)\]:", text, re.MULTILINE))
-    joined = LINK_DEFINITION_RE.sub(_blank, joined)
+    joined = _blank_comments("".join(out))
+    joined = CODE_SPAN_PARAGRAPH_RE.sub(_blank, joined)  # a code span may wrap onto the next line
+    joined = INLINE_RE.sub(_blank, joined)
+    defined = set(re.findall(r"^[ \t]{0,3}\[([^\]]+)\]:", joined, re.MULTILINE))
+    joined = LINK_DEFINITION_RE.sub(lambda m: _blank_except(m, "title"), joined)
     joined = FOOTNOTE_LABEL_RE.sub(_blank, joined)
-    joined = LINK_TARGET_RE.sub(_blank, joined)
+    joined = LINK_TARGET_RE.sub(_blank_target, joined)
     # A footnote reference [^x], and the label of a full reference link [text][label], when defined.
     joined = re.sub(
         r"\[(\^[^\]]+)\]|(?<=\])\[([^\]]+)\]",
         lambda m: _blank(m) if (m.group(1) or m.group(2)) in defined else m.group(0),
         joined,
     )
-    return ATTR_LIST_RE.sub(_blank, joined)
+    return ATTR_LIST_RE.sub(lambda m: _blank_except(m, "shown"), joined)
+
+
+def _blank_except(m: re.Match[str], group: str) -> str:
+    """Blank a match but for one named group (a title, the values a reader sees), which may be absent."""
+    keep = [m.span(name) for name in m.re.groupindex if name.startswith(group) and m.group(name)]
+    chars = list(_blank(m))
+    for a, b in keep:
+        chars[a - m.start() : b - m.start()] = m.string[a:b]
+    return "".join(chars)
+
+
+def _blank_target(m: re.Match[str]) -> str:
+    """A link with its target blanked: the link's text and its title (a tooltip) stay prose."""
+    chars = list(m.group(0))
+    keep = [m.span(k) for k in ("title", "title2", "title3") if m.group(k)]
+    for k in range(m.start("target"), m.end("target")):
+        if not any(a <= k < b for a, b in keep):
+            chars[k - m.start()] = " "
+    return "".join(chars)
+
+
+def _blank_comments(text: str) -> str:
+    """HTML comments blanked.  One that opens at a line's start is a block and may hold blank lines; one
+    opened inside a line ends at the paragraph's end.  Linear: an unclosed <!-- never scans twice."""
+    out, pos = [], 0
+    while (start := text.find("<!--", pos)) >= 0:
+        end = text.find("-->", start + 4)
+        block = start == 0 or text[text.rfind("\n", 0, start) + 1 : start].strip() == ""
+        gap = re.compile(r"\n[ \t]*\n").search(text, start, end if end >= 0 else len(text))
+        if end < 0 or (gap and not block):
+            out.append(text[pos : start + 4])
+            pos = start + 4
+            continue
+        out.append(text[pos:start] + re.sub(r"[^\r\n]", " ", text[start : end + 3]))
+        pos = end + 3
+    return "".join(out) + text[pos:]
 
 
 COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
-TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?=[\s/>])[^<>]*>")  # an HTML tag (its text is prose)
+# An HTML tag (its text is prose); it does not cross a blank line.
+TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?=[\s/>])(?:(?!\n[ \t]*\n)[^<>])*>")
+CODE_SPAN_PARAGRAPH_RE = re.compile(r"(?<![`\\])(`+)(?!`)(?:(?!\n[ \t]*\n).)*?(?<!`)\1(?!`)", re.DOTALL)
 LIST_ITEM_RE = re.compile(r"^[ \t]*(?:[0-9]+\.|[-*+])[ \t]")
 LIST_NUMBER_RE = re.compile(r"^[ \t]*[0-9]+\.(?=[ \t])")
-LINK_TARGET_RE = re.compile(r"(?<=\])\([^()\s]*(?:\s+\"[^\"]*\")?\)")  # [text](target "title")
+_TITLE = r"""(?:[ \t]+(?:"(?P<title>[^"]*)"|'(?P<title2>[^']*)'|\((?P<title3>[^)]*)\)))?"""
+# [text](target "title"), where the [ is no escaped bracket: the target is blanked, the title (a tooltip) kept
+LINK_TARGET_RE = re.compile(rf"(?<!\\)\[(?:[^\[\]\\\n]|\\.)*\](?P<target>\([ \t]*<?[^\s()<>]*>?{_TITLE}[ \t]*\))")
 # [label]: target "title", and nothing else on the line (with other words it is a paragraph)
-LINK_DEFINITION_RE = re.compile(
-    r"^[ \t]{0,3}\[(?!\^)[^\]]+\]:[ \t]*<?[^\s>]+>?(?:[ \t]+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?[ \t]*$", re.MULTILINE
-)
+LINK_DEFINITION_RE = re.compile(rf"^[ \t]{{0,3}}\[(?!\^)[^\]]+\]:[ \t]*<?[^\s>]+>?{_TITLE}[ \t]*$", re.MULTILINE)
 FOOTNOTE_LABEL_RE = re.compile(r"^[ \t]{0,3}\[\^[^\]]+\]:", re.MULTILINE)  # the label only: its text is prose
-_ATTR = r"(?:[#.][A-Za-z][\w-]*|[A-Za-z][\w-]*=(?:\"[^\"]*\"|'[^']*'|[^\s}]+))"
-ATTR_LIST_RE = re.compile(rf"\{{:?[ \t]*{_ATTR}(?:[ \t]+{_ATTR})*[ \t]*\}}")  # {: #id .class key=value }
+_ATTR = r"""(?:[#.][A-Za-z][\w-]*|[A-Za-z][\w-]*=(?:"[^"]*"|'[^']*'|[^\s}]+))"""
+# {: #id .class key=value } where attr_list reads one: after an element or at the end of a line
+_ATTR_LIST = rf"\{{:?[ \t]*{_ATTR}(?:[ \t]+{_ATTR})*[ \t]*\}}"
+ATTR_LIST_RE = re.compile(rf"(?<=[)\]*_`}}>]){_ATTR_LIST}|{_ATTR_LIST}(?=[ \t]*$)", re.MULTILINE)
 
 
 def replace_claims(text: str, occurrences: list[Occurrence], render: callable) -> str:

@@ -210,7 +210,10 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         # MkDocs hands the page over without its front matter: count lines as the file does.
         raw = page.file.content_string
         first_line = raw[: len(raw) - len(markdown)].count("\n") + 1 if raw.endswith(markdown) else 1
-        occurrences = pages.find_claims(markdown, shown, first_line)
+        try:
+            occurrences = pages.find_claims(markdown, shown, first_line)
+        except pages.PageSyntaxError as err:  # the checking process reports it too; never a traceback
+            raise PluginError(str(err)) from None
         results = {(r.claim_id, r.path, r.line): r for r in report.results}
 
         def url(from_page: str, to_page: str, frag: str) -> str:

@@ -29,7 +29,7 @@ def scan(docs_dir: Path, report: Report) -> None:
         shown = f"{docs_dir.name}/{rel}"
         try:
             cov = report.coverage[rel] = notebook_coverage(notebook.read_text(encoding="utf-8"), shown)
-        except CoverageError as err:
+        except (CoverageError, PageSyntaxError) as err:
             report.results.append(Result("(context)", FAILED, "page", shown, err.line, message=str(err)))
             continue
         for item in cov.unchecked:
