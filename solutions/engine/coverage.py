@@ -58,7 +58,7 @@ NUMBER_RE = re.compile(
 # A character reference (&#56; &#x38; &frac12;) that a browser shows as a digit or a fraction.
 ENTITY_RE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 # Subscripts name things (f_a, x_{c,i+1,j}, W_{ih}, F_\ell); one holding anything else is part of the formula.
-SUBSCRIPT_RE = re.compile(r"_(?:\{(?:[A-Za-z0-9,+\-'\s]|\\[A-Za-z]+)*\}|\\[A-Za-z]+|[A-Za-z0-9])")
+SUBSCRIPT_RE = re.compile(r"(?<=[^\s{$(])(?<!\{\})_(?:\{(?:[A-Za-z0-9,+\-'\s]|\\[A-Za-z]+)*\}|\\[A-Za-z]+|[A-Za-z0-9])")
 # A lone capital with an index written above it, such as $L^1$ (the loss of triplet 1), names a thing
 # ($x^2$ is a square).
 INDEXED_NAME_RE = re.compile(r"\s*[A-Z]\^(?:[0-9]|\{[0-9]+\})\s*")

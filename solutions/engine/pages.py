@@ -334,7 +334,16 @@ def prose(text: str, path: str, list_numbers: bool = True) -> str:
         lambda m: _blank(m) if (m.group(1) or m.group(2)) in defined else m.group(0),
         joined,
     )
-    return ATTR_LIST_RE.sub(lambda m: _blank_except(m, "shown"), joined)
+    return ATTR_LIST_RE.sub(_blank_attributes, joined)
+
+
+def _blank_attributes(m: re.Match[str]) -> str:
+    """An attribute list blanked but for the values a reader sees (a title is a tooltip, alt is shown)."""
+    chars = list(_blank(m))
+    for v in re.finditer(r"""\b(?:title|alt)=(?:"([^"]*)"|'([^']*)'|([^\s}]+))""", m.group(0)):
+        k = next(g for g in (1, 2, 3) if v.group(g) is not None)
+        chars[v.start(k) : v.end(k)] = v.group(k)
+    return "".join(chars)
 
 
 def _blank_except(m: re.Match[str], group: str) -> str:
