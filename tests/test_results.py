@@ -29,7 +29,7 @@ def write(root: Path, name: str, **fields: object) -> None:
 
 
 def test_no_run_is_pending(tmp_path: Path) -> None:
-    with pytest.raises(Pending, match="no recorded 5-epoch run of 'rnn'"):
+    with pytest.raises(Pending, match="not measured yet: no 5-epoch training run of 'rnn' is recorded"):
         mean_test_accuracy("imdb", "rnn", 5, root=tmp_path)
 
 

@@ -212,7 +212,7 @@ def recorded(
         length = f" {epochs}-epoch" if epochs is not None else ""
         of = f" of {models[0]!r}" if len(models) == 1 else ""
         start = f" with {init} embeddings" if init is not None and init != "random" else ""
-        raise Pending(f"no recorded{length} run{of}{start}{what} in results/{task}/")
+        raise Pending(f"not measured yet: no{length} training run{of}{start}{what} is recorded (results/{task}/)")
     return found
 
 
@@ -234,7 +234,7 @@ def spread(values: list[float], of: str = "run(s)") -> float:
     """The sample standard deviation (n - 1 in the denominator) of one value per seed; :class:`Pending` below
     two seeds (``of`` names the runs in its message)."""
     if len(values) < 2:
-        raise Pending(f"{len(values)} recorded {of}: a spread needs two seeds")
+        raise Pending(f"only {len(values)} recorded {of} so far: a spread needs two seeds")
     return statistics.stdev(values)
 
 
