@@ -382,7 +382,6 @@ def _blank_comments(text: str) -> str:
     return "".join(out) + text[pos:]
 
 
-COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
 # An HTML tag (its text is prose); it does not cross a blank line.
 TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?=[\s/>])(?:(?!\n[ \t]*\n)[^<>])*>")
 CODE_SPAN_PARAGRAPH_RE = re.compile(r"(?<![`\\])(`+)(?!`)(?:(?!\n[ \t]*\n).)*?(?<!`)\1(?!`)", re.DOTALL)

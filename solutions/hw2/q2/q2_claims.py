@@ -258,18 +258,15 @@ def _schedule(name: str) -> float:
     return getattr(style.Schedule(), name)
 
 
-for _name, _how in {
-    "lr": "style.Schedule's learning rate before the decay",
-    "decayed_lr": "style.Schedule's learning rate after the decay",
-    "clamp": "style.Schedule's clamp on the normalised pixels",
+for _name, (_kind, _how) in {
+    "lr": (Decimal(tol=0), "style.Schedule's learning rate before the decay"),
+    "decayed_lr": (Decimal(tol=0), "style.Schedule's learning rate after the decay"),
+    "clamp": (Decimal(tol=0), "style.Schedule's clamp on the normalised pixels"),
+    "iterations": (Integer(), "style.Schedule's number of iterations"),
+    "decay_at": (Integer(), "style.Schedule's iteration at which the learning rate drops"),
+    "clamp_until": (Integer(), "style.Schedule's last clamped iteration"),
 }.items():
-    claim(f"hw2.q2.schedule.{_name}", Decimal(tol=0), _how)(lambda name=_name: _schedule(name))
-for _name, _how in {
-    "iterations": "style.Schedule's number of iterations",
-    "decay_at": "style.Schedule's iteration at which the learning rate drops",
-    "clamp_until": "style.Schedule's last clamped iteration",
-}.items():
-    claim(f"hw2.q2.schedule.{_name}", Integer(), _how)(lambda name=_name: _schedule(name))
+    claim(f"hw2.q2.schedule.{_name}", _kind, _how)(lambda name=_name: _schedule(name))
 
 
 @claim("hw2.q2.schedule.after_decay", Integer(), "iterations from the decay to the end, from style.Schedule")

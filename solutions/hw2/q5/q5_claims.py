@@ -70,21 +70,21 @@ def _all_runs() -> list[dict]:
     return runs.recorded("captions", *CELLS, epochs=EPOCHS)
 
 
-for _name, _how in {
-    "max_train": "the trainer's number of training captions (train.Config), as every recorded run used it",
-    "batch_size": "the trainer's batch size, as every recorded run used it",
-    "epochs": "the trainer's number of epochs, as every recorded run used it",
-    "wordvec_dim": "the trainer's word-vector size, as every recorded run used it",
-    "hidden_dim": "the trainer's hidden size, as every recorded run used it",
-    "input_dim": "the size of the synthetic image features the trainer builds, as every recorded run used it",
+for _name, (_kind, _how) in {
+    "max_train": (Integer(), "the trainer's number of training captions (train.Config), as every recorded run used it"),
+    "batch_size": (Integer(), "the trainer's batch size, as every recorded run used it"),
+    "epochs": (Integer(), "the trainer's number of epochs, as every recorded run used it"),
+    "wordvec_dim": (Integer(), "the trainer's word-vector size, as every recorded run used it"),
+    "hidden_dim": (Integer(), "the trainer's hidden size, as every recorded run used it"),
+    "input_dim": (
+        Integer(),
+        "the size of the synthetic image features the trainer builds, as every recorded run used it",
+    ),
+    "lr": (Decimal(tol=0), "the trainer's Adam learning rate, as every recorded run used it"),
 }.items():
-    claim(f"hw2.q5.recipe.{_name}", Integer(), _how)(
+    claim(f"hw2.q5.recipe.{_name}", _kind, _how)(
         lambda name=_name: runs.setting(name, getattr(train.Config, name), _all_runs())
     )
-
-claim("hw2.q5.recipe.lr", Decimal(tol=0), "the trainer's Adam learning rate, as every recorded run used it")(
-    lambda: runs.setting("lr", train.Config.lr, _all_runs())
-)
 for _cell in CELLS:
     claim(
         f"hw2.q5.recipe.lr_decay.{_cell}",
