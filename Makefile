@@ -9,6 +9,7 @@ PY := $(VENV)/bin/python
 KATEX_VERSION := 0.16.25
 KATEX_SHA256 := 02d90b1189affc2db16cda01dda5c9fbb7a9fc3767dae0ef542560a7f16c642f
 KATEX_DIR := docs/assets/katex
+PYODIDE_DIR := docs/assets/pyodide
 # Where this machine keeps its local CPU build of torch (ignored where absent).
 LOCAL_WHEELS ?= /opt/wheels
 PIP_INSTALL := $(PY) -m pip install --disable-pip-version-check -q $(if $(wildcard $(LOCAL_WHEELS)),--find-links $(LOCAL_WHEELS))
@@ -25,7 +26,7 @@ test: env browser
 build: env
 	$(VENV)/bin/mkdocs build --strict
 
-env: $(VENV)/.installed $(KATEX_DIR)/katex.min.js
+env: $(VENV)/.installed $(KATEX_DIR)/katex.min.js $(PYODIDE_DIR)/VERSION
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +37,12 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 # with npm's own client, checked against a pinned checksum, unpacked into docs/.
 $(KATEX_DIR)/katex.min.js:
 	$(PYTHON) scripts/fetch_katex.py $(KATEX_VERSION) $(KATEX_SHA256) $(KATEX_DIR)
+
+# The in-page answer checker runs the engine in the reader's browser on Pyodide, served from the site:
+# Pyodide from the npm registry and the sympy and mpmath wheels from PyPI, each pinned and checked against
+# its sha256, compiled to bytecode by that Pyodide under Node.js (scripts/fetch_pyodide.py).
+$(PYODIDE_DIR)/VERSION: scripts/fetch_pyodide.py | $(VENV)/.installed
+	$(PY) scripts/fetch_pyodide.py $(PYODIDE_DIR)
 
 # The browser test (tests/test_browser.py) drives Debian's chromium; installed here where we may (root with
 # apt-get), else the test is skipped with its reason, except under CI=true where it fails.  Another
@@ -59,4 +66,4 @@ lock: $(VENV)/.installed
 	  $(PY) -m pip freeze --exclude-editable --exclude solutions | sed "s/+cpu$$//" ) > requirements.lock
 
 clean:
-	rm -rf $(VENV) site $(KATEX_DIR)
+	rm -rf $(VENV) site $(KATEX_DIR) $(PYODIDE_DIR)

@@ -11,6 +11,7 @@ Checking claims is not here: that is the engine's plugin (:mod:`solutions.engine
 
 from __future__ import annotations
 
+import mimetypes
 import re
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,15 @@ def on_config(config: Any) -> Any:
         raise PluginError(
             f"{katex} is missing: run `make env` (it fetches the pinned KaTeX that renders the site's math)"
         )
+    pyodide = Path(config["docs_dir"]) / "assets" / "pyodide" / "VERSION"
+    if not pyodide.exists():
+        raise PluginError(
+            f"{pyodide.parent} is missing: run `make env` (it fetches Pyodide, sympy and mpmath, which run the "
+            "in-page answer checker)"
+        )
+    # Pyodide hangs without an error when its WebAssembly comes with another type: `mkdocs serve` serves by
+    # the mimetypes table, which may lack .wasm where /etc/mime.types does.
+    mimetypes.add_type("application/wasm", ".wasm")
     return config
 
 

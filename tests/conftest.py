@@ -1,15 +1,21 @@
-"""Shared fixtures: the strict site build (once per session), and a private copy of the docs to plant errors in."""
+"""Shared fixtures: the strict site build (once per session), a private copy of the docs to plant errors in, and
+the browser tests' server and Chromium."""
 
 from __future__ import annotations
 
+import functools
+import http.server
+import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from scripts import chromium
 from solutions.engine import registry
 from solutions.engine.checks import reused_truths
 from solutions.engine.config import Settings, from_mkdocs_yml
@@ -37,7 +43,7 @@ def _reused_truths() -> Iterator[None]:
 def docs_copy(tmp_path: Path) -> Path:
     """A copy of docs/ (without the fetched KaTeX files) that a test may edit."""
     dest = tmp_path / "docs"
-    shutil.copytree(DOCS, dest, ignore=shutil.ignore_patterns("katex", "katex.tmp"))
+    shutil.copytree(DOCS, dest, ignore=shutil.ignore_patterns("katex", "katex.tmp", "pyodide", "pyodide.tmp"))
     return dest
 
 
@@ -69,3 +75,59 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run = mkdocs_build(ROOT, site)
     assert run.returncode == 0, run.stderr[-4000:]
     return site
+
+
+# The browser tests' fixtures (tests/test_browser.py, tests/test_answer_checker_browser.py): the built site
+# served on 127.0.0.1, and headless Chromium driven by Selenium.
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMEDRIVER = Path(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
+
+
+def _browser_or_reason() -> str | None:
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
+    if missing:
+        return f"no {' or '.join(missing)} (apt-get install chromium chromium-driver)"
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed (make env installs it)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def server(built: Path) -> Iterator[str]:
+    handler = functools.partial(_QuietHandler, directory=str(built))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    reason = _browser_or_reason()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"the browser test cannot run: {reason}")
+        pytest.skip(reason)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = chromium.options(
+        CHROMIUM,
+        tmp_path_factory.mktemp("chromium"),
+        "--disable-dev-shm-usage",
+        "--window-size=1280,900",
+        "--force-prefers-reduced-motion",
+    )
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    drv = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
+    drv.set_page_load_timeout(60)
+    yield drv
+    drv.quit()

@@ -13,24 +13,17 @@ skipped with the reason, except under CI (``CI=true``), where a missing browser 
 
 from __future__ import annotations
 
-import functools
-import http.server
 import itertools
 import json
 import os
 import re
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
 
-from scripts import chromium
 from tests.conftest import ROOT
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-CHROMEDRIVER = Path(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
 SCREENSHOTS = ROOT / "screenshots"
 MARKS = {"✓", "✗", "…", "!"}
 
@@ -78,56 +71,6 @@ return {
 
 # Read in one go: the result list re-renders while the index loads, so element handles go stale.
 SEARCH_LINKS = "return [...document.querySelectorAll('.md-search-result__link')].map(a => a.href)"
-
-
-def _browser_or_reason() -> str | None:
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
-    if missing:
-        return f"no {' or '.join(missing)} (apt-get install chromium chromium-driver)"
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        return "selenium is not installed (make env installs it)"
-    return None
-
-
-@pytest.fixture(scope="module")
-def server(built: Path) -> Iterator[str]:
-    handler = functools.partial(_QuietHandler, directory=str(built))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    reason = _browser_or_reason()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"the browser test cannot run: {reason}")
-        pytest.skip(reason)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = chromium.options(
-        CHROMIUM,
-        tmp_path_factory.mktemp("chromium"),
-        "--disable-dev-shm-usage",
-        "--window-size=1280,900",
-        "--force-prefers-reduced-motion",
-    )
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    drv = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    drv.set_page_load_timeout(60)
-    yield drv
-    drv.quit()
 
 
 def _pages(built: Path) -> list[str]:

@@ -90,7 +90,7 @@ def compare_within(claim: Claim, text: str | None, truth: Any, seconds: float = 
         with time_limit(seconds):
             return compare(claim, text, truth)
     except CheckTimeout as err:
-        return Comparison(UNPARSABLE, text or "", detail=str(err))
+        return Comparison(UNPARSABLE, text or "", detail=str(err), timed_out=True)
     except RecursionError:
         detail = f"{excerpt(text)} nests too deeply to read; write it with fewer nested parts"
         return Comparison(UNPARSABLE, excerpt(text), detail=detail)
@@ -198,6 +198,7 @@ def judge(
     r.detail = cmp.detail
     if isinstance(truth, Shown):
         r.shown_latex, r.shown_html, r.how = truth.latex, truth.html, f"{claim.how}; {truth.how}"
+    _for_readers(r, claim, text, truth)
     head = f"{where}: claim {claim.id}"
     facts = f"\n    page says:     {cmp.page or text}\n    code computes: {cmp.truth}   ({claim.location})"
     if cmp.outcome == UNPARSABLE:
@@ -215,4 +216,22 @@ def judge(
         r.status = VERIFIED
     else:
         r.message = f"{head} is wrong.{facts}\n    {cmp.detail}"
+    if r.status != VERIFIED:
+        r.answer = None
     return r
+
+
+def _for_readers(r: Result, claim: Claim, text: str | None, truth: Any) -> None:
+    """What the in-page checker needs of this claim (:mod:`.answers`): a mistake's page text and why, or the
+    truth of a claim a reader may answer (kept only if the claim is verified)."""
+    from . import answers
+
+    if claim.is_mistake:
+        r.extra.update(refutes=claim.refutes or "", why=claim.why, mistake_text=text or "")
+    elif claim.kind.name in answers.ANSWERABLE:
+        try:
+            r.answer = answers.spec(claim, truth)
+        except answers.Unsupported as err:
+            r.answer = {"unsupported": str(err)}
+    elif claim.kind.name == "gradient":
+        r.answer = {"unsupported": "a matrix formula is evaluated with NumPy, which the page does not load"}

@@ -15,9 +15,10 @@ import sys
 from pathlib import Path
 
 from .config import ConfigError, Settings, docs_dir_in, from_mkdocs_yml
-from .verdicts import FAILED, Outcome
+from .verdicts import FAILED
 
-EXIT = {Outcome.EQUAL: 0, Outcome.DIFFERENT: 1, Outcome.UNPARSABLE: 2}
+# The verdicts of a reader's answer (answers.VERDICTS) as exit codes: a known mistake is a wrong answer.
+EXIT = {"equivalent": 0, "different": 1, "mistake": 1, "invalid": 2, "timeout": 2}
 
 
 def _settings(args: argparse.Namespace) -> Settings | None:
@@ -29,8 +30,8 @@ def _settings(args: argparse.Namespace) -> Settings | None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from . import registry
-    from .checks import Pending, compare_within, compute_truth
+    from . import answers, registry
+    from .checks import Pending, compute_truth
 
     answer = " ".join(a for a in args.answer if a != "--").strip()
     if not answer:
@@ -54,18 +55,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     except Exception as err:  # noqa: BLE001 - a broken check or results file: one line, never a traceback
         print(f"cannot check: the check of {c.id} ({c.location}) failed: {type(err).__name__}: {err}")
         return 2
-    cmp = compare_within(c, answer, truth, settings.time_limit)
-    if cmp.outcome == Outcome.EQUAL:
-        print("equivalent")
-    elif cmp.outcome == Outcome.DIFFERENT:
-        # The kinds word their detail for a page's value; here the value is the student's own answer.
-        detail = cmp.detail.replace("page - truth", "your answer - truth")
-        print(f"different: {detail}" if detail else "different")
-        if args.verbose:
-            print(f"  yours: {cmp.page}\n  truth: {cmp.truth}")
-    else:
-        print(f"cannot parse: {cmp.detail}")
-    return EXIT[cmp.outcome]
+    docs = docs_dir_in(Path(args.config))
+    mistakes = answers.mistakes_in(docs, claims, c.id) if docs.is_dir() else []
+    verdict = answers.assess(c, answer, truth, mistakes, settings.time_limit)
+    print(verdict.line())
+    if args.verbose and verdict.verdict in ("different", "mistake"):
+        print(f"  yours: {verdict.read_as}\n  truth: {verdict.truth}")
+    return EXIT[verdict.verdict]
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

@@ -28,12 +28,14 @@ class ConfigError(ValueError):
 
 
 class ClaimsConfig(base.Config):
-    """``plugins: - claims: {packages: [...], time_limit: 5, workers: 0, listings: checks}``."""
+    """``plugins: - claims: {packages: [...], time_limit: 5, workers: 0, listings: checks, command: ...}``."""
 
     packages = c.ListOfItems(c.Type(str), default=[])  # importable packages searched for *_claims modules
     time_limit = c.Type((int, float), default=DEFAULT_TIME_LIMIT_S)  # seconds to compare a page value with its truth
     workers = c.Type(int, default=0)  # checking processes; 0: one per core, at most MAX_WORKERS
     listings = c.Type(str, default="checks")  # the docs folder of the generated check listings
+    # The course's command line, for the pages' "check it with ..." lines (`check` and `verify` are its commands).
+    command = c.Type(str, default="")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class Settings:
     time_limit: float = DEFAULT_TIME_LIMIT_S
     workers: int = 0
     listings: str = "checks"
+    command: str = ""  # the course's command line, e.g. "python -m course"
 
     @property
     def truth_time_limit(self) -> float:
@@ -86,7 +89,8 @@ def settings_from(config: ClaimsConfig, root: Path, where: str) -> Settings:
         claims_modules(config.packages)  # found by file name: nothing of the course is imported here
     except ValueError as err:
         raise ConfigError(f"{where}: {err}") from None
-    return Settings(tuple(config.packages), root.resolve(), float(config.time_limit), config.workers, listings)
+    command = " ".join(config.command.split()) or f"python -m {config.packages[0]}"
+    return Settings(tuple(config.packages), root.resolve(), float(config.time_limit), config.workers, listings, command)
 
 
 def _read(path: Path) -> dict:

@@ -93,16 +93,21 @@ class Integer(_Valued):
 
     name: ClassVar[str] = "integer"
 
+    @staticmethod
+    def read(text: str) -> int | None:
+        """The whole number a text writes (``$1{,}446{,}400$``, ``36``), or None."""
+        t = text.strip().strip("$").strip().replace("\\,", ",").replace("{,}", ",")
+        return int(t.replace(",", "")) if _INT_RE.match(t) else None
+
     def compare_text(self, claim: Claim, text: str, truth: Any) -> Comparison:
         if not isinstance(truth, int):
             raise TypeError(
                 f"{claim.location}: integer claim {claim.id} must return an int, not {type(truth).__name__}"
             )
-        t = text.strip().strip("$").strip().replace("\\,", ",").replace("{,}", ",")
-        if not _INT_RE.match(t):
+        value = self.read(text)
+        if value is None:
             detail = f"{text!r} is not a whole number (digits, optionally grouped by commas: 1,446,400)"
             return Comparison(UNPARSABLE, text, plain(truth), detail=detail)
-        value = int(t.replace(",", ""))
         if value == truth:
             return Comparison(EQUAL, f"{value:,}", f"{truth:,}")
         return Comparison(
@@ -117,11 +122,17 @@ class Decimal(_Valued):
     tol: float
     name: ClassVar[str] = "decimal"
 
-    def compare_text(self, claim: Claim, text: str, truth: Any) -> Comparison:
+    @staticmethod
+    def read(text: str) -> Fraction | None:
+        """The number a text writes (``0.865``, ``$-1.5$``), exactly, or None."""
         t = text.strip().strip("$").strip()
-        if not _DEC_RE.match(t):
+        return Fraction(t) if _DEC_RE.match(t) else None
+
+    def compare_text(self, claim: Claim, text: str, truth: Any) -> Comparison:
+        value = self.read(text)
+        if value is None:
             return Comparison(UNPARSABLE, text, plain(truth), detail=f"{text!r} is not a decimal number such as 0.865")
-        diff = float(Fraction(t)) - float(truth)
+        diff = float(value) - float(truth)
         page, exact = text.strip(), f"{float(truth):.6g}"
         if abs(diff) <= self.tol:
             return Comparison(EQUAL, page, exact)

@@ -11,6 +11,7 @@ Enabled in ``mkdocs.yml`` as ``plugins: - claims: {packages: [...]}`` (the entry
 * ``on_page_read_source`` / ``on_page_markdown``: wait for the verdicts at the first page
   that needs them; fill in the generated pages; replace each claim marker by its value and
   status mark.
+* ``on_post_build``: write what the in-page answer checker loads (:mod:`.answers`) into the site.
 * A failing claim is logged as an error and aborts the build (``--strict`` or not): a site
   never ships a page the code contradicts.  Under ``mkdocs serve`` it is printed and shown
   on the page instead, so the live preview keeps working while a contributor fixes it.
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 import logging
 import re
 import sys
@@ -40,6 +42,7 @@ from mkdocs.structure.files import File, Files
 from .config import ClaimsConfig, ConfigError, Settings, settings_from
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
+ANSWERS_DIR = "assets/answers"  # in the built site: claims.json and engine.zip, for the in-page answer checker
 
 
 def _locations(package: str) -> list[str]:
@@ -91,6 +94,7 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         super().__init__()
         self.command = "build"
         self.build: _Build | None = None
+        self.files: Files | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
@@ -173,6 +177,7 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
 
     def on_files(self, files: Files, *, config: Any) -> Files:
         b = self._state()
+        self.files = files
         for path in sorted(b.generated):
             # Its text comes from the checking process (on_page_read_source).
             files.append(File.generated(config, path, content=""))
@@ -224,7 +229,7 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
 
         def rendered(occ: Any) -> str:
             result = results[occ.id, occ.path, occ.line]
-            return render.render_occurrence(occ, result, check.listings.get(occ.id), src, url)
+            return render.render_occurrence(occ, result, check.listings.get(occ.id), src, url, b.settings.command)
 
         b.marks[src] = len(occurrences)
         return banner + pages.replace_claims(markdown, occurrences, rendered)
@@ -253,14 +258,36 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         return output
 
     def on_post_build(self, *, config: Any) -> None:
-        if self.build is None or self.command == "serve":
+        if self.build is None:
             return
         failed = self._check().report.failures  # judged even where no page showed a claim
-        if failed:
+        if failed and self.command != "serve":
             raise PluginError(
                 f"{len(failed)} claim(s) failed their checks (see the errors above); "
                 "the site was not published as correct"
             )
+        self._write_answers(self._check(), config)
+
+    def _write_answers(self, check: Any, config: Any) -> None:
+        """What the in-page answer checker loads when a reader opens it (:mod:`.answers`): the catalog of
+        claims a reader can answer, with their truths and known mistakes, and the engine's own code."""
+        if not config.get("site_dir"):
+            return
+        answers = importlib.import_module(f"{__spec__.parent}.answers")
+        results = check.report.by_id()
+        docs_name = Path(config.get("docs_dir") or "docs").name
+
+        def href(claim_id: str) -> str:
+            r = results.get(claim_id)
+            shown = r.path.removeprefix(f"{docs_name}/") if r is not None and r.path else None
+            target = self.files.get_file_from_path(shown) if self.files is not None and shown else None
+            return f"{target.url}#{self.build.render.anchor(claim_id)}" if target is not None else ""
+
+        out = Path(config["site_dir"]) / ANSWERS_DIR
+        out.mkdir(parents=True, exist_ok=True)
+        catalog = answers.catalog(check.report.results, href, self._state().settings.time_limit)
+        (out / "claims.json").write_text(json.dumps(catalog, ensure_ascii=False), encoding="utf-8")
+        (out / "engine.zip").write_bytes(answers.bundle())
 
     def on_build_error(self, *, error: Exception) -> None:
         self._cancel()

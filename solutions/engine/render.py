@@ -100,10 +100,13 @@ def mark(result: Result, listing: str | None, page: str, link: LinkFn = md_link)
     )
 
 
-def render_occurrence(occ: Occurrence, result: Result, listing: str | None, page: str, link: LinkFn = md_link) -> str:
+def render_occurrence(
+    occ: Occurrence, result: Result, listing: str | None, page: str, link: LinkFn = md_link, command: str = ""
+) -> str:
     """What replaces a claim marker on the page.  The mark is raw HTML, which MkDocs does not
-    rewrite, so ``link`` must return the final URL."""
+    rewrite, so ``link`` must return the final URL.  ``command`` is the course's command line."""
     m = mark(result, listing, page, link)
+    control = answer_control(result, occ.display or (occ.value is None and not occ.in_table), command)
     if occ.value is None and result.shown_html:  # a figure generated from the code
         return f'{occ.indent}<figure class="claim-figure">\n{result.shown_html}\n{m}\n</figure>'
     if occ.value is None:  # generated from the code
@@ -114,14 +117,35 @@ def render_occurrence(occ: Occurrence, result: Result, listing: str | None, page
         )
         body = result.shown_latex or fallback
         if occ.in_table:
-            return f"${body}${m}"
-        return _display(body, m, occ.indent, result)
+            return f"${body}${m}{control}"
+        return _display(body, m, occ.indent, result, control)
     if occ.display:
-        return _display(occ.value, m, occ.indent, result)
-    return f"{occ.value}{m}"
+        return _display(occ.value, m, occ.indent, result, control)
+    return f"{occ.value}{m}{control}"
 
 
-def _display(latex: str, m: str, indent: str, result: Result) -> str:
+def answer_control(result: Result, display: bool, command: str = "") -> str:
+    """Where a reader may check an answer of their own (:mod:`.answers`).
+
+    A verified claim the in-page checker can judge gets an empty slot that the page's script turns into a
+    ``form[data-answer-for]`` (a form cannot sit inside a paragraph in HTML, but the DOM allows it); a claim
+    it cannot judge (a matrix formula) gets the command that checks it."""
+    if result.answer is None or result.status != VERIFIED:
+        return ""
+    cid = html.escape(result.claim_id)
+    if "unsupported" in result.answer:
+        command = f"{html.escape(command or 'python -m <course>')} check {cid} '…'"
+        tag = "div" if display else "span"
+        return (
+            f'<{tag} class="answer-cli">Check a formula of your own with the command line, in a copy of this '
+            f"site's source: <code>{command}</code> (the in-page checker cannot: "
+            f"{html.escape(result.answer['unsupported'])}).</{tag}>"
+        )
+    kind = html.escape(result.answer["kind"]["name"])
+    return f'<span class="answer-slot" data-claim="{cid}" data-kind="{kind}"></span>'
+
+
+def _display(latex: str, m: str, indent: str, result: Result, control: str = "") -> str:
     lines = [
         f'<div class="claim-display claim-{result.status}" markdown>',
         "",
@@ -131,6 +155,7 @@ def _display(latex: str, m: str, indent: str, result: Result) -> str:
         "",
         m,
         "",
+        *([control, ""] if control else []),
     ]
     if result.status == REFUTED and result.difference_latex:
         lines += [f'<div class="claim-difference">checked: page − truth = ${result.difference_latex}$</div>', ""]

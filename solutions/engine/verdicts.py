@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
-from .coverage import PageCoverage
-from .pages import Occurrence
+if TYPE_CHECKING:  # the in-page checker imports this module without YAML (coverage) or the page scanner
+    from .coverage import PageCoverage
+    from .pages import Occurrence
 
 
 class Status(StrEnum):
@@ -44,6 +46,7 @@ class Comparison:
     difference: str = ""  # page - truth, simplified (formulas and numbers)
     detail: str = ""  # one sentence on what differs, or why it cannot be parsed
     difference_latex: str = ""
+    timed_out: bool = False  # unparsable because the comparison ran past its time limit
 
 
 @dataclass
@@ -68,6 +71,9 @@ class Result:
     shown_latex: str = ""  # for generated claims: what the page displays
     shown_html: str = ""  # ... or the figure it displays
     extra: dict[str, str] = field(default_factory=dict)
+    # What the in-page checker needs of a verified claim a reader can answer (answers.spec), or why it
+    # cannot check it ({"unsupported": ...}: the page shows the command line instead); None otherwise.
+    answer: dict[str, Any] | None = None
 
     @property
     def where(self) -> str:

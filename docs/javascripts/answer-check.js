@@ -1,0 +1,273 @@
+// "Check your answer": a small field after every claim a reader can answer (integer, decimal, formula).
+//
+// The build leaves an empty <span class="answer-slot" data-claim=ID data-kind=K> after each such claim
+// (solutions/engine/render.py); this script turns each into
+//   <form data-answer-for=ID> <input> ... <span data-verdict=""> </form>
+// (created here because HTML cannot parse a form inside a paragraph, while the DOM can hold one).
+// Typing shows a KaTeX preview; Enter sends the answer to a Web Worker (answer-worker.js) that runs the
+// site's own claim engine on Pyodide.  Nothing of Pyodide loads until a reader focuses a field.  A check
+// that runs past its limit terminates the worker (static hosts cannot send the headers Pyodide's interrupt
+// buffer needs), so the page never freezes; the next check starts a fresh worker.
+(function () {
+  "use strict";
+  const ROOT = new URL("../", document.currentScript.src); // this file is <site>/javascripts/answer-check.js
+  const START_LIMIT_MS = 60000; // loading Pyodide and sympy (a few seconds measured on a 2-core machine)
+  const CHECK_LIMIT_MS = 10000; // one answer: twice the build's 5 s, for WebAssembly's slower Python
+  const EXAMPLES = {
+    integer: ["a whole number, such as ", "1,446,400"],
+    decimal: ["a decimal number, such as ", "0.865"],
+    formula: ["LaTeX, such as ", "2f_1 - f_4", " or ", "\\frac{1}{2}(f_1 - f_2)"],
+  };
+  const HINTS = {};
+  Object.keys(EXAMPLES).forEach(function (kind) { HINTS[kind] = EXAMPLES[kind].join(""); });
+  // The limit of one check; a page (or a test) may lower it by setting window.answerCheckLimitMs.
+  function checkLimit() {
+    return window.answerCheckLimitMs > 0 ? window.answerCheckLimitMs : CHECK_LIMIT_MS;
+  }
+  let engine = null; // {worker, ready: Promise, waiting: Map, started}
+  let queue = Promise.resolve(); // one check at a time, so each gets its whole time limit
+  let sequence = 0;
+
+  function startEngine() {
+    if (engine) return engine;
+    const worker = new Worker(new URL("javascripts/answer-worker.js", ROOT));
+    const current = { worker: worker, waiting: new Map() };
+    current.ready = new Promise(function (resolve, reject) {
+      const timer = setTimeout(function () {
+        stopEngine(current);
+        reject(new Error("the checker did not start within " + START_LIMIT_MS / 1000 + " s"));
+      }, START_LIMIT_MS);
+      current.started = function (error) {
+        clearTimeout(timer);
+        if (error) {
+          stopEngine(current);
+          reject(new Error("the checker could not start: " + error));
+        } else {
+          resolve();
+        }
+      };
+    });
+    current.ready.catch(function () {}); // reported by the check that waits for it
+    worker.onmessage = function (event) {
+      const msg = event.data;
+      if (msg.type === "ready") {
+        window.answerCheckStartup = msg.timings; // for measurements
+        current.started(null);
+      }
+      else if (msg.type === "error" && msg.n === undefined) current.started(msg.message);
+      else if (current.waiting.has(msg.n)) {
+        current.waiting.get(msg.n)(msg);
+        current.waiting.delete(msg.n);
+      }
+    };
+    worker.onerror = function (event) {
+      current.started(event.message || "the worker failed");
+    };
+    engine = current;
+    return current;
+  }
+
+  function stopEngine(which) {
+    which.worker.terminate();
+    if (engine === which) engine = null;
+  }
+
+  // Ask the worker; resolve with its verdict, or with a timeout verdict after terminating it.
+  function ask(claim, text) {
+    const current = startEngine();
+    return current.ready.then(
+      function () {
+        return new Promise(function (resolve) {
+          const n = ++sequence;
+          const limit = checkLimit();
+          const timer = setTimeout(function () {
+            current.waiting.delete(n);
+            stopEngine(current);
+            resolve({
+              verdict: "timeout",
+              detail: "the check took longer than " + limit / 1000 + " s and was stopped; " +
+                "write the answer in a simpler form and try again.",
+            });
+          }, limit);
+          current.waiting.set(n, function (msg) {
+            clearTimeout(timer);
+            resolve(msg.type === "verdict" ? msg.result : { verdict: "invalid", detail: msg.message });
+          });
+          current.worker.postMessage({ n: n, claim: claim, text: text });
+        });
+      },
+      function (error) {
+        return { verdict: "timeout", detail: error.message };
+      },
+    );
+  }
+
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text) e.textContent = text;
+    return e;
+  }
+
+  function tex(target, latex) {
+    if (typeof katex === "undefined") {
+      target.textContent = latex;
+      return;
+    }
+    try {
+      katex.render(latex, target, { throwOnError: false, output: "htmlAndMathml" });
+    } catch (e) {
+      target.textContent = latex;
+    }
+  }
+
+  function build(slot) {
+    const claim = slot.dataset.claim;
+    const kind = slot.dataset.kind;
+    const form = el("form", "answer-check");
+    form.dataset.answerFor = claim;
+    form.dataset.kind = kind;
+    form.setAttribute("autocomplete", "off");
+    const input = el("input", "answer-input");
+    input.type = "text";
+    input.name = "answer";
+    input.placeholder = "✎";
+    input.title = "Check an answer of your own: type " + HINTS[kind] + ", then press Enter";
+    input.setAttribute("aria-label", "Check your own answer for claim " + claim + ": type " + HINTS[kind] +
+      ", then press Enter");
+    input.setAttribute("spellcheck", "false");
+    input.setAttribute("autocapitalize", "off");
+    input.setAttribute("enterkeyhint", "go");
+    const panel = el("span", "answer-panel");
+    const hint = el("span", "answer-hint", "Type ");
+    EXAMPLES[kind].forEach(function (part, i) { hint.append(i % 2 ? el("code", "", part) : part); });
+    hint.append("; Enter checks it with this site's own engine, in your browser.");
+    const preview = el("span", "answer-preview");
+    const verdict = el("span", "answer-verdict");
+    verdict.dataset.verdict = "";
+    verdict.setAttribute("role", "status");
+    verdict.setAttribute("aria-live", "polite");
+    const close = el("button", "answer-close", "×");
+    close.type = "button";
+    close.setAttribute("aria-label", "close this checker");
+    panel.append(close, hint, preview, verdict);
+    form.append(input, panel);
+    slot.replaceWith(form);
+  }
+
+  function mount() {
+    document.querySelectorAll("span.answer-slot[data-claim]").forEach(build);
+  }
+
+  function open(form) {
+    document.querySelectorAll("form.answer-check.open").forEach(function (other) {
+      if (other !== form && !other.querySelector("[data-verdict]").dataset.verdict) close(other);
+    });
+    form.classList.add("open");
+    form.elements.answer.placeholder = HINTS[form.dataset.kind];
+    startEngine(); // start loading while the reader types
+  }
+
+  function close(form) {
+    form.classList.remove("open");
+    form.elements.answer.placeholder = "✎";
+  }
+
+  function showPreview(form) {
+    const text = form.elements.answer.value;
+    const preview = form.querySelector(".answer-preview");
+    preview.textContent = "";
+    if (!text.trim()) return;
+    preview.append(el("span", "answer-label", "You typed: "));
+    const math = el("span", "answer-math");
+    preview.append(math);
+    if (form.dataset.kind === "formula") tex(math, text);
+    else math.textContent = text;
+  }
+
+  function show(form, result) {
+    const out = form.querySelector("[data-verdict]");
+    out.textContent = "";
+    if (result.read_as) {
+      const read = el("span", "answer-read");
+      read.append(el("span", "answer-label", "Read as: "));
+      const math = el("span", "answer-math");
+      if (result.read_as_latex) tex(math, result.read_as_latex);
+      else math.textContent = result.read_as;
+      read.append(math);
+      out.append(read);
+    }
+    const line = el("span", "answer-line");
+    if (result.verdict === "equivalent") {
+      line.textContent = "✓ Equivalent: your answer equals the one this page checks.";
+    } else if (result.verdict === "different") {
+      line.append("✗ Different: ");
+      if (result.difference_latex) {
+        line.append("your answer − the checked one = ");
+        const math = el("span", "answer-math");
+        tex(math, result.difference_latex);
+        line.append(math, ".");
+      } else {
+        line.append(result.detail || "it does not equal the checked answer.");
+      }
+    } else if (result.verdict === "mistake") {
+      line.append("✗ A known mistake: " + result.mistake.why + " ");
+      if (result.mistake.href) {
+        const a = el("a", "", "See it among the common mistakes.");
+        a.href = new URL(result.mistake.href, ROOT).href;
+        line.append(a);
+      }
+    } else if (result.verdict === "timeout") {
+      line.textContent = "⏱ Timeout: " + result.detail;
+    } else {
+      line.append("Cannot read this answer: ");
+      line.append(el("code", "answer-error", result.detail || ""));
+    }
+    out.append(line);
+    out.dataset.verdict = result.verdict;
+  }
+
+  function check(form) {
+    const text = form.elements.answer.value;
+    const out = form.querySelector("[data-verdict]");
+    const token = String(++sequence);
+    form.dataset.pending = token;
+    out.dataset.verdict = "";
+    out.textContent = engine ? "Checking…" : "Starting the checker (the first time takes a few seconds)…";
+    open(form);
+    queue = queue.then(function () {
+      return ask(form.dataset.answerFor, text).then(function (result) {
+        if (form.dataset.pending === token) show(form, result); // only the latest answer of this field
+      });
+    });
+  }
+
+  // Delegated, so they hold for pages that instant navigation swaps in.
+  function formOf(event) {
+    return event.target.closest ? event.target.closest("form.answer-check") : null;
+  }
+  document.addEventListener("focusin", function (event) {
+    const form = formOf(event);
+    if (form) open(form);
+  });
+  document.addEventListener("input", function (event) {
+    const form = formOf(event);
+    if (form) showPreview(form);
+  });
+  document.addEventListener("submit", function (event) {
+    const form = formOf(event);
+    if (!form) return;
+    event.preventDefault();
+    check(form);
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest(".answer-close")) close(formOf(event));
+  });
+  document.addEventListener("keydown", function (event) {
+    const form = event.key === "Escape" ? formOf(event) : null;
+    if (form) close(form);
+  });
+
+  if (typeof document$ !== "undefined") document$.subscribe(mount);
+  else mount();
+})();

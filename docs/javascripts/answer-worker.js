@@ -1,0 +1,56 @@
+// The in-page answer checker's worker: the site's claim engine on Pyodide, everything from this site.
+//
+// Loaded by answer-check.js when a reader first opens a checker.  It loads Pyodide
+// (assets/pyodide/, fetched and checked by `make env`), puts the precompiled sympy and mpmath
+// and the engine's own modules (assets/answers/engine.zip, written by the build) on Python's path
+// as zips, reads the build's catalog of claims (assets/answers/claims.json: each claim's truth as
+// a tree of sympy constructors, parsed, never evaluated) and answers {n, claim, text} messages
+// with the engine's verdict.  The page enforces the time limit by terminating this worker.
+"use strict";
+const ROOT = new URL("../", self.location.href); // this file is <site>/javascripts/answer-worker.js
+importScripts(new URL("assets/pyodide/pyodide.js", ROOT).href);
+
+function fetchBytes(path) {
+  return fetch(new URL(path, ROOT)).then(function (response) {
+    if (!response.ok) throw new Error(path + ": HTTP " + response.status);
+    return response.arrayBuffer();
+  });
+}
+
+const timings = {}; // milliseconds since the worker started, for the page's figures (scripts/bench_site.py)
+const booted = (async function () {
+  const [py, libs, engine, catalog] = await Promise.all([
+    loadPyodide({ indexURL: new URL("assets/pyodide/", ROOT).href }).then(function (py) {
+      timings.pyodide = performance.now();
+      return py;
+    }),
+    fetchBytes("assets/pyodide/sympy-mpmath.zip"),
+    fetchBytes("assets/answers/engine.zip"),
+    fetchBytes("assets/answers/claims.json").then(function (b) { return new TextDecoder().decode(b); }),
+  ]);
+  py.FS.writeFile("/home/pyodide/sympy-mpmath.zip", new Uint8Array(libs));
+  py.FS.writeFile("/home/pyodide/engine.zip", new Uint8Array(engine));
+  py.runPython('import sys; sys.path[:0] = ["/home/pyodide/engine.zip", "/home/pyodide/sympy-mpmath.zip"]');
+  timings.files = performance.now();
+  const answers = py.pyimport(JSON.parse(catalog).module); // the engine's answers module, named by the build
+  timings.imported = performance.now();
+  const loaded = answers.Catalog.from_json(catalog);
+  answers.warm();
+  timings.ready = performance.now();
+  return loaded;
+})();
+
+booted.then(
+  function () { postMessage({ type: "ready", timings: timings }); },
+  function (error) { postMessage({ type: "error", message: String((error && error.message) || error) }); },
+);
+
+self.onmessage = async function (event) {
+  const { n, claim, text } = event.data;
+  try {
+    const loaded = await booted;
+    postMessage({ type: "verdict", n: n, result: JSON.parse(loaded.check_json(claim, text)) });
+  } catch (error) {
+    postMessage({ type: "error", n: n, message: String((error && error.message) || error) });
+  }
+};

@@ -1,0 +1,334 @@
+"""A reader's own answer to a claim, judged: what the command line's ``check`` and the in-page checker share.
+
+An answer is compared with the claim's truth exactly as a page's value is (the claim's kind compares,
+:func:`.checks.compare_within` bounds the work), then given one of five verdicts (:data:`VERDICTS`):
+*equivalent*; *different*, with the difference; a known *mistake*, when it equals a wrong answer that
+a page shows as a mistake of that claim; *invalid*, when it cannot be read (with the column); *timeout*.
+
+The in-page checker runs this module in the reader's browser (Pyodide), so the site build emits what it
+needs as JSON (:func:`catalog`): each answerable claim's kind, its truth as a tree of sympy constructors
+(:func:`to_tree`) and the page text of its known mistakes.  The browser rebuilds each truth with those
+constructors (:func:`from_tree`: read, never evaluated) and reads the mistakes with the engine's own
+parser.  What the browser imports is :data:`BUNDLE`: this module and the engine modules it needs, none
+of which imports NumPy, torch or YAML (a test imports the bundle with those blocked).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .checks import compare_within
+from .kinds import Decimal, Formula, Integer, plain
+from .registry import Claim
+from .verdicts import Outcome
+
+if TYPE_CHECKING:
+    from .kinds import Kind
+    from .verdicts import Result
+
+VERDICTS = ("equivalent", "different", "mistake", "invalid", "timeout")
+ANSWERABLE = ("integer", "decimal", "formula")  # kinds a reader can type an answer to in the page
+# The engine modules the browser imports (with empty package files for ``solutions`` and ``solutions.engine``).
+BUNDLE = ("answers", "checks", "registry", "kinds", "verdicts", "latex", "pages")
+_MAX_TREE_DEPTH = 200
+
+
+class Unsupported(ValueError):
+    """A truth the in-page checker cannot carry (a matrix, a figure): the page points to the command line."""
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A wrong answer that a page shows as a mistake of a claim (a mistake claim's page text)."""
+
+    id: str
+    text: str
+    why: str
+    href: str = ""  # where the page shows it (the site build fills it in)
+
+
+@dataclass
+class Verdict:
+    verdict: str  # one of VERDICTS
+    read_as: str = ""  # how the answer was read, as plain text (2·f_1 - f_4)
+    read_as_latex: str = ""  # ... and as LaTeX, for the page to render
+    detail: str = ""  # why it could not be read (with a caret under the column), or what differs
+    difference_latex: str = ""  # answer - truth, simplified, for formulas
+    mistake: Mistake | None = None
+    truth: str = ""  # the claim's truth as plain text
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    def line(self) -> str:
+        """One line for a terminal, in a student's terms."""
+        if self.verdict == "equivalent":
+            return "equivalent"
+        if self.verdict == "mistake" and self.mistake is not None:
+            where = f", on {self.mistake.href}" if self.mistake.href else ""
+            return f"known mistake: {self.mistake.why} (the mistake {self.mistake.id}{where})"
+        if self.verdict == "different":
+            return f"different: {self.detail}" if self.detail else "different"
+        if self.verdict == "timeout":
+            return f"timeout: {self.detail}"
+        return f"cannot parse: {self.detail}"
+
+
+# ---------------------------------------------------------------------------------------------- judging
+
+
+def assess(claim: Claim, text: str, truth: Any, mistakes: list[Mistake] = (), seconds: float = 5.0) -> Verdict:
+    """Validate ``text`` (how it reads, or why it cannot be read), then judge it against ``truth``."""
+    cmp = compare_within(claim, text, truth, seconds)
+    if cmp.outcome == Outcome.UNPARSABLE:
+        return Verdict("timeout" if cmp.timed_out else "invalid", detail=cmp.detail, truth=cmp.truth)
+    read_as, read_as_latex = _reading(claim.kind, text, cmp.page)
+    if cmp.outcome == Outcome.EQUAL:
+        return Verdict("equivalent", read_as, read_as_latex, truth=cmp.truth)
+    # The kinds word their detail for a page's value; here the value is the reader's own answer.
+    detail = cmp.detail.replace("page - truth", "your answer - truth")
+    found = next((m for m in mistakes if _is_mistake(claim, text, m, seconds)), None)
+    return Verdict(
+        "mistake" if found else "different", read_as, read_as_latex, detail, cmp.difference_latex, found, cmp.truth
+    )
+
+
+def _reading(kind: Kind, text: str, page: str) -> tuple[str, str]:
+    if not isinstance(kind, Formula):
+        return page, ""
+    import sympy
+
+    from . import latex
+
+    chain = latex.parse_chain(text)  # already read once by the comparison: it parses
+    return " = ".join(plain(e) for e in chain), " = ".join(sympy.latex(e) for e in chain)
+
+
+def _is_mistake(claim: Claim, text: str, m: Mistake, seconds: float) -> bool:
+    """Whether the answer equals the mistake's value (and, for a formula, says what the mistake's left side says)."""
+    kind = claim.kind
+    if isinstance(kind, (Integer, Decimal)):
+        value = kind.read(m.text)  # the kind's own reading of the page's text
+        if value is None:
+            return False
+        value = value if isinstance(kind, Integer) else float(value)
+        return compare_within(claim, text, value, seconds).outcome == Outcome.EQUAL
+    if not isinstance(kind, Formula):
+        return False
+    import sympy
+
+    from . import latex
+
+    try:
+        wrong, answer = latex.parse_chain(m.text), latex.parse_chain(text)
+    except latex.LatexError:
+        return False
+    claim_lhs = latex.parse_expr(kind.lhs) if kind.lhs else None
+    wrong_lhs = wrong[0] if len(wrong) > 1 else claim_lhs
+    if len(answer) > 1:
+        if wrong_lhs is None or sympy.expand(answer[0] - wrong_lhs) != 0:
+            return False
+        answer = answer[1:]
+    elif wrong_lhs is not None and claim_lhs is not None and sympy.expand(wrong_lhs - claim_lhs) != 0:
+        return False  # the mistake is about another quantity: only an answer that names it matches
+    return all(sympy.simplify(sympy.expand(a - wrong[-1])) == 0 for a in answer)
+
+
+# ------------------------------------------------------------------------------------- what travels as JSON
+
+
+def kind_to_json(kind: Kind) -> dict[str, Any]:
+    if isinstance(kind, Integer):
+        return {"name": "integer"}
+    if isinstance(kind, Decimal):
+        return {"name": "decimal", "tol": kind.tol}
+    if isinstance(kind, Formula):
+        return {"name": "formula", "lhs": kind.lhs, "vectors": list(kind.vectors)}
+    raise Unsupported(f"a {kind.name} claim is not checked in the page")
+
+
+def kind_from_json(d: dict[str, Any]) -> Kind:
+    name = d.get("name")
+    if name == "integer":
+        return Integer()
+    if name == "decimal":
+        return Decimal(float(d["tol"]))
+    if name == "formula":
+        lhs = d.get("lhs")
+        vectors = d.get("vectors", [])
+        if (lhs is not None and not isinstance(lhs, str)) or not all(isinstance(v, str) for v in vectors):
+            raise ValueError(f"a formula kind needs a text lhs and text vectors, not {d!r}")
+        return Formula(lhs, tuple(vectors))
+    raise ValueError(f"unknown kind {name!r}")
+
+
+def to_tree(value: Any) -> dict[str, Any]:
+    """A truth as JSON: numbers, symbols, sums, products and powers, each one sympy constructor."""
+    import sympy
+
+    if isinstance(value, bool):
+        raise Unsupported("a truth of True or False")
+    if isinstance(value, int):
+        return {"int": str(value)}
+    if isinstance(value, float):
+        return {"float": repr(value)}
+    if isinstance(value, sympy.Integer):
+        return {"int": str(int(value))}
+    if isinstance(value, sympy.Rational):
+        return {"rat": [str(value.p), str(value.q)]}
+    if isinstance(value, sympy.Symbol):
+        if value.assumptions0 != sympy.Symbol(value.name).assumptions0:
+            raise Unsupported(f"symbol {value.name} carries assumptions")
+        return {"sym": value.name}
+    for name, cls in (("add", sympy.Add), ("mul", sympy.Mul), ("pow", sympy.Pow)):
+        if isinstance(value, cls):
+            return {name: [to_tree(a) for a in value.args]}
+    raise Unsupported(f"a truth of type {type(value).__name__} ({plain(value)})")
+
+
+def from_tree(tree: Any, depth: int = 0) -> Any:
+    """Rebuild a truth from :func:`to_tree`'s JSON with sympy's constructors; anything else is a ValueError."""
+    import sympy
+
+    if depth > _MAX_TREE_DEPTH:
+        raise ValueError("the truth's tree nests too deeply")
+    if not isinstance(tree, dict) or len(tree) != 1:
+        raise ValueError(f"a truth node is an object with one key, not {str(tree)[:60]!r}")
+    ((key, arg),) = tree.items()
+    if key == "int" and isinstance(arg, str):
+        return int(arg)  # int() reads digits; it evaluates nothing
+    if key == "float" and isinstance(arg, str):
+        return float(arg)
+    if key == "rat" and isinstance(arg, list) and len(arg) == 2 and all(isinstance(a, str) for a in arg):
+        p, q = int(arg[0]), int(arg[1])
+        if q == 0:
+            raise ValueError("a rational with denominator 0")
+        return sympy.Rational(p, q)
+    if key == "sym" and isinstance(arg, str):
+        return sympy.Symbol(arg)
+    if key in ("add", "mul", "pow") and isinstance(arg, list):
+        args = [_sympy_number(from_tree(a, depth + 1)) for a in arg]
+        if key == "add":
+            return sympy.Add(*args)
+        if key == "mul":
+            return sympy.Mul(*args)
+        if len(args) == 2:
+            return sympy.Pow(*args)
+    raise ValueError(f"unknown truth node {key!r}")
+
+
+def _sympy_number(v: Any) -> Any:
+    import sympy
+
+    return sympy.Integer(v) if isinstance(v, int) else v
+
+
+def spec(claim: Claim, truth: Any) -> dict[str, Any]:
+    """What the in-page checker needs of a verified claim; :class:`Unsupported` for a kind it does not check."""
+    return {"kind": kind_to_json(claim.kind), "truth": to_tree(truth)}
+
+
+def mistakes_of(results: list[Result]) -> dict[str, list[Mistake]]:
+    """The known mistakes of each claim: the page text of every refuted mistake claim, by the claim it refutes."""
+    out: dict[str, list[Mistake]] = {}
+    for r in results:
+        refutes = r.extra.get("refutes")
+        if refutes and r.status == "refuted":
+            out.setdefault(refutes, []).append(Mistake(r.claim_id, r.extra.get("mistake_text", r.page), r.extra["why"]))
+    return out
+
+
+def catalog(results: list[Result], href: Any, time_limit: float) -> dict[str, Any]:
+    """The JSON the in-page checker loads: every claim a reader can answer in the page, with its mistakes.
+
+    ``href(result)`` gives the site address of where a result's claim is shown (for the mistakes' links)."""
+    mistakes = mistakes_of(results)
+    claims = {}
+    for r in results:
+        if r.status == "verified" and r.answer and "truth" in r.answer:
+            known = [asdict(Mistake(m.id, m.text, m.why, href(m.id))) for m in mistakes.get(r.claim_id, [])]
+            claims[r.claim_id] = {**r.answer, "mistakes": known}
+    return {"version": 1, "module": __name__, "time_limit": time_limit, "claims": claims}
+
+
+def bundle() -> bytes:
+    """The engine as the browser imports it: a zip of :data:`BUNDLE` (sources) with empty package files
+    (the catalog names the module to import: :func:`catalog`'s ``module``)."""
+    here = Path(__file__).parent
+    package = __name__.rsplit(".", 1)[0].split(".")  # the engine's package, as the course installed it
+    files = {"/".join([*package[: i + 1], "__init__.py"]): b"" for i in range(len(package))}
+    files |= {"/".join([*package, f"{m}.py"]): (here / f"{m}.py").read_bytes() for m in BUNDLE}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            z.writestr(zipfile.ZipInfo(name, (2020, 1, 1, 0, 0, 0)), data)
+    return out.getvalue()
+
+
+@dataclass
+class Catalog:
+    """The checker's side in the browser: the claims of :func:`catalog`, judged by :func:`assess`."""
+
+    claims: dict[str, dict[str, Any]] = field(default_factory=dict)
+    time_limit: float = 5.0
+
+    @classmethod
+    def from_json(cls, text: str) -> Catalog:
+        data = json.loads(text)
+        if not isinstance(data, dict) or data.get("version") != 1 or not isinstance(data.get("claims"), dict):
+            raise ValueError("not a version-1 answer catalog")
+        return cls(data["claims"], float(data.get("time_limit", 5.0)))
+
+    def check(self, claim_id: str, text: str) -> Verdict:
+        entry = self.claims.get(claim_id)
+        if entry is None:
+            return Verdict("invalid", detail=f"no claim {claim_id!r} can be checked in this page")
+        if not text.strip():
+            return Verdict("invalid", detail="type an answer first")
+        kind = kind_from_json(entry["kind"])
+        truth = from_tree(entry["truth"])
+        claim = Claim(claim_id, kind, lambda: truth, "", "", 0, "")
+        mistakes = [Mistake(m["id"], m["text"], m["why"], m.get("href", "")) for m in entry.get("mistakes", [])]
+        return assess(claim, text, truth, mistakes, self.time_limit)
+
+    def check_json(self, claim_id: str, text: str) -> str:
+        return self.check(claim_id, text).to_json()
+
+
+def mistakes_in(docs: Path, claims: dict[str, Claim], claim_id: str) -> list[Mistake]:
+    """The known mistakes of a claim as the pages under ``docs`` show them, each with the page's path (for
+    the command line; a page that cannot be read is left out: the site build reports it)."""
+    from .pages import PageSyntaxError, find_claims
+
+    wanted = {c.id: c for c in claims.values() if c.refutes == claim_id}
+    found = []
+    for page in sorted(docs.rglob("*.md")) if wanted else []:
+        try:
+            occurrences = find_claims(page.read_text(encoding="utf-8"), _shown(page))
+        except (PageSyntaxError, OSError, UnicodeDecodeError):
+            continue
+        for occ in occurrences:
+            if occ.id in wanted:
+                text = occ.latex if occ.is_latex else occ.value or ""
+                found.append(Mistake(occ.id, text, wanted[occ.id].why, occ.path))
+    return found
+
+
+def _shown(page: Path) -> str:
+    """A page's path as a reader would type it: relative to the working folder where it lies below it."""
+    try:
+        return page.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return page.as_posix()
+
+
+def warm() -> None:
+    """Import and exercise the parser once, so that a reader's first check is not the one that pays for it."""
+    from . import latex
+
+    latex.parse_chain(r"\frac{\partial L}{\partial f_1} = 2(f_1 - f_2) + \frac{1}{2}")

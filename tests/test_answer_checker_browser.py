@@ -1,0 +1,213 @@
+"""The in-page answer checker in a real browser: headless Chromium over the built site, offline.
+
+The contract (issue 17): each answer a reader can type has a ``form[data-answer-for="<claim id>"]`` with
+one text input; Enter submits; the element with ``data-verdict`` inside the form is emptied while a check
+runs and then receives ``equivalent``, ``different``, ``mistake``, ``invalid`` or ``timeout``.  The verdicts
+must be the command line's (``tests/test_answers.py`` ties the command line to the same module on
+CPython; here the browser is tied to that module).  Figures (cold start, warm verdicts, bytes) are
+measured by ``scripts/bench_site.py --answers``; these tests only bound them loosely.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import pytest
+
+from solutions.engine import answers
+from tests.test_browser import _errors, _outside_requests, _screenshot, _wait_for_math
+
+pytestmark = pytest.mark.build
+
+# (page, claim, answer, verdict)
+CASES = [
+    ("a2/part2/", "a2.q4.valid_triplets", "36", "equivalent"),
+    ("a2/part2/", "a2.q4.valid_triplets", "18", "different"),
+    ("a2/part2/", "a2.q4.valid_triplets", "8", "mistake"),
+    ("a2/part2/", "a2.q4.valid_triplets", "9^{9^{9^{9}}}", "invalid"),
+    ("a2/part2/", "a2.q6.dL_df1", "2(f_1 - f_2 - f_3) + f_4 + f_5", "equivalent"),
+    ("a2/part2/", "a2.q6.dL_df1", "2f_1 - f_2", "different"),
+    ("a2/part2/", "a2.q6.dL_df1", "f_1^{99999999999}", "invalid"),
+    ("a2/part2/", "a2.q5.t4.dL_df2", "f_4 - f_2", "mistake"),
+    ("a2/part2/", "a2.q6.dL_df1", r"\frac{1}{2", "invalid"),
+]
+
+
+def _form(drv: object, claim: str) -> object:
+    from selenium.webdriver.common.by import By
+
+    return drv.find_element(By.CSS_SELECTOR, f'form[data-answer-for="{claim}"]')
+
+
+def _answer(drv: object, claim: str, text: str, limit: float = 90) -> tuple[str, float, str]:
+    """Type ``text`` into the claim's field, press Enter, wait for the verdict: (verdict, seconds, its text)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    form = _form(drv, claim)
+    field = form.find_element(By.CSS_SELECTOR, "input")
+    verdict = form.find_element(By.CSS_SELECTOR, "[data-verdict]")
+    assert len(form.find_elements(By.CSS_SELECTOR, "input")) == 1
+    drv.execute_script("arguments[0].scrollIntoView({block: 'center'})", field)
+    field.click()
+    field.clear()
+    field.send_keys(text)
+    drv.execute_script(  # every value data-verdict takes from now on
+        "const v = arguments[0]; window.__verdicts = [];"
+        "new MutationObserver(() => window.__verdicts.push(v.dataset.verdict))"
+        ".observe(v, {attributes: true, attributeFilter: ['data-verdict']});",
+        verdict,
+    )
+    t0 = time.perf_counter()
+    field.send_keys(Keys.ENTER)
+    WebDriverWait(drv, limit, poll_frequency=0.02).until(lambda _: verdict.get_attribute("data-verdict"))
+    seconds = time.perf_counter() - t0
+    seen = drv.execute_script("return window.__verdicts")
+    assert seen[0] == "" and seen[-1], f"{claim}: data-verdict went {seen}, not emptied first, then set"
+    return verdict.get_attribute("data-verdict"), seconds, verdict.text
+
+
+def _scheme(drv: object, scheme: str) -> None:
+    if drv.execute_script("return document.body.getAttribute('data-md-color-scheme')") != scheme:
+        drv.execute_script(
+            "document.querySelector('label.md-header__button[for^=\"__palette\"]:not([hidden])').click()"
+        )
+    assert drv.execute_script("return document.body.getAttribute('data-md-color-scheme')") == scheme
+
+
+RESOURCES = "return performance.getEntriesByType('resource').map(e => e.name)"
+CHECKER_FILES = ("pyodide", "assets/answers/", "answer-worker")
+
+
+def test_a_page_that_never_opens_a_checker_loads_nothing_more(driver: object, server: str, built: Path) -> None:
+    driver.get(urljoin(server, "a2/part2/"))
+    _wait_for_math(driver)
+    time.sleep(1)
+    loaded = driver.execute_script(RESOURCES)
+    assert not [u for u in loaded if any(f in u for f in CHECKER_FILES)], loaded
+    forms = driver.execute_script("return document.querySelectorAll('form[data-answer-for]').length")
+    slots = (built / "a2/part2/index.html").read_text(encoding="utf-8").count('class="answer-slot"')
+    assert forms == slots > 50
+
+
+@pytest.mark.parametrize("scheme", ["default", "slate"])
+def test_answers_get_the_engines_verdicts(driver: object, server: str, built: Path, scheme: str) -> None:
+    """Right, wrong, a known mistake and hostile input, in both palettes; the verdicts are those of the engine
+    on CPython with the catalog the build wrote (which tests/test_answers.py ties to the command line)."""
+    catalog = answers.Catalog.from_json((built / "assets/answers/claims.json").read_text(encoding="utf-8"))
+    driver.get(urljoin(server, "a2/part2/"))
+    _scheme(driver, scheme)
+    _wait_for_math(driver)
+    times, problems = [], []
+    for page, claim, text, expected in CASES:
+        assert urlparse(driver.current_url).path.endswith(page)
+        got, seconds, shown = _answer(driver, claim, text)
+        times.append(seconds)
+        cpython = catalog.check(claim, text).verdict
+        if not got == cpython == expected:
+            problems.append(f"{claim} {text!r}: browser {got}, CPython {cpython}, expected {expected}: {shown!r}")
+        if got == "mistake":
+            link = _form(driver, claim).find_element("css selector", "[data-verdict] a").get_attribute("href")
+            fragment = urlparse(link).fragment
+            if not fragment.startswith("claim-a2.mistake.") or not driver.execute_script(
+                "return document.getElementById(arguments[0]) !== null", fragment
+            ):
+                problems.append(f"{claim} {text!r}: the mistake links to {link}, not to a mistake on this page")
+    _screenshot(driver, f"answer-checker-{scheme}.png", 900)
+    problems += [f"JavaScript error: {e}" for e in _errors(driver)]
+    problems += [f"request to {u}" for u in _outside_requests(driver, server)]
+    assert not problems, "\n".join(problems)
+    cold, warm = times[0], statistics.median(times[1:])
+    assert cold < 60 and warm < 2.0, f"cold start {cold:.1f} s, median warm verdict {warm:.2f} s"
+
+
+def test_the_page_stays_responsive_during_a_check(driver: object, server: str) -> None:
+    """The checker runs in a worker: while it starts (the longest part) the page keeps running its timers."""
+    driver.get(urljoin(server, "a2/part2/"))
+    _wait_for_math(driver)
+    driver.execute_script(
+        "window.__gaps = []; let last = performance.now();"
+        "(function tick() { const now = performance.now(); window.__gaps.push(now - last); last = now;"
+        "  if (!window.__stop) setTimeout(tick, 20); })();"
+    )
+    verdict, seconds, _ = _answer(driver, "a2.q4.valid_triplets", "36")
+    longest = driver.execute_script("window.__stop = true; return Math.max(...window.__gaps)")
+    assert verdict == "equivalent"
+    assert longest < 500, f"the page froze for {longest:.0f} ms during a {seconds:.1f} s check"
+
+
+def test_a_runaway_check_is_stopped_and_the_next_one_works(driver: object, server: str) -> None:
+    driver.get(urljoin(server, "a2/part2/"))
+    _wait_for_math(driver)
+    assert _answer(driver, "a2.q4.valid_triplets", "36")[0] == "equivalent"
+    # A heavy answer (about 1 s on CPython, expanding 792 terms) against a limit lowered to 0.2 s.
+    driver.execute_script("window.answerCheckLimitMs = 200")
+    verdict, _, shown = _answer(driver, "a2.q6.dL_df1", "(f_1 + f_2 + f_3 + f_4 + f_5 + f_6)^{7}")
+    assert verdict == "timeout" and "stopped" in shown
+    driver.execute_script("delete window.answerCheckLimitMs")
+    assert _answer(driver, "a2.q6.dL_df1", "2(f_1 - f_2 - f_3) + f_4 + f_5")[0] == "equivalent"  # a new worker
+
+
+def test_the_checker_after_instant_navigation(driver: object, server: str) -> None:
+    driver.get(server)
+    _wait_for_math(driver)
+    loads = driver.execute_script("return performance.getEntriesByType('navigation').length")
+    for target, claim, text, expected in (
+        ("hw2/q6/", "hw2.q6.params.bow", "0", "different"),
+        ("a2/part2/", "a2.q4.valid_triplets", "8", "mistake"),
+        ("a2/part1/", "a2.p1.params.lstm", "1", "different"),
+    ):
+        driver.execute_script(
+            "document.documentElement.dataset.mathRendered = 'false';"
+            "[...document.querySelectorAll('a.md-nav__link')].find(a => a.href.endsWith(arguments[0])).click();",
+            target,
+        )
+        _wait_for_math(driver)
+        assert driver.current_url.endswith(target)
+        assert _answer(driver, claim, text)[0] == expected, (target, claim, text)
+    assert driver.execute_script("return performance.getEntriesByType('navigation').length") == loads
+    assert not _errors(driver) and not _outside_requests(driver, server)
+
+
+def test_matrix_gradients_point_to_the_command_line(driver: object, server: str) -> None:
+    driver.get(urljoin(server, "hw2/q3/"))
+    _wait_for_math(driver)
+    assert (
+        driver.execute_script("return document.querySelectorAll('form[data-answer-for^=\"hw2.q3.step\"]').length") == 0
+    )
+    commands = driver.execute_script(
+        "return [...document.querySelectorAll('.answer-cli code')].map(c => c.textContent)"
+    )
+    assert "python -m solutions check hw2.q3.step.dx '…'" in commands
+
+
+def test_an_open_checker_fits_a_phone_screen(driver: object, server: str) -> None:
+    """Opened on a phone, the checker is no wider than the screen and does not widen the page (a table that
+    holds one scrolls sideways within itself, as Material's tables do)."""
+    driver.set_window_size(390, 844)
+    try:
+        driver.get(urljoin(server, "a2/part2/"))
+        _wait_for_math(driver)
+        for claim in ("a2.q4.valid_triplets", "a2.q5.t4.dL_df2"):  # in a paragraph, in a table cell
+            verdict = _answer(driver, claim, "8")[0]
+            box = driver.execute_script(
+                "const form = arguments[0], r = form.getBoundingClientRect();"
+                "const wrap = form.closest('.md-typeset__scrollwrap');"
+                "const w = wrap ? wrap.getBoundingClientRect() : {left: 0, right: window.innerWidth};"
+                "return {left: r.left, right: r.right, width: r.width, view: window.innerWidth,"
+                " within: [w.left, w.right], scrolls: wrap ? getComputedStyle(wrap).overflowX : 'page'}",
+                _form(driver, claim),
+            )
+            assert verdict in ("mistake", "different")
+            assert box["width"] <= box["view"] and box["within"][1] <= box["view"] + 1, (claim, box)
+            if box["scrolls"] == "page":  # in the text: wholly on the screen
+                assert box["left"] >= 0 and box["right"] <= box["view"] + 1, (claim, box)
+            else:  # in a table: the table scrolls sideways to it
+                assert box["scrolls"] in ("auto", "scroll"), (claim, box)
+            _screenshot(driver, f"answer-checker-phone-{claim}.png", 844)
+    finally:
+        driver.set_window_size(1280, 900)

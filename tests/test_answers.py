@@ -1,0 +1,263 @@
+"""A reader's own answer: the verdicts, the JSON the in-page checker loads, and the same verdict as the CLI.
+
+The in-page checker (docs/javascripts/answer-*.js) runs :mod:`solutions.engine.answers` on Pyodide with
+the catalog the site build writes; these tests run the same module on CPython with a catalog built the
+same way (:func:`answers.catalog` over the judged pages), and compare its verdicts with the command
+line's.  ``tests/test_answer_checker_browser.py`` then compares the browser's verdicts with these.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from solutions.__main__ import main
+from solutions.engine import answers
+from solutions.engine.config import from_mkdocs_yml
+from solutions.engine.site import verify_docs
+from tests.conftest import DOCS, ROOT, plant
+
+CLI_EXIT = {"equivalent": 0, "different": 1, "mistake": 1, "invalid": 2, "timeout": 2}
+
+
+@pytest.fixture(scope="module")
+def report():
+    return verify_docs(DOCS, from_mkdocs_yml(ROOT / "mkdocs.yml"))
+
+
+@pytest.fixture(scope="module")
+def catalog(report) -> answers.Catalog:
+    data = answers.catalog(report.results, lambda cid: f"page#claim-{cid}", 5.0)
+    return answers.Catalog.from_json(json.dumps(data))  # through JSON, as the browser receives it
+
+
+def cli_verdict(claim_id: str, answer: str, capsys: pytest.CaptureFixture[str]) -> tuple[str, int]:
+    code = main(["check", claim_id, "--", answer])
+    out = capsys.readouterr().out.strip()
+    first = out.split(":")[0]
+    verdict = {"known mistake": "mistake", "cannot parse": "invalid", "timeout": "timeout"}.get(first, first)
+    return verdict, code
+
+
+# (claim, answer, verdict): right and wrong answers of every kind, known mistakes, and unreadable ones.
+CASES = [
+    ("a2.q4.valid_triplets", "36", "equivalent"),
+    ("a2.q4.valid_triplets", "$36$", "equivalent"),
+    ("a2.q4.valid_triplets", "18", "different"),
+    ("a2.q4.valid_triplets", "8", "mistake"),
+    ("a2.q4.valid_triplets", "x^{99999999}", "invalid"),
+    ("a2.q4.valid_triplets", "3 6", "invalid"),
+    ("a2.p1.params.birnn2", "361,600", "equivalent"),
+    ("a2.p1.params.birnn2", "362,400", "mistake"),
+    ("a2.p1.params.birnn2", "36,1600", "invalid"),
+    ("a2.q6.dL_df1", "2(f_1 - f_2 - f_3) + f_4 + f_5", "equivalent"),
+    ("a2.q6.dL_df1", r"\frac{\partial L}{\partial f_1} = 2f_1 - 2f_2 - 2f_3 + f_4 + f_5", "equivalent"),
+    ("a2.q6.dL_df1", "2f_1 - f_2", "different"),
+    ("a2.q6.dL_df1", "f_1^{99999999}", "invalid"),
+    ("a2.q6.dL_df1", "2f_1 +", "invalid"),
+    ("a2.q6.dL_df1", "f_1 f_2", "different"),
+    ("a2.q5.t1.dL_df5", "f_1 - f_5", "equivalent"),
+    ("a2.q5.t1.dL_df5", "f_1 - f_2", "mistake"),
+    ("a2.q5.t4.dL_df2", "f_4 - f_2", "mistake"),
+    ("a2.q5.t4.dL_df2", r"\frac{\partial L^4}{\partial x_2} = f_4 - f_3", "mistake"),
+    ("a2.q5.t4.dL_df2", r"\frac{\partial L^4}{\partial x_2} = f_4 - f_2", "different"),
+    ("a2.q6.dL_df5", "f_1 - f_2 + 2f_5 - f_6", "different"),
+]
+
+
+@pytest.mark.parametrize(("claim_id", "answer", "verdict"), CASES)
+def test_the_catalog_judges_as_the_command_line_does(
+    catalog: answers.Catalog, claim_id: str, answer: str, verdict: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli_verdict(claim_id, answer, capsys) == (verdict, CLI_EXIT[verdict])
+    got = catalog.check(claim_id, answer)
+    assert got.verdict == verdict
+    if verdict == "invalid":
+        assert got.detail and not got.read_as
+    else:
+        assert got.read_as
+
+
+def test_every_shown_mistake_is_recognised_as_one(report, catalog: answers.Catalog) -> None:
+    """Typing exactly what a page shows as a mistake gives that mistake, for every mistake of a claim a reader
+    can answer in the page (the matrix ones are checked from the command line)."""
+    by_id = report.by_id()
+    seen = 0
+    for r in report.results:
+        refutes = r.extra.get("refutes")
+        if not refutes or by_id[refutes].answer is None or "unsupported" in by_id[refutes].answer:
+            continue
+        got = catalog.check(refutes, r.extra["mistake_text"])
+        assert got.verdict == "mistake" and got.mistake.id == r.claim_id, (r.claim_id, got)
+        assert got.mistake.href == f"page#claim-{r.claim_id}" and got.mistake.why
+        seen += 1
+    assert seen >= 8
+
+
+def test_the_catalog_holds_every_verified_claim_a_reader_can_answer(report, catalog: answers.Catalog) -> None:
+    for r in report.results:
+        answerable = r.status == "verified" and r.kind.split(" ")[0] in answers.ANSWERABLE
+        assert (r.claim_id in catalog.claims) == answerable, r.claim_id
+        if answerable:  # the page's own value is equivalent to the truth the browser rebuilds
+            text = r.page if r.kind.startswith("integer") or r.kind.startswith("decimal") else None
+            if text is not None:
+                assert catalog.check(r.claim_id, text).verdict == "equivalent", (r.claim_id, text)
+    assert not any(r.claim_id in catalog.claims for r in report.results if r.status in ("pending", "refuted"))
+    assert len(catalog.claims) > 250
+
+
+def test_every_truth_survives_the_json_tree(report) -> None:
+    from solutions.engine import registry
+    from solutions.engine.checks import compute_truth
+
+    claims = registry.load_all(("solutions",), ROOT)
+    formulas = 0
+    for r in report.results:
+        if r.status == "verified" and r.answer and "truth" in r.answer:
+            truth = compute_truth(claims[r.claim_id])
+            rebuilt = answers.from_tree(json.loads(json.dumps(answers.to_tree(truth))))
+            assert rebuilt == truth, r.claim_id
+            if isinstance(truth, sympy.Expr) and not truth.is_Integer:  # whole numbers come back as int
+                assert sympy.srepr(rebuilt) == sympy.srepr(truth), r.claim_id
+            formulas += isinstance(truth, sympy.Expr)
+    assert formulas > 80
+
+
+@pytest.mark.parametrize(
+    "tree",
+    [
+        {"call": ["os.system", "true"]},
+        {"int": "__import__('os')"},
+        {"add": "f_1"},
+        {"pow": [{"int": "1"}]},
+        {"int": 5},
+        {"sym": "a", "int": "1"},
+        [],
+        "f_1",
+        None,
+    ],
+)
+def test_a_truth_tree_is_read_never_evaluated(tree: object) -> None:
+    with pytest.raises(ValueError):
+        answers.from_tree(tree)
+
+
+def test_a_symbol_name_is_only_a_name() -> None:
+    s = answers.from_tree({"sym": "__import__('os').system('true')"})
+    assert isinstance(s, sympy.Symbol) and s.name == "__import__('os').system('true')"
+
+
+def test_a_deep_tree_is_refused() -> None:
+    tree: dict = {"int": "1"}
+    for _ in range(500):
+        tree = {"add": [tree, {"int": "1"}]}
+    with pytest.raises(ValueError, match="too deeply"):
+        answers.from_tree(tree)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["int", "sym", "add", "mul", "pow", "rat", "x"]), inner, max_size=2)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_any_json_gives_a_value_or_a_clear_error(tree: object) -> None:
+    try:
+        value = answers.from_tree(tree)
+    except ValueError:
+        return
+    assert isinstance(value, (int, float, sympy.Basic))
+
+
+def test_a_catalog_that_is_not_one_is_refused() -> None:
+    for text in ('{"version": 2, "claims": {}}', "[]", '{"version": 1}'):
+        with pytest.raises(ValueError):
+            answers.Catalog.from_json(text)
+    empty = answers.Catalog.from_json('{"version": 1, "claims": {}}')
+    assert empty.check("a2.q4.valid_triplets", "36").verdict == "invalid"
+
+
+def test_an_empty_answer_is_invalid(catalog: answers.Catalog) -> None:
+    got = catalog.check("a2.q4.valid_triplets", "   ")
+    assert got.verdict == "invalid" and "type an answer" in got.detail
+
+
+def test_the_browser_bundle_imports_without_numpy_torch_or_yaml(tmp_path: Path) -> None:
+    """What the browser imports is the bundle alone: it must not reach for what Pyodide does not have here."""
+    bundle = tmp_path / "engine.zip"
+    bundle.write_bytes(answers.bundle())
+    code = (
+        "import sys\n"
+        "for m in ('numpy', 'torch', 'yaml', 'mkdocs', 'matplotlib'): sys.modules[m] = None\n"
+        f"sys.path.insert(0, {str(bundle)!r})\n"
+        "from solutions.engine import answers\n"
+        "assert answers.__file__.startswith(sys.path[0]), answers.__file__\n"
+        "answers.warm()\n"
+        'c = answers.Catalog.from_json(\'{"version": 1, "claims": {"x.y": {"kind": {"name": "formula"}, '
+        '"truth": {"add": [{"sym": "f_1"}, {"int": "2"}]}, "mistakes": []}}}\')\n'
+        "print(c.check('x.y', 'f_1 + 2').verdict, c.check('x.y', 'f_1').verdict)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["equivalent", "different"]
+
+
+def test_a_matrix_gradient_shows_the_command_instead(report) -> None:
+    from solutions.engine import render
+
+    r = report.by_id()["hw2.q3.step.dx"]
+    assert r.answer is not None and "unsupported" in r.answer
+    html = render.answer_control(r, display=True, command="python -m solutions")
+    assert "python -m solutions check hw2.q3.step.dx" in html and "answer-slot" not in html
+    verified = report.by_id()["a2.q4.valid_triplets"]
+    assert 'data-claim="a2.q4.valid_triplets" data-kind="integer"' in render.answer_control(verified, False)
+
+
+def test_a_mistake_made_right_by_an_edit_is_no_longer_offered(docs_copy: Path, capsys: pytest.CaptureFixture) -> None:
+    """The CLI reads the known mistakes from the pages: a mistake claim whose value was edited is judged by
+    its new text."""
+    plant(
+        docs_copy / "a2/part2.md",
+        "answered [[a2.mistake.q4_label_patterns: 8]]",
+        "answered [[a2.mistake.q4_label_patterns: 9]]",
+    )
+    from solutions.engine import registry
+
+    claims = registry.load_all(("solutions",), ROOT)
+    found = answers.mistakes_in(docs_copy, claims, "a2.q4.valid_triplets")
+    assert [m.text for m in found] == ["9"]
+    truth = 36
+    claim = claims["a2.q4.valid_triplets"]
+    assert answers.assess(claim, "9", truth, found).verdict == "mistake"
+    assert answers.assess(claim, "8", truth, found).verdict == "different"
+
+
+def test_the_browser_gets_the_sympy_and_mpmath_the_site_pins() -> None:
+    """The in-page checker must compute with the same sympy and mpmath as the build and the command line."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import fetch_pyodide
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    pinned = dict(
+        line.split("==")
+        for line in (ROOT / "requirements.lock").read_text().splitlines()
+        if line.startswith(("sympy==", "mpmath=="))
+    )
+    shipped = {name.split("-")[0]: name.split("-")[1] for name in fetch_pyodide.WHEELS}
+    assert shipped == pinned
