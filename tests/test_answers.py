@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,14 @@ CASES = [
     ("a2.q5.t4.dL_df2", r"\frac{\partial L^4}{\partial x_2} = f_4 - f_3", "mistake"),
     ("a2.q5.t4.dL_df2", r"\frac{\partial L^4}{\partial x_2} = f_4 - f_2", "different"),
     ("a2.q6.dL_df5", "f_1 - f_2 + 2f_5 - f_6", "different"),
+    # not linear in the vectors: each is wrong, none may raise (sympy.degree raised on these once)
+    ("a2.q6.dL_df1", r"\frac{1}{f_1}", "different"),
+    ("a2.q6.dL_df1", r"\sqrt{f_1}", "different"),
+    ("a2.q6.dL_df1", "2^{f_1}", "different"),
+    ("a2.q6.dL_df1", "f_1^{-1}", "different"),
+    # what a reader copies from the rendered page: the minus sign U+2212
+    ("a2.q5.t4.dL_df2", "f_4 \u2212 f_2", "mistake"),
+    ("a2.q4.valid_triplets", "\u221218", "different"),
 ]
 
 
@@ -261,3 +270,51 @@ def test_the_browser_gets_the_sympy_and_mpmath_the_site_pins() -> None:
     )
     shipped = {name.split("-")[0]: name.split("-")[1] for name in fetch_pyodide.WHEELS}
     assert shipped == pinned
+
+
+def test_the_search_among_mistakes_keeps_to_the_time_limit(report) -> None:
+    """Comparing with the truth is quick here (the left-hand side differs); matching it against the known
+    mistakes is not, and must stop at the limit too."""
+    from solutions.engine import registry
+
+    claim = registry.load_all(("solutions",), ROOT)["a2.q5.t4.dL_df2"]
+    terms = "+".join(rf"\frac{{f_{i}}}{{f_{i % 6 + 1}+{i}}}" for i in range(1, 9))
+    slow = rf"\frac{{\partial L^4}}{{\partial x_2}} = {terms}"
+    mistakes = answers.mistakes_in(DOCS, registry.load_all(("solutions",), ROOT), "a2.q5.t4.dL_df2")
+    t0 = time.perf_counter()
+    got = answers.assess(
+        claim, slow, answers.from_tree(report.by_id()["a2.q5.t4.dL_df2"].answer["truth"]), mistakes, 0.5
+    )
+    assert time.perf_counter() - t0 < 3 and got.verdict == "timeout", got
+
+
+def test_a_numpy_float_truth_travels_as_a_float() -> None:
+    import numpy as np
+
+    assert answers.to_tree(np.float64(0.5)) == {"float": "0.5"}
+    assert answers.from_tree(answers.to_tree(np.float64(0.25))) == 0.25
+
+
+@pytest.mark.parametrize(
+    "tree",
+    [
+        {"int": "1_000"},
+        {"int": " 7 "},
+        {"int": "9" * 65},
+        {"float": "nan"},
+        {"float": "1e999"},
+        {"sym": ""},
+        {"rat": ["1", "0"]},
+        {"pow": [{"int": "10"}, {"int": "100000000"}]},
+    ],
+)
+def test_a_truth_tree_holds_only_what_a_truth_can_be(tree: object) -> None:
+    with pytest.raises(ValueError):
+        answers.from_tree(tree)
+
+
+def test_a_long_paste_gets_a_short_message(catalog: answers.Catalog) -> None:
+    for claim in ("a2.q4.valid_triplets", "a2.p1.acc.lstm", "a2.q6.dL_df1"):
+        if claim in catalog.claims:
+            got = catalog.check(claim, "1\\," * 50_000)
+            assert got.verdict == "invalid" and len(got.detail) < 400, (claim, len(got.detail))

@@ -11,6 +11,7 @@
 (function () {
   "use strict";
   const ROOT = new URL("../", document.currentScript.src); // this file is <site>/javascripts/answer-check.js
+  const MAX_LENGTH = 2000; // characters: the engine's parser reads no longer formula
   const START_LIMIT_MS = 60000; // loading Pyodide and sympy (a few seconds measured on a 2-core machine)
   const CHECK_LIMIT_MS = 10000; // one answer: twice the build's 5 s, for WebAssembly's slower Python
   const EXAMPLES = {
@@ -74,7 +75,12 @@
 
   // Ask the worker; resolve with its verdict, or with a timeout verdict after terminating it.
   function ask(claim, text) {
-    const current = startEngine();
+    let current;
+    try {
+      current = startEngine();
+    } catch (error) { // no worker at all: a file:// page, a browser without workers, a security policy
+      return Promise.resolve({ verdict: "timeout", detail: "the checker could not start: " + error.message });
+    }
     return current.ready.then(
       function () {
         return new Promise(function (resolve) {
@@ -123,7 +129,7 @@
 
   function build(slot) {
     const claim = slot.dataset.claim;
-    const kind = slot.dataset.kind;
+    const kind = EXAMPLES[slot.dataset.kind] ? slot.dataset.kind : "formula";
     const form = el("form", "answer-check");
     form.dataset.answerFor = claim;
     form.dataset.kind = kind;
@@ -131,6 +137,7 @@
     const input = el("input", "answer-input");
     input.type = "text";
     input.name = "answer";
+    input.maxLength = MAX_LENGTH;
     input.placeholder = "✎";
     input.title = "Check an answer of your own: type " + HINTS[kind] + ", then press Enter";
     input.setAttribute("aria-label", "Check your own answer for claim " + claim + ": type " + HINTS[kind] +
@@ -161,7 +168,10 @@
 
   function open(form) {
     document.querySelectorAll("form.answer-check.open").forEach(function (other) {
-      if (other !== form && !other.querySelector("[data-verdict]").dataset.verdict) close(other);
+      // Others close unless they show a verdict or wait for one.
+      if (other !== form && !other.querySelector("[data-verdict]").dataset.verdict && !other.dataset.pending) {
+        close(other);
+      }
     });
     form.classList.add("open");
     form.elements.answer.placeholder = HINTS[form.dataset.kind];
@@ -181,7 +191,8 @@
     preview.append(el("span", "answer-label", "You typed: "));
     const math = el("span", "answer-math");
     preview.append(math);
-    if (form.dataset.kind === "formula") tex(math, text);
+    if (text.length > MAX_LENGTH) math.textContent = "(too long to preview)";
+    else if (form.dataset.kind === "formula") tex(math, text);
     else math.textContent = text;
   }
 
@@ -217,6 +228,8 @@
         a.href = new URL(result.mistake.href, ROOT).href;
         line.append(a);
       }
+    } else if (result.verdict === "timeout" && /^the checker /.test(result.detail || "")) {
+      line.textContent = "⚠ The check could not run: " + result.detail + ".";
     } else if (result.verdict === "timeout") {
       line.textContent = "⏱ Timeout: " + result.detail;
     } else {
@@ -233,13 +246,25 @@
     const token = String(++sequence);
     form.dataset.pending = token;
     out.dataset.verdict = "";
-    out.textContent = engine ? "Checking…" : "Starting the checker (the first time takes a few seconds)…";
     open(form);
-    queue = queue.then(function () {
-      return ask(form.dataset.answerFor, text).then(function (result) {
-        if (form.dataset.pending === token) show(form, result); // only the latest answer of this field
+    if (!text.trim()) { // nothing to check: no need to start the engine
+      show(form, { verdict: "invalid", detail: "type an answer first" });
+      delete form.dataset.pending;
+      return;
+    }
+    out.textContent = engine ? "Checking…" : "Starting the checker (the first time takes a few seconds)…";
+    function settle(result) {
+      if (form.dataset.pending !== token) return; // only the latest answer of this field
+      delete form.dataset.pending;
+      show(form, result);
+    }
+    queue = queue
+      .then(function () {
+        return ask(form.dataset.answerFor, text).then(settle);
+      })
+      .catch(function (error) { // whatever went wrong, the field gets a verdict and the next check runs
+        settle({ verdict: "invalid", detail: "the check failed: " + ((error && error.message) || error) });
       });
-    });
   }
 
   // Delegated, so they hold for pages that instant navigation swaps in.

@@ -32,7 +32,11 @@ const booted = (async function () {
   py.FS.writeFile("/home/pyodide/engine.zip", new Uint8Array(engine));
   py.runPython('import sys; sys.path[:0] = ["/home/pyodide/engine.zip", "/home/pyodide/sympy-mpmath.zip"]');
   timings.files = performance.now();
-  const answers = py.pyimport(JSON.parse(catalog).module); // the engine's answers module, named by the build
+  const module = JSON.parse(catalog).module; // the engine's answers module, named by the build
+  if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\.answers$/.test(module)) {
+    throw new Error("the catalog names no answers module");
+  }
+  const answers = py.pyimport(module);
   timings.imported = performance.now();
   const loaded = answers.Catalog.from_json(catalog);
   answers.warm();
@@ -42,8 +46,14 @@ const booted = (async function () {
 
 booted.then(
   function () { postMessage({ type: "ready", timings: timings }); },
-  function (error) { postMessage({ type: "error", message: String((error && error.message) || error) }); },
+  function (error) { postMessage({ type: "error", message: lastLine(error) }); },
 );
+
+// A Python error's message is its whole traceback: a reader sees its last line only.
+function lastLine(error) {
+  const lines = String((error && error.message) || error).trim().split("\n");
+  return lines[lines.length - 1];
+}
 
 self.onmessage = async function (event) {
   const { n, claim, text } = event.data;
@@ -51,6 +61,6 @@ self.onmessage = async function (event) {
     const loaded = await booted;
     postMessage({ type: "verdict", n: n, result: JSON.parse(loaded.check_json(claim, text)) });
   } catch (error) {
-    postMessage({ type: "error", n: n, message: String((error && error.message) || error) });
+    postMessage({ type: "error", n: n, message: lastLine(error) });
   }
 };

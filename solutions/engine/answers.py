@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import io
 import json
+import math
+import re
+import time
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .checks import compare_within
+from .checks import CheckTimeout, compare_within, excerpt, time_limit
 from .kinds import Decimal, Formula, Integer, plain
 from .registry import Claim
 from .verdicts import Outcome
@@ -36,6 +39,8 @@ ANSWERABLE = ("integer", "decimal", "formula")  # kinds a reader can type an ans
 # The engine modules the browser imports (with empty package files for ``solutions`` and ``solutions.engine``).
 BUNDLE = ("answers", "checks", "registry", "kinds", "verdicts", "latex", "pages")
 _MAX_TREE_DEPTH = 200
+_INT = re.compile(r"-?[0-9]{1,64}")  # the numbers of a truth's tree: plain digits, no separators, no huge ones
+_FLOAT = re.compile(r"-?[0-9]+(\.[0-9]+)?(e[+-]?[0-9]+)?")
 
 
 class Unsupported(ValueError):
@@ -83,24 +88,41 @@ class Verdict:
 
 
 def assess(claim: Claim, text: str, truth: Any, mistakes: list[Mistake] = (), seconds: float = 5.0) -> Verdict:
-    """Validate ``text`` (how it reads, or why it cannot be read), then judge it against ``truth``."""
-    cmp = compare_within(claim, text, truth, seconds)
-    if cmp.outcome == Outcome.UNPARSABLE:
-        return Verdict("timeout" if cmp.timed_out else "invalid", detail=cmp.detail, truth=cmp.truth)
-    read_as, read_as_latex = _reading(claim.kind, text, cmp.page)
-    if cmp.outcome == Outcome.EQUAL:
-        return Verdict("equivalent", read_as, read_as_latex, truth=cmp.truth)
+    """Validate ``text`` (how it reads, or why it cannot be read), then judge it against ``truth``.
+
+    The whole of it (comparison, reading, the search among known mistakes) runs within ``seconds`` where the
+    platform has interval timers (:func:`.checks.time_limit`); in the browser, which has none, the page stops
+    the worker instead.  Never raises for any text: an error becomes an *invalid* verdict."""
+    text = text.translate(_TYPED)
+    deadline = time.monotonic() + seconds
+    try:
+        cmp = compare_within(claim, text, truth, seconds)
+        if cmp.outcome == Outcome.UNPARSABLE:
+            return Verdict("timeout" if cmp.timed_out else "invalid", detail=cmp.detail, truth=cmp.truth)
+        with time_limit(max(deadline - time.monotonic(), 0.05)):
+            read_as, read_as_latex = _reading(claim.kind, text, cmp.page)
+            if cmp.outcome == Outcome.EQUAL:
+                return Verdict("equivalent", read_as, read_as_latex, truth=cmp.truth)
+            found = next((m for m in mistakes if _is_mistake(claim, text, m)), None)
+    except CheckTimeout:
+        return Verdict("timeout", detail=f"the check took longer than its limit of {seconds:g} s")
+    except RecursionError:
+        return Verdict("invalid", detail="the answer nests too deeply to read; write it with fewer nested parts")
+    except Exception as err:  # noqa: BLE001 - a reader's text must get a verdict, never a traceback
+        return Verdict("invalid", detail=f"cannot check this answer ({type(err).__name__}: {excerpt(str(err))})")
     # The kinds word their detail for a page's value; here the value is the reader's own answer.
     detail = cmp.detail.replace("page - truth", "your answer - truth")
-    found = next((m for m in mistakes if _is_mistake(claim, text, m, seconds)), None)
-    return Verdict(
-        "mistake" if found else "different", read_as, read_as_latex, detail, cmp.difference_latex, found, cmp.truth
-    )
+    verdict = "mistake" if found else "different"
+    return Verdict(verdict, read_as, read_as_latex, detail, cmp.difference_latex, found, cmp.truth)
+
+
+# What a reader may paste from a rendered page, read as the LaTeX it stands for.
+_TYPED = str.maketrans({"\u2212": "-", "\u00d7": "\\times ", "\u22c5": "\\cdot ", "\u00b7": "\\cdot "})
 
 
 def _reading(kind: Kind, text: str, page: str) -> tuple[str, str]:
-    if not isinstance(kind, Formula):
-        return page, ""
+    if not isinstance(kind, Formula):  # a number as the kind read it; a matrix formula as written
+        return page.strip().strip("$").strip(), ""
     import sympy
 
     from . import latex
@@ -109,15 +131,15 @@ def _reading(kind: Kind, text: str, page: str) -> tuple[str, str]:
     return " = ".join(plain(e) for e in chain), " = ".join(sympy.latex(e) for e in chain)
 
 
-def _is_mistake(claim: Claim, text: str, m: Mistake, seconds: float) -> bool:
-    """Whether the answer equals the mistake's value (and, for a formula, says what the mistake's left side says)."""
+def _is_mistake(claim: Claim, text: str, m: Mistake) -> bool:
+    """Whether the answer equals the mistake's value (and, for a formula, says what the mistake's left side says),
+    by the kind's own reading of both texts."""
     kind = claim.kind
-    if isinstance(kind, (Integer, Decimal)):
-        value = kind.read(m.text)  # the kind's own reading of the page's text
-        if value is None:
-            return False
-        value = value if isinstance(kind, Integer) else float(value)
-        return compare_within(claim, text, value, seconds).outcome == Outcome.EQUAL
+    if isinstance(kind, Integer):
+        return kind.read(m.text) is not None and kind.read(m.text) == kind.read(text)
+    if isinstance(kind, Decimal):
+        wrong, answer = kind.read(m.text), kind.read(text)
+        return wrong is not None and answer is not None and abs(float(answer) - float(wrong)) <= kind.tol
     if not isinstance(kind, Formula):
         return False
     import sympy
@@ -175,8 +197,8 @@ def to_tree(value: Any) -> dict[str, Any]:
         raise Unsupported("a truth of True or False")
     if isinstance(value, int):
         return {"int": str(value)}
-    if isinstance(value, float):
-        return {"float": repr(value)}
+    if isinstance(value, float):  # NumPy's float64 too, whose repr is np.float64(...)
+        return {"float": repr(float(value))}
     if isinstance(value, sympy.Integer):
         return {"int": str(int(value))}
     if isinstance(value, sympy.Rational):
@@ -200,16 +222,15 @@ def from_tree(tree: Any, depth: int = 0) -> Any:
     if not isinstance(tree, dict) or len(tree) != 1:
         raise ValueError(f"a truth node is an object with one key, not {str(tree)[:60]!r}")
     ((key, arg),) = tree.items()
-    if key == "int" and isinstance(arg, str):
-        return int(arg)  # int() reads digits; it evaluates nothing
-    if key == "float" and isinstance(arg, str):
+    if key == "int" and isinstance(arg, str) and _INT.fullmatch(arg):
+        return int(arg)  # int() of plain digits: nothing is evaluated
+    if key == "float" and isinstance(arg, str) and _FLOAT.fullmatch(arg) and math.isfinite(float(arg)):
         return float(arg)
     if key == "rat" and isinstance(arg, list) and len(arg) == 2 and all(isinstance(a, str) for a in arg):
-        p, q = int(arg[0]), int(arg[1])
-        if q == 0:
-            raise ValueError("a rational with denominator 0")
-        return sympy.Rational(p, q)
-    if key == "sym" and isinstance(arg, str):
+        if not (_INT.fullmatch(arg[0]) and _INT.fullmatch(arg[1])) or int(arg[1]) <= 0:
+            raise ValueError(f"a rational is two whole numbers, the second positive, not {str(arg)[:60]}")
+        return sympy.Rational(int(arg[0]), int(arg[1]))
+    if key == "sym" and isinstance(arg, str) and arg.strip():
         return sympy.Symbol(arg)
     if key in ("add", "mul", "pow") and isinstance(arg, list):
         args = [_sympy_number(from_tree(a, depth + 1)) for a in arg]
@@ -218,6 +239,8 @@ def from_tree(tree: Any, depth: int = 0) -> Any:
         if key == "mul":
             return sympy.Mul(*args)
         if len(args) == 2:
+            if args[0].is_Number and args[1].is_Integer:  # sympy would have computed it: no truth is one
+                raise ValueError("a power of a number to a whole exponent")
             return sympy.Pow(*args)
     raise ValueError(f"unknown truth node {key!r}")
 
@@ -230,7 +253,10 @@ def _sympy_number(v: Any) -> Any:
 
 def spec(claim: Claim, truth: Any) -> dict[str, Any]:
     """What the in-page checker needs of a verified claim; :class:`Unsupported` for a kind it does not check."""
-    return {"kind": kind_to_json(claim.kind), "truth": to_tree(truth)}
+    tree = to_tree(truth)
+    if from_tree(json.loads(json.dumps(tree))) != truth:  # what the browser rebuilds must be the truth itself
+        raise Unsupported(f"{plain(truth)} does not survive its trip to the browser")
+    return {"kind": kind_to_json(claim.kind), "truth": tree}
 
 
 def mistakes_of(results: list[Result]) -> dict[str, list[Mistake]]:

@@ -30,6 +30,12 @@ _INT_RE = re.compile(r"^[+-]?([1-9][0-9]{0,2}(,[0-9]{3})+|[0-9]{1,30})$")
 _DEC_RE = re.compile(r"^[+-]?[0-9]{1,30}(\.[0-9]{1,30})?$")
 
 
+def _quoted(text: str, width: int = 40) -> str:
+    """Untrusted text in a message: quoted, at most ``width`` characters, control characters shown as \\x.."""
+    shown = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text[: width + 1])
+    return f"'{shown[:width]}…'" if len(shown) > width else f"'{shown}'"
+
+
 class Pending(Exception):
     """Raised by a claim's function when the truth is not known yet (no recorded run)."""
 
@@ -106,7 +112,7 @@ class Integer(_Valued):
             )
         value = self.read(text)
         if value is None:
-            detail = f"{text!r} is not a whole number (digits, optionally grouped by commas: 1,446,400)"
+            detail = f"{_quoted(text)} is not a whole number (up to 30 digits, optionally grouped by commas: 1,446,400)"
             return Comparison(UNPARSABLE, text, plain(truth), detail=detail)
         if value == truth:
             return Comparison(EQUAL, f"{value:,}", f"{truth:,}")
@@ -131,7 +137,8 @@ class Decimal(_Valued):
     def compare_text(self, claim: Claim, text: str, truth: Any) -> Comparison:
         value = self.read(text)
         if value is None:
-            return Comparison(UNPARSABLE, text, plain(truth), detail=f"{text!r} is not a decimal number such as 0.865")
+            detail = f"{_quoted(text)} is not a decimal number such as 0.865 (up to 30 digits each side of the point)"
+            return Comparison(UNPARSABLE, text, plain(truth), detail=detail)
         diff = float(value) - float(truth)
         page, exact = text.strip(), f"{float(truth):.6g}"
         if abs(diff) <= self.tol:
@@ -191,8 +198,8 @@ class Formula(_Valued):
                     text,
                     plain(truth),
                     detail=(
-                        f"{plain(bad)} multiplies vectors together; the answer must be a linear combination of "
-                        f"{', '.join(self.vectors)}"
+                        f"{plain(bad)} multiplies vectors together (or divides by one, or takes a root or power of "
+                        f"one); the answer must be a linear combination of {', '.join(self.vectors)}"
                     ),
                 )
             diff = sympy.simplify(sympy.expand(seg - truth))
@@ -213,8 +220,11 @@ def _nonlinear_term(expr: sympy.Expr, vectors: list[sympy.Symbol]) -> sympy.Expr
     import sympy
 
     for term in sympy.Add.make_args(sympy.expand(expr)):
-        degree = sum(sympy.degree(term, v) if term.has(v) else 0 for v in vectors)
-        if degree > 1 or (term.free_symbols & set(vectors) and not term.is_polynomial(*vectors)):
+        if not term.free_symbols & set(vectors):
+            continue
+        if not term.is_polynomial(*vectors):  # 1/f_1, sqrt(f_1), 2^{f_1}: sympy.degree would raise on these
+            return term
+        if sum(sympy.degree(term, v) for v in vectors if term.has(v)) > 1:
             return term
     return None
 

@@ -136,11 +136,8 @@ def answer_control(result: Result, display: bool, command: str = "") -> str:
     if "unsupported" in result.answer:
         command = f"{html.escape(command or 'python -m <course>')} check {cid} '…'"
         tag = "div" if display else "span"
-        return (
-            f'<{tag} class="answer-cli">Check a formula of your own with the command line, in a copy of this '
-            f"site's source: <code>{command}</code> (the in-page checker cannot: "
-            f"{html.escape(result.answer['unsupported'])}).</{tag}>"
-        )
+        why = _attr(f"The in-page checker cannot check this one: {result.answer['unsupported']}.")
+        return f'<{tag} class="answer-cli" title="{why}">check yours: <code>{command}</code></{tag}>'
     kind = html.escape(result.answer["kind"]["name"])
     return f'<span class="answer-slot" data-claim="{cid}" data-kind="{kind}"></span>'
 
