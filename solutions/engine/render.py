@@ -117,11 +117,16 @@ def render_occurrence(
         )
         body = result.shown_latex or fallback
         if occ.in_table:
-            return f"${body}${m}{control}"
+            return f"${body}${_tail(m, control)}"
         return _display(body, m, occ.indent, result, control)
     if occ.display:
         return _display(occ.value, m, occ.indent, result, control)
-    return f"{occ.value}{m}{control}"
+    return f"{occ.value}{_tail(m, control)}"
+
+
+def _tail(m: str, control: str) -> str:
+    """A mark and the answer field after it, kept on one line (a narrow table cell wraps before them)."""
+    return f'<span class="claim-tail">{m}{control}</span>' if control else m
 
 
 def answer_control(result: Result, display: bool, command: str = "") -> str:
