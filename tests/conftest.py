@@ -125,6 +125,9 @@ def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         "--disable-dev-shm-usage",
         "--window-size=1280,900",
         "--force-prefers-reduced-motion",
+        # No name resolves but this machine's: a page (or a worker, whose requests the log below misses) that
+        # needed another host would fail, not just be reported.
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
     )
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     drv = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))

@@ -120,6 +120,10 @@ def test_answers_get_the_engines_verdicts(driver: object, server: str, built: Pa
     _screenshot(driver, f"answer-checker-{scheme}.png", 900)
     problems += [f"JavaScript error: {e}" for e in _errors(driver)]
     problems += [f"request to {u}" for u in _outside_requests(driver, server)]
+    worker = driver.execute_script("return window.answerCheckRequests") or []  # the worker's own requests
+    problems += [f"the worker requested {u}" for u in worker if not u.startswith(server)]
+    if not any(u.endswith("pyodide.asm.wasm") for u in worker):
+        problems.append(f"the worker's requests were not seen: {worker}")
     assert not problems, "\n".join(problems)
     cold, warm = times[0], statistics.median(times[1:])
     assert cold < 60 and warm < 2.0, f"cold start {cold:.1f} s, median warm verdict {warm:.2f} s"

@@ -53,6 +53,7 @@
       const msg = event.data;
       if (msg.type === "ready") {
         window.answerCheckStartup = msg.timings; // for measurements
+        window.answerCheckRequests = msg.requests; // what the worker fetched, for tests
         current.started(null);
       }
       else if (msg.type === "error" && msg.n === undefined) current.started(msg.message);

@@ -45,7 +45,11 @@ const booted = (async function () {
 })();
 
 booted.then(
-  function () { postMessage({ type: "ready", timings: timings }); },
+  function () {
+    // What this worker fetched (the page's own timing cannot see a worker's requests): for tests and figures.
+    const requests = performance.getEntriesByType("resource").map(function (e) { return e.name; });
+    postMessage({ type: "ready", timings: timings, requests: requests });
+  },
   function (error) { postMessage({ type: "error", message: lastLine(error) }); },
 );
 
