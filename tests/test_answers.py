@@ -318,3 +318,17 @@ def test_a_long_paste_gets_a_short_message(catalog: answers.Catalog) -> None:
         if claim in catalog.claims:
             got = catalog.check(claim, "1\\," * 50_000)
             assert got.verdict == "invalid" and len(got.detail) < 400, (claim, len(got.detail))
+
+
+def test_a_derivative_reads_as_the_fraction_it_is(catalog: answers.Catalog) -> None:
+    got = catalog.check("a2.q3.dL_dfa", r"\frac{\partial L^t}{\partial f_a} = f_n - f_p")
+    assert got.verdict == "equivalent"
+    assert got.read_as_latex.startswith(r"\frac{\partial L^t}{\partial f_a} = ")
+
+
+def test_letters_the_truth_does_not_use_get_a_hint(catalog: answers.Catalog, capsys: pytest.CaptureFixture) -> None:
+    got = catalog.check("a2.q3.dL_dfa", "fn - fp")
+    assert got.verdict == "different" and "write f_n" in got.hint and "f, n, p" in got.hint
+    assert not catalog.check("a2.q3.dL_dfa", "f_n + f_p").hint  # its letters are the truth's: no hint
+    main(["check", "a2.q3.dL_dfa", "fn - fp"])
+    assert "hint: your answer uses f, n, p" in capsys.readouterr().out

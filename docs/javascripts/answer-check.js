@@ -15,8 +15,8 @@
   const START_LIMIT_MS = 60000; // loading Pyodide and sympy (a few seconds measured on a 2-core machine)
   const CHECK_LIMIT_MS = 10000; // one answer: twice the build's 5 s, for WebAssembly's slower Python
   const EXAMPLES = {
-    integer: ["a whole number, such as ", "1,446,400"],
-    decimal: ["a decimal number, such as ", "0.865"],
+    integer: ["a whole number, such as ", "1,446,400", " (digits only, no arithmetic)"],
+    decimal: ["a decimal number, such as ", "0.865", " (digits and a point: no fractions, no e-notation)"],
     formula: ["LaTeX, such as ", "2f_1 - f_4", " or ", "\\frac{1}{2}(f_1 - f_2)"],
   };
   const HINTS = {};
@@ -52,6 +52,7 @@
     worker.onmessage = function (event) {
       const msg = event.data;
       if (msg.type === "ready") {
+        current.isReady = true;
         window.answerCheckStartup = msg.timings; // for measurements
         window.answerCheckRequests = msg.requests; // what the worker fetched, for tests
         current.started(null);
@@ -150,6 +151,9 @@
     const hint = el("span", "answer-hint", "Type ");
     EXAMPLES[kind].forEach(function (part, i) { hint.append(i % 2 ? el("code", "", part) : part); });
     hint.append("; Enter checks it with this site's own engine, in your browser.");
+    if (kind === "decimal" && slot.dataset.tol) {
+      hint.append(" Answers within ±" + slot.dataset.tol + " of the checked value count as equal.");
+    }
     const preview = el("span", "answer-preview");
     const verdict = el("span", "answer-verdict");
     verdict.dataset.verdict = "";
@@ -186,6 +190,11 @@
 
   function showPreview(form) {
     const text = form.elements.answer.value;
+    const out = form.querySelector("[data-verdict]");
+    if (out.dataset.verdict) { // the verdict was for the answer before this edit
+      out.dataset.verdict = "";
+      out.textContent = "Press Enter to check the edited answer.";
+    }
     const preview = form.querySelector(".answer-preview");
     preview.textContent = "";
     if (!text.trim()) return;
@@ -226,7 +235,9 @@
       line.append("✗ A known mistake: " + result.mistake.why + " ");
       if (result.mistake.href) {
         const a = el("a", "", "See it among the common mistakes.");
-        a.href = new URL(result.mistake.href, ROOT).href;
+        const target = new URL(result.mistake.href, ROOT);
+        // On this very page, a plain anchor: the page only scrolls, and Back returns to the answer as it was.
+        a.href = target.pathname === location.pathname ? target.hash : target.href;
         line.append(a);
       }
     } else if (result.verdict === "timeout" && /^the checker /.test(result.detail || "")) {
@@ -238,7 +249,9 @@
       line.append(el("code", "answer-error", result.detail || ""));
     }
     out.append(line);
+    if (result.hint) out.append(el("span", "answer-hint", "Hint: " + result.hint + "."));
     out.dataset.verdict = result.verdict;
+    out.scrollIntoView({ block: "nearest" });
   }
 
   function check(form) {
@@ -253,7 +266,7 @@
       delete form.dataset.pending;
       return;
     }
-    out.textContent = engine ? "Checking…" : "Starting the checker (the first time takes a few seconds)…";
+    out.textContent = engine && engine.isReady ? "Checking…" : "Starting the checker (the first time takes a few seconds)…";
     function settle(result) {
       if (form.dataset.pending !== token) return; // only the latest answer of this field
       delete form.dataset.pending;

@@ -66,6 +66,7 @@ class Verdict:
     difference_latex: str = ""  # answer - truth, simplified, for formulas
     mistake: Mistake | None = None
     truth: str = ""  # the claim's truth as plain text
+    hint: str = ""  # for a wrong formula: letters it uses that the truth does not
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -78,7 +79,8 @@ class Verdict:
             where = f", on {self.mistake.href}" if self.mistake.href else ""
             return f"known mistake: {self.mistake.why} (the mistake {self.mistake.id}{where})"
         if self.verdict == "different":
-            return f"different: {self.detail}" if self.detail else "different"
+            hint = f"\n  hint: {self.hint}" if self.hint else ""
+            return (f"different: {self.detail}" if self.detail else "different") + hint
         if self.verdict == "timeout":
             return f"timeout: {self.detail}"
         return f"cannot parse: {self.detail}"
@@ -104,6 +106,7 @@ def assess(claim: Claim, text: str, truth: Any, mistakes: list[Mistake] = (), se
             if cmp.outcome == Outcome.EQUAL:
                 return Verdict("equivalent", read_as, read_as_latex, truth=cmp.truth)
             found = next((m for m in mistakes if _is_mistake(claim, text, m)), None)
+            hint = "" if found else _unknown_symbols(claim.kind, text, truth)
     except CheckTimeout:
         return Verdict("timeout", detail=f"the check took longer than its limit of {seconds:g} s")
     except RecursionError:
@@ -113,7 +116,7 @@ def assess(claim: Claim, text: str, truth: Any, mistakes: list[Mistake] = (), se
     # The kinds word their detail for a page's value; here the value is the reader's own answer.
     detail = cmp.detail.replace("page - truth", "your answer - truth")
     verdict = "mistake" if found else "different"
-    return Verdict(verdict, read_as, read_as_latex, detail, cmp.difference_latex, found, cmp.truth)
+    return Verdict(verdict, read_as, read_as_latex, detail, cmp.difference_latex, found, cmp.truth, hint)
 
 
 # What a reader may paste from a rendered page, read as the LaTeX it stands for.
@@ -123,12 +126,44 @@ _TYPED = str.maketrans({"\u2212": "-", "\u00d7": "\\times ", "\u22c5": "\\cdot "
 def _reading(kind: Kind, text: str, page: str) -> tuple[str, str]:
     if not isinstance(kind, Formula):  # a number as the kind read it; a matrix formula as written
         return page.strip().strip("$").strip(), ""
-    import sympy
 
     from . import latex
 
     chain = latex.parse_chain(text)  # already read once by the comparison: it parses
-    return " = ".join(plain(e) for e in chain), " = ".join(sympy.latex(e) for e in chain)
+    return " = ".join(plain(e) for e in chain), " = ".join(_latex(e) for e in chain)
+
+
+def _latex(expr: Any) -> str:
+    """sympy's LaTeX, with the engine's derivative atoms (a symbol named ∂N/∂D) shown as the fraction they are."""
+    import sympy
+
+    names = {}
+    for s in expr.free_symbols:
+        numerator, sep, denominator = s.name.partition("/∂")
+        if s.name.startswith("∂") and sep:
+            names[s] = rf"\frac{{\partial {numerator[1:]}}}{{\partial {denominator}}}"
+    return sympy.latex(expr, symbol_names=names)
+
+
+def _unknown_symbols(kind: Kind, text: str, truth: Any) -> str:
+    """A hint when a formula uses letters the truth does not: a letter is a variable, and letters side by side
+    multiply (fn is f·n), which is the commonest reason a right idea reads as a wrong answer."""
+    if not isinstance(kind, Formula) or not hasattr(truth, "free_symbols"):
+        return ""
+    from . import latex
+
+    chain = latex.parse_chain(text)
+    known = {s.name for s in truth.free_symbols} | (
+        {s.name for s in chain[0].free_symbols} if len(chain) > 1 else set()
+    )
+    extra = sorted(s.name for s in chain[-1].free_symbols if s.name not in known)
+    if not extra:
+        return ""
+    wanted = ", ".join(sorted(s.name for s in truth.free_symbols)) or "no letters at all"
+    return (
+        f"your answer uses {', '.join(extra)}, which the checked answer does not (it uses {wanted}); each letter is "
+        "a variable of its own and letters side by side multiply, so fn is f·n: write f_n"
+    )
 
 
 def _is_mistake(claim: Claim, text: str, m: Mistake) -> bool:

@@ -144,7 +144,9 @@ def answer_control(result: Result, display: bool, command: str = "") -> str:
         why = _attr(f"The in-page checker cannot check this one: {result.answer['unsupported']}.")
         return f'<{tag} class="answer-cli" title="{why}">check yours: <code>{command}</code></{tag}>'
     kind = html.escape(result.answer["kind"]["name"])
-    return f'<span class="answer-slot" data-claim="{cid}" data-kind="{kind}"></span>'
+    tol = result.answer["kind"].get("tol")
+    extra = f' data-tol="{tol:g}"' if isinstance(tol, (int, float)) else ""
+    return f'<span class="answer-slot" data-claim="{cid}" data-kind="{kind}"{extra}></span>'
 
 
 def _display(latex: str, m: str, indent: str, result: Result, control: str = "") -> str:
