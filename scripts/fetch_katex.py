@@ -9,27 +9,20 @@ Standard library only: it runs before the virtual environment has anything.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
-import subprocess
 import sys
 import tarfile
 import tempfile
 from pathlib import Path
 
+import npm_fetch  # scripts/npm_fetch.py, beside this script
+
 WANTED = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js")
 
 
 def main(version: str, sha256: str, dest: Path) -> None:
-    npm = shutil.which("npm")
-    if npm is None:
-        sys.exit("fetch_katex: npm is not installed; install Node.js (Debian: apt-get install npm) and run again")
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([npm, "pack", f"katex@{version}", "--silent"], cwd=tmp, check=True, stdout=subprocess.DEVNULL)
-        tarball = Path(tmp) / f"katex-{version}.tgz"
-        digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
-        if digest != sha256:
-            sys.exit(f"fetch_katex: {tarball.name} has sha256 {digest}, expected {sha256}; refusing to use it")
+        tarball = npm_fetch.pack("katex", version, sha256, Path(tmp), "fetch_katex")
         staging = dest.with_name(dest.name + ".tmp")
         shutil.rmtree(staging, ignore_errors=True)
         with tarfile.open(tarball) as tar:

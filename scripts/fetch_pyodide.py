@@ -25,6 +25,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+import npm_fetch  # scripts/npm_fetch.py, beside this script
+
 PYODIDE_VERSION = "0.27.7"
 PYODIDE_SHA256 = "89d5d952675eb08e11286e52c7238f1248ce71726e896db9703e73bef23dc343"
 # sympy 1.14 declares mpmath<1.4: the pair the site's own environment pins (requirements.lock).
@@ -95,17 +97,12 @@ def fail(message: str) -> None:
 
 
 def main(dest: Path) -> None:
-    npm, node = shutil.which("npm"), shutil.which("node")
-    if npm is None or node is None:
-        fail("Node.js and npm are needed (Debian: apt-get install nodejs npm); install them and run again")
+    node = shutil.which("node")
+    if node is None:
+        fail("Node.js is needed to compile the wheels (Debian: apt-get install nodejs npm); install it and run again")
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        subprocess.run(
-            [npm, "pack", f"pyodide@{PYODIDE_VERSION}", "--silent"], cwd=tmp, check=True, stdout=subprocess.DEVNULL
-        )
-        tarball = tmp / f"pyodide-{PYODIDE_VERSION}.tgz"
-        if (digest := sha256(tarball)) != PYODIDE_SHA256:
-            fail(f"{tarball.name} has sha256 {digest}, expected {PYODIDE_SHA256}; refusing to use it")
+        tarball = npm_fetch.pack("pyodide", PYODIDE_VERSION, PYODIDE_SHA256, tmp, "fetch_pyodide")
         staging = dest.with_name(dest.name + ".tmp")
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)

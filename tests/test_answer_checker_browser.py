@@ -18,7 +18,7 @@ from urllib.parse import urljoin, urlparse
 import pytest
 
 from solutions.engine import answers
-from tests.test_browser import _errors, _outside_requests, _screenshot, _wait_for_math
+from tests.test_browser import _errors, _outside_requests, _screenshot, _wait_for_math, navigate_instantly
 
 pytestmark = pytest.mark.build
 
@@ -167,13 +167,7 @@ def test_the_checker_after_instant_navigation(driver: object, server: str) -> No
         ("a2/part2/", "a2.q4.valid_triplets", "8", "mistake"),
         ("a2/part1/", "a2.p1.params.lstm", "1", "different"),
     ):
-        driver.execute_script(
-            "document.documentElement.dataset.mathRendered = 'false';"
-            "[...document.querySelectorAll('a.md-nav__link')].find(a => a.href.endsWith(arguments[0])).click();",
-            target,
-        )
-        _wait_for_math(driver)
-        assert driver.current_url.endswith(target)
+        navigate_instantly(driver, target)
         assert _answer(driver, claim, text)[0] == expected, (target, claim, text)
     assert driver.execute_script("return performance.getEntriesByType('navigation').length") == loads
     assert not _errors(driver) and not _outside_requests(driver, server)

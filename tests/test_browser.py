@@ -87,6 +87,18 @@ def _wait_for_math(drv: object) -> None:
     )
 
 
+def navigate_instantly(drv: object, target: str) -> None:
+    """Follow the navigation's link to ``target`` as a reader clicks it (Material swaps the page in) and wait
+    for its math."""
+    drv.execute_script(
+        "document.documentElement.dataset.mathRendered = 'false';"
+        "[...document.querySelectorAll('a.md-nav__link')].find(a => a.href.endsWith(arguments[0])).click();",
+        target,
+    )
+    _wait_for_math(drv)
+    assert drv.current_url.endswith(target)
+
+
 def _outside_requests(drv: object, base: str) -> list[str]:
     urls = []
     for entry in drv.get_log("performance"):
@@ -172,13 +184,7 @@ def test_instant_navigation_keeps_math_and_marks(driver: object, server: str, bu
     problems, reports = [], {}
     for target in ("a2/part2/", "hw2/q3/", "a2/worked-example-notebook/", "hw2/q6/", "hw2/q2/", "a2/part1/"):
         before = driver.execute_script("return window.performance.getEntriesByType('navigation').length")
-        driver.execute_script(
-            "document.documentElement.dataset.mathRendered = 'false';"
-            "[...document.querySelectorAll('a.md-nav__link')].find(a => a.href.endsWith(arguments[0])).click();",
-            target,
-        )
-        _wait_for_math(driver)
-        assert driver.current_url.endswith(target)
+        navigate_instantly(driver, target)
         # Instant navigation swaps the page in place: no new document was loaded.
         assert driver.execute_script("return window.performance.getEntriesByType('navigation').length") == before
         reports[target] = driver.execute_script(PAGE_REPORT)
