@@ -103,6 +103,7 @@ class TrainingError(RuntimeError):
 
 
 CHECKPOINT_KEYS = ("identity", "model", "optimizer", "rng", "cuda_rng", "history", "best", "segments")
+FINGERPRINT_BATCHES = 4  # the first training batches whose losses identify a run (code, data, seed, threads)
 
 
 def embedding_record(path: Path | None, vocab: dict[str, int], dim: int) -> tuple[dict[str, Any], torch.Tensor | None]:
@@ -216,6 +217,7 @@ def train(
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     loss_fn = nn.BCEWithLogitsLoss()
     history: list[dict[str, Any]] = []
+    fingerprint: list[float] = []  # the losses of the first FINGERPRINT_BATCHES batches of epoch 1
     best: tuple[float, int, dict[str, torch.Tensor] | None] = (float("inf"), -1, None)
     segment = {
         "started": record.started.isoformat(timespec="seconds"),
@@ -248,6 +250,7 @@ def train(
             if dev.type == "cuda" and state["cuda_rng"] is not None:
                 torch.cuda.set_rng_state_all(state["cuda_rng"])
             history, segments = list(state["history"]), list(state["segments"])
+            fingerprint = [float(v) for v in state.get("fingerprint", [])]
             best = (float(state["best"][0]), int(state["best"][1]), state["best"][2])
         except (RuntimeError, ValueError, TypeError, IndexError, KeyError) as err:
             raise CheckpointError(
@@ -292,6 +295,8 @@ def train(
             opt.step()
             seen += len(labels)
             loss_sum += loss.item() * len(labels)
+            if epoch == 1 and len(fingerprint) < FINGERPRINT_BATCHES:
+                fingerprint.append(loss.item())
             correct += ((logits > 0).float() == labels).sum().item()
             bar.set_postfix(loss=f"{loss_sum / seen:.3f}")
         if dev.type == "cuda":
@@ -330,6 +335,7 @@ def train(
                 "history": history,
                 "best": best,
                 "segments": [*segments, done],
+                "fingerprint": fingerprint,
             },
         )
         if stop_after is not None and epoch >= stop_after and epoch < cfg.epochs:
@@ -362,6 +368,7 @@ def train(
         "gradient_reach": reach,
         "sizes": {"train": len(train_set), "valid": len(valid_set), "test": len(test_set)},
         "parameters": sum(p.numel() for p in model.parameters()),
+        "fingerprint": {"batches": len(fingerprint), "losses": fingerprint},
     }
     tag = "" if emb_record["init"] == "random" else "-glove"
     out = record.write(
