@@ -35,6 +35,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.task == "transfer":
         return train_transfer(args)
     from solutions.a2.part1 import data as imdb_data
+    from solutions.a2.part1 import embeddings
     from solutions.a2.part1 import train as imdb_train
     from solutions.a2.part1.model import MODELS as IMDB_MODELS
 
@@ -51,8 +52,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         return 2
     if args.threads is not None:
         torch.set_num_threads(args.threads)
+    start = args.embeddings
     options = {
-        "embeddings": Path(args.embeddings) if args.embeddings else None,
+        "embeddings": start if start in embeddings.NAMED else (Path(start) if start else None),
         "resume": args.resume,
         "stop_after": args.stop_after,
     }
@@ -316,8 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument(
         "--embeddings",
-        help="imdb: a GloVe text file of dimension 100 (e.g. glove.6B.100d.txt) to start the "
-        "embedding table from, as the notebook did (default: random)",
+        help="imdb: start the embedding table from pretrained vectors: glove-6b-50d (the installed GloVe 6B 50d "
+        "in the first 50 coordinates), word2vec-train (learnt from the training reviews), or a GloVe text file of "
+        "dimension 100 (e.g. glove.6B.100d.txt) as the notebook did (default: random)",
     )
     p.add_argument("--threads", type=int, help="imdb: torch's CPU threads for this run (default: torch's own choice)")
     p.set_defaults(func=cmd_train)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 import tarfile
 from pathlib import Path
@@ -303,7 +304,7 @@ def test_glove_embeddings_start_the_table_as_the_notebook_did(tmp_path: Path) ->
     torch.manual_seed(0)
     model = imdb_model.SentimentRNN(ARCHITECTURES["rnn"], vocab_size=4)
     before = model.embedding.weight.detach().clone()
-    imdb_train._initialise_embeddings(model, rows)
+    imdb_train.initialise_embeddings(model.embedding.weight, rows)
     w = model.embedding.weight.detach()
     assert torch.equal(w[2], torch.full((100,), 0.5))  # a GloVe word: its vector
     assert torch.equal(w[3], before[3])  # a word GloVe lacks keeps its N(0, 1) start
@@ -407,3 +408,45 @@ def test_an_archive_damaged_half_way_is_refused_not_read_short(tmp_path: Path) -
     damaged.write_bytes(bytes(raw))
     with pytest.raises(data.DataError, match=rf"{damaged}: not a readable tar archive, or a truncated one"):
         data.read_reviews(damaged)
+
+
+def test_glove_50d_fills_the_first_half_of_each_row_and_leaves_the_rest_random() -> None:
+    """GloVe 6B 50d (the installed package) as the first 50 of 100 coordinates; the rest keep N(0, 1)."""
+    from solutions.a2.part1 import embeddings
+    from solutions.common import glove
+
+    vectors = glove.from_package()
+    the = vectors.vectors[vectors.words.index("the")]
+    vocab = {"<unk>": 0, "<pad>": 1, "the": 2, "zzzqqq-not-a-word": 3}
+    record, rows = embeddings.embedding_record(embeddings.GLOVE_50D, vocab, 100)
+    assert record["init"] == "glove50" and record["dim"] == 50 and record["words_found"] == 1
+    torch.manual_seed(0)
+    model = imdb_model.SentimentRNN(ARCHITECTURES["rnn"], vocab_size=4)
+    before = model.embedding.weight.detach().clone()
+    imdb_train.initialise_embeddings(model.embedding.weight, rows)
+    w = model.embedding.weight.detach()
+    assert torch.equal(w[2, :50], torch.from_numpy(the))  # GloVe's 50 numbers, exactly
+    assert torch.equal(w[2, 50:], before[2, 50:])  # the other 50 keep the table's own start
+    assert torch.equal(w[3], before[3])  # a word GloVe lacks keeps its start whole
+    assert not w[0].any() and not w[1].any()
+
+
+def test_word2vec_start_learns_from_the_training_text_only_and_the_same_everywhere(tmp_path: Path) -> None:
+    """The project's own vectors: learnt from the training examples given (nothing else), deterministic."""
+    from solutions.a2.part1 import embeddings
+
+    random_ = random.Random(0)
+    words = [f"w{i}" for i in range(30)]
+    train = [(i % 2, [random_.choice(words) for _ in range(40)]) for i in range(200)]
+    vocab = {"<unk>": 0, "<pad>": 1, **{w: i + 2 for i, w in enumerate(words)}, "unseen": 32}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(data, "CACHE_DIR", tmp_path / "a")
+        first, rows = embeddings.embedding_record(embeddings.WORD2VEC, vocab, 100, train)
+        mp.setattr(data, "CACHE_DIR", tmp_path / "b")  # learnt again from nothing cached
+        second, rows2 = embeddings.embedding_record(embeddings.WORD2VEC, vocab, 100, train)
+    assert first["init"] == "word2vec" and first["words_found"] == 30
+    assert first["sha256"] == second["sha256"]
+    torch.testing.assert_close(rows, rows2, rtol=0, atol=0, equal_nan=True)
+    assert rows[32].isnan().all()  # a word the training text never had keeps the random start
+    with pytest.raises(ValueError, match="learnt from the training reviews"):
+        embeddings.embedding_record(embeddings.WORD2VEC, vocab, 100)

@@ -136,8 +136,13 @@ def load_run(path: Path) -> Run:
     return data
 
 
+PRETRAINED_STARTS = ("glove", "glove50", "word2vec")
+
+
 def embedding_init(run: Run) -> str:
-    """How a run's embedding table started: ``"random"`` or ``"glove"``.
+    """How a run's embedding table started: ``"random"``, or a pretrained start named by its file and digest:
+    ``"glove"`` (a GloVe 100d text file), ``"glove50"`` (GloVe 6B 50d in the first 50 coordinates) or
+    ``"word2vec"`` (vectors learnt from the training reviews); see :mod:`solutions.a2.part1.embeddings`.
 
     Runs recorded before the ``--embeddings`` option existed carry no ``embeddings`` field; the code that
     wrote them (its commit is in each file) could only start from random values, so they read as random.
@@ -148,21 +153,21 @@ def embedding_init(run: Run) -> str:
     glove_named = isinstance(record, dict) and all(isinstance(record.get(k), str) for k in ("file", "sha256"))
     if (
         not isinstance(record, dict)
-        or record.get("init") not in ("random", "glove")
-        or (record["init"] == "glove" and not glove_named)
+        or record.get("init") not in ("random", *PRETRAINED_STARTS)
+        or (record["init"] != "random" and not glove_named)
     ):
         raise ResultsError(
             f"the run of {run.get('model')!r}, seed {run.get('seed')}: embeddings must be "
-            f'{{"init": "random"}} or {{"init": "glove", "file": ..., "sha256": ...}}, '
+            f'{{"init": "random"}} or {{"init": "glove" | "glove50" | "word2vec", "file": ..., "sha256": ...}}, '
             f"not {record!r}"
         )
     return record["init"]
 
 
 def embedding_key(run: Run) -> str:
-    """``"random"``, or ``"glove:<sha256>"``: runs from two different vector files are two experiments."""
+    """``"random"``, or ``"<start>:<sha256>"``: runs from two different vector files are two experiments."""
     init = embedding_init(run)
-    return init if init == "random" else f"glove:{run['embeddings']['sha256']}"
+    return init if init == "random" else f"{init}:{run['embeddings']['sha256']}"
 
 
 def runs(

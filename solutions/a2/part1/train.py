@@ -26,10 +26,12 @@ from torch import nn
 from tqdm import tqdm
 
 from solutions.a2.part1 import data
+from solutions.a2.part1.embeddings import embedding_record
+from solutions.a2.part1.embeddings import initialise as initialise_embeddings
 from solutions.a2.part1.model import SentimentRNN
 from solutions.a2.part1.params import ARCHITECTURES
-from solutions.common import glove, paths, runs
-from solutions.common.files import atomic_path, file_digest
+from solutions.common import paths, runs
+from solutions.common.files import atomic_path
 
 CHECKPOINT_DIR = paths.CHECKPOINTS_DIR / "imdb"  # ignored by git
 
@@ -106,53 +108,8 @@ CHECKPOINT_KEYS = ("identity", "model", "optimizer", "rng", "cuda_rng", "history
 FINGERPRINT_BATCHES = 4  # the first training batches whose losses identify a run (code, data, seed, threads)
 
 
-def embedding_record(path: Path | None, vocab: dict[str, int], dim: int) -> tuple[dict[str, Any], torch.Tensor | None]:
-    """What the results file says about the embedding table's start, and the GloVe rows to copy in (or None).
-
-    As in the notebook: a word GloVe has gets its GloVe vector, every other word keeps the table's own
-    N(0, 1) start (the notebook's ``unk_init=torch.Tensor.normal_``), and the ``<unk>`` and ``<pad>``
-    rows are zero.
-    """
-    if path is None:
-        return {"init": "random", "detail": "nn.Embedding's N(0, 1), <pad> row zero"}, None
-    try:
-        vectors = glove.from_text(path)
-    except OSError as err:
-        raise glove.GloveError(f"{path}: cannot read ({err.strerror or err})") from None
-    except UnicodeDecodeError as err:
-        raise glove.GloveError(f"{path}: not UTF-8 text (byte {err.start})") from None
-    if vectors.dim != dim:
-        raise glove.GloveError(f"{path}: vectors of dimension {vectors.dim}; the model's embeddings have {dim}")
-    index = {w: i for i, w in enumerate(vectors.words)}
-    rows = torch.full((len(vocab), dim), float("nan"))
-    for word, row in vocab.items():
-        if word in index and row > 1:
-            rows[row] = torch.from_numpy(vectors.vectors[index[word]])
-    found = int((~rows.isnan().any(dim=1)).sum())
-    record = {
-        "init": "glove",
-        "file": path.name,
-        "sha256": file_digest(path),
-        "dim": dim,
-        "words_found": found,
-        "detail": "GloVe where the word has a vector, else N(0, 1); <unk> and <pad> rows zero",
-    }
-    return record, rows
-
-
-def _initialise_embeddings(model: SentimentRNN, rows: torch.Tensor | None) -> None:
-    if rows is None:
-        return
-    with torch.no_grad():
-        weight = model.embedding.weight
-        known = ~rows.isnan().any(dim=1)
-        weight[known] = rows[known].to(weight.device)
-        weight[data.UNK_INDEX].zero_()
-        weight[data.PAD_INDEX].zero_()
-
-
 def checkpoint_path(cfg: Config, embeddings: dict[str, Any], root: Path = CHECKPOINT_DIR) -> Path:
-    init = "random" if embeddings["init"] == "random" else f"glove-{embeddings['sha256'][:12]}"
+    init = "random" if embeddings["init"] == "random" else f"{embeddings['init']}-{embeddings['sha256'][:12]}"
     return root / f"{cfg.model}-seed{cfg.seed}-e{cfg.epochs}-{init}.pt"
 
 
@@ -190,7 +147,7 @@ def train(
     results_dir: Path | None = None,
     device: str | None = None,
     dry_run: bool = False,
-    embeddings: Path | None = None,
+    embeddings: str | Path | None = None,
     resume: bool = False,
     checkpoints: Path = CHECKPOINT_DIR,
     stop_after: int | None = None,
@@ -210,10 +167,10 @@ def train(
     train_ex, valid_ex = data.split_train(corpus["train"])
     vocab = data.build_vocab(train_ex, cfg.max_vocab)
     train_set, valid_set, test_set = (data.numericalize(x, vocab) for x in (train_ex, valid_ex, corpus["test"]))
-    emb_record, emb_rows = embedding_record(embeddings, vocab, cfg.embedding_dim)
+    emb_record, emb_rows = embedding_record(embeddings, vocab, cfg.embedding_dim, train_ex)
     arch = ARCHITECTURES[cfg.model]
     model = SentimentRNN(arch, len(vocab), cfg.embedding_dim, cfg.dropout).to(dev)
-    _initialise_embeddings(model, emb_rows)
+    initialise_embeddings(model.embedding.weight, emb_rows)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     loss_fn = nn.BCEWithLogitsLoss()
     history: list[dict[str, Any]] = []
@@ -370,7 +327,7 @@ def train(
         "parameters": sum(p.numel() for p in model.parameters()),
         "fingerprint": {"batches": len(fingerprint), "losses": fingerprint},
     }
-    tag = "" if emb_record["init"] == "random" else "-glove"
+    tag = "" if emb_record["init"] == "random" else f"-{emb_record['init']}"
     out = record.write(
         f"{cfg.model}-seed{cfg.seed}-e{cfg.epochs}{tag}-{record.stamp()}.json",
         fields,
