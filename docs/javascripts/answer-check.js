@@ -4,14 +4,31 @@
 // (solutions/engine/render.py); this script turns each into
 //   <form data-answer-for=ID> <input> ... <span data-verdict=""> </form>
 // (created here because HTML cannot parse a form inside a paragraph, while the DOM can hold one).
-// Typing shows a KaTeX preview; Enter sends the answer to a Web Worker (answer-worker.js) that runs the
+// Typing shows a KaTeX preview (bounded: see preview() below); Enter sends the answer to a Web Worker
+// (answer-worker.js) that runs the
 // site's own claim engine on Pyodide.  Nothing of Pyodide loads until a reader focuses a field.  A check
 // that runs past its limit terminates the worker (static hosts cannot send the headers Pyodide's interrupt
 // buffer needs), so the page never freezes; the next check starts a fresh worker.
 (function () {
   "use strict";
   const ROOT = new URL("../", document.currentScript.src); // this file is <site>/javascripts/answer-check.js
-  const MAX_LENGTH = 2000; // characters: the engine's parser reads no longer formula
+  // The live preview renders on the page's own thread, where nothing can stop KaTeX once it runs, so what it
+  // renders is bounded before it starts: a short text, shallow nesting, no macro definitions, KaTeX's own
+  // limits on expansion and sizes.  Measured in Chromium (tests/test_preview_bounds.py): the worst hostile
+  // input within these bounds renders in well under the 100 ms a page may block.
+  const PREVIEW_MAX_LENGTH = 500; // characters
+  const PREVIEW_MAX_DEPTH = 20; // nested {...}, \left...\right, \begin...\end
+  const PREVIEW_DELAY_MS = 250; // the preview renders once typing pauses this long, never on every key
+  const KATEX_LIMITS = {
+    throwOnError: false, // a mistake in the LaTeX shows in red, the source as typed
+    trust: false, // no \href, \url, \includegraphics, \htmlClass...: a formula links to and loads nothing
+    strict: "ignore", // the preview shows what can be shown; reading the answer is the engine's job
+    maxExpand: 100, // macro expansions per render (KaTeX's default is 1000)
+    maxSize: 5, // em, for \rule, \kern and the like
+    output: "htmlAndMathml",
+  };
+  // Commands that define or rebind macros; a reader's answer is a formula, never a definition.
+  const DEFINES = /\\(?:[egx]?def|newcommand|renewcommand|providecommand|let|futurelet|global|long|outer|newenvironment|renewenvironment|DeclareMathOperator)(?![A-Za-z])/;
   const START_LIMIT_MS = 60000; // loading Pyodide and sympy (a few seconds measured on a 2-core machine)
   const CHECK_LIMIT_MS = 10000; // one answer: twice the build's 5 s, for WebAssembly's slower Python
   const EXAMPLES = {
@@ -117,16 +134,46 @@
     return e;
   }
 
+  // Render LaTeX with KaTeX's limits and a fresh, empty macro table every time (so no \gdef of one render
+  // survives into the next); the text itself where KaTeX is missing or gives up.
   function tex(target, latex) {
     if (typeof katex === "undefined") {
       target.textContent = latex;
       return;
     }
+    const t0 = performance.now();
     try {
-      katex.render(latex, target, { throwOnError: false, output: "htmlAndMathml" });
-    } catch (e) {
+      katex.render(latex, target, Object.assign({ macros: {} }, KATEX_LIMITS));
+    } catch (e) { // a KaTeX limit (too many expansions) or a stack that ran out
       target.textContent = latex;
     }
+    // The last render's time and the count of renders, for tests and figures.
+    window.answerPreviewMs = performance.now() - t0;
+    window.answerPreviewRenders = (window.answerPreviewRenders || 0) + 1;
+  }
+
+  // Why a text is not previewed, in the reader's terms, or "" when it may be.
+  function unpreviewable(text) {
+    if (text.length > PREVIEW_MAX_LENGTH) {
+      return "too long to preview: " + text.length + " characters, at most " + PREVIEW_MAX_LENGTH +
+        " (Enter still checks it)";
+    }
+    const defines = text.match(DEFINES);
+    if (defines) {
+      return "not previewed: " + defines[0] + " defines a macro; write the formula itself, without definitions";
+    }
+    // Nesting, counted on the text (KaTeX's parser recurses once per level, and its layout more).
+    let depth = 0;
+    let deepest = 0;
+    (text.match(/\\\\|\\(?:begin|end|left|right)(?![A-Za-z])|\\[{}[\]]|[{}[\]]/g) || []).forEach(function (tok) {
+      if (tok === "{" || tok === "[" || tok === "\\begin" || tok === "\\left") deepest = Math.max(deepest, ++depth);
+      else if (tok === "}" || tok === "]" || tok === "\\end" || tok === "\\right") depth -= 1;
+    });
+    if (deepest > PREVIEW_MAX_DEPTH) {
+      return "nested too deeply to preview: " + deepest + " levels, at most " + PREVIEW_MAX_DEPTH +
+        " (Enter still checks it)";
+    }
+    return "";
   }
 
   function build(slot) {
@@ -139,7 +186,7 @@
     const input = el("input", "answer-input");
     input.type = "text";
     input.name = "answer";
-    input.maxLength = MAX_LENGTH;
+    // No maxlength: it would cut a long paste silently; the preview and the engine say what is too long.
     input.placeholder = "✎";
     input.title = "Check an answer of your own: type " + HINTS[kind] + ", then press Enter";
     input.setAttribute("aria-label", "Check your own answer for claim " + claim + ": type " + HINTS[kind] +
@@ -188,21 +235,36 @@
     form.elements.answer.placeholder = "✎";
   }
 
-  function showPreview(form) {
-    const text = form.elements.answer.value;
+  // On every edit: only the cheap part (the old verdict goes); the preview waits for a pause in typing.
+  function edited(form) {
     const out = form.querySelector("[data-verdict]");
     if (out.dataset.verdict) { // the verdict was for the answer before this edit
       out.dataset.verdict = "";
       out.textContent = "Press Enter to check the edited answer.";
     }
+    clearTimeout(previewTimers.get(form));
+    previewTimers.set(form, setTimeout(function () {
+      previewTimers.delete(form);
+      showPreview(form);
+    }, PREVIEW_DELAY_MS));
+  }
+  const previewTimers = new WeakMap();
+
+  function showPreview(form) {
+    const text = form.elements.answer.value;
     const preview = form.querySelector(".answer-preview");
     preview.textContent = "";
+    delete preview.dataset.refused;
     if (!text.trim()) return;
     preview.append(el("span", "answer-label", "You typed: "));
     const math = el("span", "answer-math");
     preview.append(math);
-    if (text.length > MAX_LENGTH) math.textContent = "(too long to preview)";
-    else if (form.dataset.kind === "formula") tex(math, text);
+    // A number is shown as typed; it is bounded by its length only.
+    const why = form.dataset.kind === "formula" || text.length > PREVIEW_MAX_LENGTH ? unpreviewable(text) : "";
+    if (why) {
+      preview.dataset.refused = why;
+      math.append(el("span", "answer-refused", "(" + why + ")"));
+    } else if (form.dataset.kind === "formula") tex(math, text);
     else math.textContent = text;
   }
 
@@ -291,7 +353,7 @@
   });
   document.addEventListener("input", function (event) {
     const form = formOf(event);
-    if (form) showPreview(form);
+    if (form) edited(form);
   });
   document.addEventListener("submit", function (event) {
     const form = formOf(event);

@@ -174,7 +174,7 @@ def _is_mistake(claim: Claim, text: str, m: Mistake) -> bool:
         return kind.read(m.text) is not None and kind.read(m.text) == kind.read(text)
     if isinstance(kind, Decimal):
         wrong, answer = kind.read(m.text), kind.read(text)
-        return wrong is not None and answer is not None and abs(float(answer) - float(wrong)) <= kind.tol
+        return wrong is not None and answer is not None and kind.within(answer, wrong)
     if not isinstance(kind, Formula):
         return False
     import sympy

@@ -13,6 +13,12 @@ judges with the code as it is on disk, and that the checks' time limits
 What comes back is plain data (:class:`SiteCheck`): the verdicts, the check
 listing of each claim, and the generated pages' Markdown, so the build's process
 never imports a claims module.  Nothing is kept between builds.
+
+Importing the claims modules is bounded (the plugin's ``import_limit``, per module): the process says
+on a pipe of its own which module it starts importing, and a watcher thread here stops it when one takes
+longer than the limit, whatever it does (an endless loop in native code, a signal ignored); the process
+itself also gives up at the limit (:func:`.registry.import_claims`).  A module that raises, exits or kills
+the process is named too.  Either way the build fails with one line, never a wait.
 """
 
 from __future__ import annotations
@@ -21,9 +27,12 @@ import gc
 import multiprocessing
 import os
 import pickle
+import select
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -31,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Settings
+from .registry import timeout_message
 from .site import Job
 from .verdicts import Report, Result
 
@@ -92,7 +102,8 @@ def check_site(docs_dir: Path, settings: Settings) -> SiteCheck:
     """Judge every claim in ``docs_dir`` and render the generated pages (the checking process's work)."""
     from . import registry, render, site
 
-    claims = registry.load_all(settings.packages, settings.root)  # imported before the workers fork: shared
+    # Imported before the workers fork: shared (main() has imported them already, bounded).
+    claims = registry.load_all(settings.packages, settings.root, settings.import_limit)
     workers = settings.worker_count()
     t0 = time.perf_counter()
     report = site.verify_docs(docs_dir, settings, judge_all=lambda jobs: judge_in_parallel(jobs, workers))
@@ -118,6 +129,69 @@ def generated_pages(settings: Settings) -> list[str]:
     return [*render.listing_paths(registry.claims_modules(settings.packages), settings).values(), "verification.md"]
 
 
+# The checking process's exit status when a claims module cannot be imported (it said why on the progress pipe).
+IMPORT_FAILED = 3
+# How much longer than the import limit the watcher waits before it stops the process itself: the process's own
+# alarm normally answers first, with the same message.
+WATCH_GRACE_S = 2.0
+
+
+def _ended(returncode: int) -> str:
+    if returncode < 0:
+        try:
+            return f"killed by signal {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exit status {returncode}"
+
+
+class _ImportWatch:
+    """Reads the checking process's progress lines (``start FILE``, ``failed LINE``, ``done``) and stops the
+    process when one module's import outlives the limit."""
+
+    def __init__(self, fd: int, proc: subprocess.Popen, limit: float) -> None:
+        self.fd, self.proc, self.limit = fd, proc, limit
+        self.importing: str | None = None  # the file being imported, until `done`
+        self.failed: str | None = None  # the one line that says why the imports stopped
+        self.done = False
+        self.thread = threading.Thread(target=self._watch, name="claims-import-watch", daemon=True)
+        self.thread.start()
+
+    def _watch(self) -> None:
+        pending, deadline = b"", None
+        try:
+            while True:
+                wait = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+                ready, _, _ = select.select([self.fd], [], [], wait)
+                if not ready:  # the import outlived the limit and the process's own alarm did not answer
+                    self.failed = timeout_message(self.importing or "a claims module", self.limit)
+                    self.proc.kill()
+                    return
+                data = os.read(self.fd, 4096)
+                if not data:  # the process finished its imports and closed the pipe, or it ended
+                    return
+                *lines, pending = (pending + data).split(b"\n")
+                for raw in lines:
+                    word, _, rest = raw.decode("utf-8", "replace").partition(" ")
+                    if word == "start":
+                        self.importing, deadline = rest, time.monotonic() + self.limit + WATCH_GRACE_S
+                    elif word == "failed":
+                        self.failed, deadline = rest, None
+                    elif word == "done":
+                        self.importing, self.done, deadline = None, True, None
+        finally:
+            os.close(self.fd)
+
+    def why(self, returncode: int) -> str | None:
+        """The one line for a process that stopped while importing, or None when its imports were done."""
+        self.thread.join()
+        if self.failed:
+            return self.failed
+        if self.importing is not None and not self.done:
+            return f"{self.importing}: importing it ended the checking process ({_ended(returncode)})"
+        return None
+
+
 class Running:
     """A checking process under way; :meth:`result` waits for it."""
 
@@ -125,15 +199,24 @@ class Running:
         self.docs_dir = docs_dir
         # A file, not a pipe, so the process never blocks on what it prints; open until result().
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
+        progress, progress_w = os.pipe()
         # In the project's root, so that `python -m` (which puts its working folder first on sys.path)
         # imports the course's code as it is on disk there.
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", __spec__.name, settings.to_json(), str(docs_dir)],
-            cwd=settings.root,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-        )
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", __spec__.name, settings.to_json(), str(docs_dir), str(progress_w)],
+                cwd=settings.root,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                pass_fds=(progress_w,),
+            )
+        except BaseException:
+            os.close(progress)
+            raise
+        finally:
+            os.close(progress_w)  # the process holds the only writing end: its end is the pipe's end
+        self._watch = _ImportWatch(progress, self._proc, settings.import_limit)
         self._result: SiteCheck | None = None
 
     def result(self) -> SiteCheck:
@@ -142,6 +225,9 @@ class Running:
             self._stderr.seek(0)
             printed = self._stderr.read().decode("utf-8", "replace")
             self._stderr.close()
+            why = self._watch.why(self._proc.returncode) if self._proc.returncode != 0 else None
+            if why is not None:
+                raise CheckerFailed(why)
             if self._proc.returncode != 0:
                 raise CheckerFailed(
                     f"checking the claims of {self.docs_dir} stopped (exit status {self._proc.returncode}) before it "
@@ -165,19 +251,43 @@ def start(docs_dir: Path, settings: Settings) -> Running:
     return Running(Path(docs_dir).resolve(), settings)
 
 
+def _load(settings: Settings, progress: int | None) -> bool:
+    """Import the claims modules, telling the parent on ``progress`` (a pipe) which one starts and how it ends."""
+    from . import registry
+
+    def say(line: str) -> None:
+        if progress is not None:
+            os.write(progress, (" ".join(line.split()) + "\n").encode("utf-8", "replace"))
+
+    try:
+        registry.load_all(
+            settings.packages, settings.root, settings.import_limit, lambda module, file: say(f"start {file}")
+        )
+    except (registry.ImportFailed, ValueError) as err:
+        say(f"failed {err}")
+        print(err, file=sys.stderr)
+        return False
+    say("done")
+    return True
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print(f"usage: python -m {__spec__.name} SETTINGS_JSON DOCS_DIR", file=sys.stderr)
+    if len(argv) not in (2, 3):
+        print(f"usage: python -m {__spec__.name} SETTINGS_JSON DOCS_DIR [PROGRESS_FD]", file=sys.stderr)
         return 2
+    progress = int(argv[2]) if len(argv) == 3 else None
     settings = Settings.from_json(argv[0])
     if not Path(argv[1]).is_dir():
         print(f"{argv[1]}: not a folder (the docs folder whose claims to check)", file=sys.stderr)
         return 2
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever a check prints goes to stderr, never into the verdicts
-    from . import registry
-
-    registry.load_all(settings.packages, settings.root)
+    try:
+        if not _load(settings, progress):
+            return IMPORT_FAILED
+    finally:
+        if progress is not None:
+            os.close(progress)  # before the workers fork: the parent's watcher sees the pipe end here
     # What is loaded now lives as long as the process: keep the garbage collector from scanning it again
     # and again while the checks allocate (verify takes a fifth less time), and from touching the memory
     # pages that the forked workers share.

@@ -40,7 +40,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings is None:
         return 2
-    claims = registry.load_all(settings.packages, settings.root)
+    try:
+        claims = registry.load_all(settings.packages, settings.root, settings.import_limit)
+    except registry.ImportFailed as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     c = claims.get(args.claim_id)
     if c is None:
         near = difflib.get_close_matches(args.claim_id, list(claims), n=3)
@@ -65,6 +69,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from .registry import ImportFailed
     from .site import verify_docs
 
     settings = _settings(args)
@@ -74,7 +79,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if not docs.is_dir():
         print(f"error: {docs}: not a folder (the docs folder whose claims to check)", file=sys.stderr)
         return 2
-    report = verify_docs(docs, settings, set(args.ids) if args.ids else None)
+    try:
+        report = verify_docs(docs, settings, set(args.ids) if args.ids else None)
+    except ImportFailed as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     width = max((len(r.claim_id) for r in report.results), default=5)
     print(f"{'claim':<{width}}  {'status':<9} {'kind':<22} {'ms':>6}  where")
     for r in sorted(report.results, key=lambda r: (r.path or "~", r.line or 0)):

@@ -18,6 +18,7 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 
 from .checks import DEFAULT_TIME_LIMIT_S, TRUTH_FACTOR
+from .registry import DEFAULT_IMPORT_LIMIT_S
 
 PLUGIN_NAME = "claims"  # the entry point's name under mkdocs.plugins (pyproject.toml)
 MAX_WORKERS = 4
@@ -28,10 +29,12 @@ class ConfigError(ValueError):
 
 
 class ClaimsConfig(base.Config):
-    """``plugins: - claims: {packages: [...], time_limit: 5, workers: 0, listings: checks, command: ...}``."""
+    """``plugins: - claims: {packages: [...], time_limit: 5, import_limit: 60, workers: 0, listings: checks, ...}``."""
 
     packages = c.ListOfItems(c.Type(str), default=[])  # importable packages searched for *_claims modules
     time_limit = c.Type((int, float), default=DEFAULT_TIME_LIMIT_S)  # seconds to compare a page value with its truth
+    # Seconds to import one *_claims module (some import torch); a module that takes longer stops the build, named.
+    import_limit = c.Type((int, float), default=DEFAULT_IMPORT_LIMIT_S)
     workers = c.Type(int, default=0)  # checking processes; 0: one per core, at most MAX_WORKERS
     listings = c.Type(str, default="checks")  # the docs folder of the generated check listings
     # The course's command line, for the pages' "check it with ..." lines (`check` and `verify` are its commands).
@@ -48,6 +51,7 @@ class Settings:
     workers: int = 0
     listings: str = "checks"
     command: str = ""  # the course's command line, e.g. "python -m course"
+    import_limit: float = DEFAULT_IMPORT_LIMIT_S  # seconds to import one claims module
 
     @property
     def truth_time_limit(self) -> float:
@@ -76,6 +80,10 @@ def settings_from(config: ClaimsConfig, root: Path, where: str) -> Settings:
         raise ConfigError(f"{where}: the claims plugin needs `packages:`, the packages that hold the *_claims modules")
     if config.time_limit <= 0:
         raise ConfigError(f"{where}: claims `time_limit` must be a positive number of seconds, not {config.time_limit}")
+    if isinstance(config.import_limit, bool) or config.import_limit <= 0:
+        raise ConfigError(
+            f"{where}: claims `import_limit` must be a positive number of seconds, not {config.import_limit}"
+        )
     if config.workers < 0:
         raise ConfigError(f"{where}: claims `workers` must be 0 (one per core) or more, not {config.workers}")
     listings = config.listings.strip("/")
@@ -90,7 +98,15 @@ def settings_from(config: ClaimsConfig, root: Path, where: str) -> Settings:
     except ValueError as err:
         raise ConfigError(f"{where}: {err}") from None
     command = " ".join(config.command.split()) or f"python -m {config.packages[0]}"
-    return Settings(tuple(config.packages), root.resolve(), float(config.time_limit), config.workers, listings, command)
+    return Settings(
+        tuple(config.packages),
+        root.resolve(),
+        float(config.time_limit),
+        config.workers,
+        listings,
+        command,
+        float(config.import_limit),
+    )
 
 
 def _read(path: Path) -> dict:

@@ -10,6 +10,7 @@ parsers that never evaluate it.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -121,9 +122,43 @@ class Integer(_Valued):
         )
 
 
+def exact(x: Any) -> Fraction | None:
+    """A number as the exact rational it stands for, or None for one that is not finite.
+
+    A float (NumPy's too) is taken at its shortest repr, the decimal that Python prints and that a
+    page would copy (0.1 is 1/10, not the binary double nearest it); an int, a Fraction or a sympy
+    Rational exactly; anything else through its float."""
+    if isinstance(x, int | Fraction):
+        return Fraction(x)
+    p, q = getattr(x, "p", None), getattr(x, "q", None)  # a sympy Rational (or Integer)
+    if isinstance(p, int) and isinstance(q, int) and getattr(x, "is_Rational", False):
+        return Fraction(p, q)
+    f = float(x)
+    return Fraction(repr(f)) if math.isfinite(f) else None
+
+
+def _decimal_text(x: Fraction) -> str:
+    """An exact rational as a decimal where it has a finite one (0.0005), else as p/q."""
+    q, twos, fives = x.denominator, 0, 0
+    while q % 2 == 0:
+        q, twos = q // 2, twos + 1
+    while q % 5 == 0:
+        q, fives = q // 5, fives + 1
+    if q != 1:
+        return f"{x.numerator}/{x.denominator}"
+    places = max(twos, fives)
+    digits = str(abs(x.numerator) * 10**places // x.denominator).rjust(places + 1, "0")
+    sign = "-" if x < 0 else ""
+    return sign + (f"{digits[:-places]}.{digits[-places:]}" if places else digits)
+
+
 @dataclass(frozen=True)
 class Decimal(_Valued):
-    """A real number, right when ``|page - truth| <= tol``."""
+    """A real number, right when ``|page - truth| <= tol``, compared as exact rationals (:func:`exact`).
+
+    The page's decimal text is read exactly (0.10 is 1/10), the truth and ``tol`` too (a float at its
+    shortest repr), so a claim with ``tol=0`` is right only for the very number, not for one that rounds
+    to the same double (0.1000000000000000000001 is not 0.1), and a value exactly ``tol`` away is right."""
 
     tol: float
     name: ClassVar[str] = "decimal"
@@ -134,21 +169,33 @@ class Decimal(_Valued):
         t = text.strip().strip("$").strip()
         return Fraction(t) if _DEC_RE.match(t) else None
 
+    def within(self, a: Fraction, b: Fraction) -> bool:
+        """Whether two exact numbers are at most the tolerance apart."""
+        tol = exact(self.tol)
+        return tol is not None and abs(a - b) <= tol
+
     def compare_text(self, claim: Claim, text: str, truth: Any) -> Comparison:
         value = self.read(text)
         if value is None:
             detail = f"{_quoted(text)} is not a decimal number such as 0.865 (up to 30 digits each side of the point)"
             return Comparison(UNPARSABLE, text, plain(truth), detail=detail)
-        diff = float(value) - float(truth)
-        page, exact = text.strip(), f"{float(truth):.6g}"
-        if abs(diff) <= self.tol:
-            return Comparison(EQUAL, page, exact)
+        want = exact(truth)
+        page = text.strip()
+        if want is None:
+            detail = f"the truth, {plain(truth)}, is not a finite number"
+            return Comparison(DIFFERENT, page, plain(truth), detail=detail)
+        # With no tolerance the truth is shown in full: six digits could show a different number as the same.
+        shown = f"{float(want):.6g}" if self.tol else _decimal_text(want)
+        if self.within(value, want):
+            return Comparison(EQUAL, page, shown)
+        diff = value - want
+        diff_text = f"{float(diff):+.3g}"
         return Comparison(
             DIFFERENT,
             page,
-            exact,
-            f"{diff:+.3g}",
-            detail=f"page - truth = {diff:+.3g}, beyond the tolerance of {self.tol:g} this claim declares",
+            shown,
+            diff_text,
+            detail=f"page - truth = {diff_text}, beyond the tolerance of {self.tol:g} this claim declares",
         )
 
 

@@ -17,9 +17,11 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
+import io
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,9 @@ from .kinds import Kind
 from .pages import ID_PATTERN
 
 _ID_RE = re.compile(rf"^{ID_PATTERN}$")
+# Seconds to import one claims module: the course's largest (it imports torch) takes about 4 s on a busy
+# 2-core machine with a warm disk cache; a cold one is slower.  The plugin's `import_limit` sets it.
+DEFAULT_IMPORT_LIMIT_S = 60.0
 
 
 @dataclass
@@ -149,7 +154,12 @@ def claims_modules(packages: Sequence[str]) -> list[str]:
     anything (the site build lists their check pages before a separate process imports and checks them).
 
     Raises ``ValueError`` naming a package that cannot be found."""
-    found: set[str] = set()
+    return sorted(claims_files(packages))
+
+
+def claims_files(packages: Sequence[str]) -> dict[str, Path]:
+    """:func:`claims_modules` with the file of each, found without importing anything."""
+    found: dict[str, Path] = {}
     for package in packages:
         try:
             spec = importlib.util.find_spec(package)
@@ -164,29 +174,106 @@ def claims_modules(packages: Sequence[str]) -> list[str]:
             )
         for folder in spec.submodule_search_locations:
             found.update(_claims_in(Path(folder), package))
-    return sorted(found)
+    return found
 
 
-def _claims_in(folder: Path, package: str) -> list[str]:
+def _claims_in(folder: Path, package: str) -> dict[str, Path]:
     """``*_claims`` modules in a package's folder and its subpackages' (folders with an ``__init__.py``)."""
-    out = []
+    out: dict[str, Path] = {}
     for entry in sorted(folder.iterdir()):
         if entry.is_dir() and (entry / "__init__.py").is_file() and entry.name.isidentifier():
-            out += _claims_in(entry, f"{package}.{entry.name}")
+            out.update(_claims_in(entry, f"{package}.{entry.name}"))
         elif entry.suffix == ".py" and entry.stem.endswith("_claims") and entry.stem.isidentifier():
-            out.append(f"{package}.{entry.stem}")
+            out[f"{package}.{entry.stem}"] = entry
     return out
 
 
-def load_all(packages: Sequence[str], root: Path | None = None) -> dict[str, Claim]:
+class ImportFailed(Exception):
+    """A claims module could not be imported; the message is one line that names its file."""
+
+
+class _ImportTimeout(BaseException):
+    """Raised in a module's import by the alarm: a BaseException, so that a module's ``except Exception``
+    in its endless loop cannot swallow it."""
+
+
+def _why_not(err: BaseException) -> str:
+    if isinstance(err, SystemExit):
+        return f"importing it called sys.exit({err.code!r})"
+    text = " ".join(str(err).split())
+    text = text if len(text) <= 200 else text[:199] + "…"
+    return f"importing it raised {type(err).__name__}" + (f": {text}" if text else "")
+
+
+def timeout_message(file: str, seconds: float) -> str:
+    """The line for a module whose import outlived ``seconds`` (the checking process's parent says it too)."""
+    return f"{file}: importing it took longer than {seconds:g} s (an endless loop or a blocking call at import time?)"
+
+
+@contextmanager
+def _bounded(seconds: float) -> Iterator[None]:
+    """At most ``seconds`` of the block, with ``SIGALRM`` where the platform has it and this is the main thread
+    (the checking process imports on its main thread, and its parent stops it if even that does not hold);
+    and standard input empty, so that a module that reads it at import time gets end-of-file, not a wait."""
+    import signal
+    import threading
+
+    stdin = sys.stdin
+    sys.stdin = io.StringIO()
+    timed = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if timed:
+
+        def ring(signum: int, frame: Any) -> None:
+            raise _ImportTimeout
+
+        old_handler = signal.signal(signal.SIGALRM, ring)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        if timed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old_handler)
+        sys.stdin = stdin
+
+
+def import_claims(name: str, file: str, seconds: float) -> None:
+    """Import one claims module within ``seconds``; :class:`ImportFailed` (one line naming ``file``) when it raises,
+    exits or takes longer.  A process that the import kills outright (``os._exit``, a crash in native code)
+    cannot report it: the checking process's parent names the module then (:mod:`.background`)."""
+    try:
+        with _bounded(seconds):
+            importlib.import_module(name)
+    except _ImportTimeout:
+        raise ImportFailed(timeout_message(file, seconds)) from None
+    except KeyboardInterrupt:
+        raise
+    except BaseException as err:  # noqa: BLE001 - whatever a module raises at import time becomes one line
+        raise ImportFailed(f"{file}: {_why_not(err)}") from None
+
+
+def load_all(
+    packages: Sequence[str],
+    root: Path | None = None,
+    import_limit: float = DEFAULT_IMPORT_LIMIT_S,
+    starting: Callable[[str, str], None] | None = None,
+) -> dict[str, Claim]:
     """Import every ``*_claims`` module under ``packages`` and return the registry.
 
     ``root`` (the project root, default the working folder) is what claim sources are shown relative to.
+    Each module's import has ``import_limit`` seconds (:func:`import_claims`); ``starting(module, file)`` is
+    told before each import (the checking process tells its parent).  Raises :class:`ImportFailed` for a
+    module that cannot be imported, ``ValueError`` for a mistake that refutes no claim.
     """
     if root is not None:
         _root[0] = Path(root).resolve()
-    for name in claims_modules(packages):
-        importlib.import_module(name)
+    for name, path in sorted(claims_files(packages).items()):
+        if name in sys.modules:
+            continue
+        file = _relative(path)
+        if starting is not None:
+            starting(name, file)
+        import_claims(name, file, import_limit)
     for c in _REGISTRY.values():
         if isinstance(c.kind, _LazyKind):
             if c.kind.target not in _REGISTRY:

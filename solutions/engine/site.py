@@ -96,7 +96,7 @@ def verify_docs(
     ``judge_all`` judges the claims the pages show, returning one result per job in order
     (:func:`.background.judge_in_parallel` spreads them over processes).
     """
-    claims = registry.load_all(settings.packages, settings.root)
+    claims = registry.load_all(settings.packages, settings.root, settings.import_limit)
     report = Report()
     scan(docs_dir, report)
     seen: dict[str, Occurrence] = {}
