@@ -30,6 +30,7 @@ import json
 import logging
 import re
 import sys
+import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -262,6 +263,7 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         if self.build is None:
             return env
         b = self.build
+        started = time.perf_counter()
         coverage = importlib.import_module(f"{__spec__.parent}.coverage")
         render = coverage.markdown_renderer(config["markdown_extensions"], config["mdx_configs"])
         docs = Path(config["docs_dir"]).name
@@ -275,6 +277,7 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
             if here and self.command == "serve":
                 page.content = _failure_banner(here) + page.content
             problems += here
+        log.info("claim coverage: %d pages scanned in %.2f s", len(b.coverage), time.perf_counter() - started)
         for message in problems:
             if self.command == "serve":
                 logging.getLogger("claims").warning("UNCHECKED: %s", message)
