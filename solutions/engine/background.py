@@ -106,9 +106,7 @@ def check_site(docs_dir: Path, settings: Settings) -> SiteCheck:
     listing_of = render.listing_paths(registry.claims_modules(settings.packages), settings)
     pages = {listing: render.checks_page(m, listing, by_module[m], results) for m, listing in listing_of.items()}
     listings = {cid: listing_of[c.module] for cid, c in claims.items() if c.module in listing_of}
-    pages["verification.md"] = render.verification_page(
-        report.results, listings, report.counts(), seconds, workers, report.coverage
-    )
+    pages["verification.md"] = render.verification_page(report.results, listings, report.counts(), seconds, workers)
     return SiteCheck(report, listings, pages, seconds)
 
 

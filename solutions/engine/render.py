@@ -210,7 +210,6 @@ def verification_page(
     counts: dict[str, int],
     seconds: float,
     workers: int = 1,
-    coverage: dict[str, PageCoverage] | None = None,
 ) -> str:
     """The generated page that lists every claim (``listings``: claim id -> its check listing's docs path)."""
     out = [
