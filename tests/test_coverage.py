@@ -121,6 +121,7 @@ def test_what_a_reader_does_not_read_as_a_statement(text: str) -> None:
         ('<span hidden>36</span><template>37</template><input type="hidden" value="38">', []),
         ('<span hidden="until-found">36</span>', ["36"]),  # find-in-page shows it
         ('<sup><a class="footnote-ref" href="#fn:x">36</a></sup>', ["36"]),  # no such footnote: a number
+        ('<span class="claim-value">36</span> and <span class="claim-value">37</span>', ["36", "37"]),  # no mark
         ("$$\n" + "x + " * 1500 + "36\n$$", ["$$" + "x + " * 1500 + "36$$"]),  # past a 4,000-character limit
         ('<span title="' + "a" * 5000 + ' 36">x</span>', ["36"]),
         ('??? note "Question 36"\n    The text.', ["36"]),  # a collapsible block's summary

@@ -367,6 +367,15 @@ def _toolchain(node: LexborNode, classes: set[str], footnotes: dict[str, int]) -
     return False
 
 
+def _engine_rendered(node: LexborNode, classes: set[str]) -> bool:
+    """A claim element as the engine renders it: a value (``claim-value``) is followed at once by its mark
+    (whose count the plugin checks), so a hand-written one around an unchecked number is read as text."""
+    if "claim-value" not in classes or len(classes & CLAIM_CLASSES) > 1:
+        return True
+    after = node.next
+    return after is not None and after.is_element_node and bool(_classes(after) & {"claim-mark", "claim-tail"})
+
+
 def _split_math(text: str) -> Iterator[tuple[str, bool | None]]:
     """A text node of a notebook's rendered Markdown cut as KaTeX's auto-render cuts it: (text, None) for
     text, (TeX, display) for math.  Linear: each closing delimiter is found by bisection in its list."""
@@ -426,7 +435,7 @@ def visible(html: str, *, notebook: bool = False, root_selector: str | None = No
             and not (output and tag in ("pre", "code"))
             or ("hidden" in attrs and (attrs["hidden"] or "").lower() != "until-found")
             or (tag == "input" and (attrs.get("type") or "").lower() == "hidden")
-            or classes & CLAIM_CLASSES
+            or (classes & CLAIM_CLASSES and _engine_rendered(node, classes))
             or (notebook and classes & NOTEBOOK_SKIPPED)
             or _toolchain(node, classes, footnotes)
         ):
