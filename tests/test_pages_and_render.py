@@ -91,7 +91,7 @@ def test_mark_links_to_the_check_and_is_labelled() -> None:
     out = render_occurrence(
         occ, Result("a.b.c", REFUTED, "integer", how="enumeration", difference="+1"), LISTING, "a2/p.md"
     )
-    assert out.startswith('36<a class="claim-mark claim-refuted" id="claim-a.b.c"')
+    assert out.startswith('<span class="claim-value">36</span><a class="claim-mark claim-refuted" id="claim-a.b.c"')
     assert 'href="../checks/a2.x_claims.md#a.b.c"' in out
     assert (
         'aria-label="refuted (a known mistake, checked to be wrong): claim a.b.c; how: enumeration; page - truth = +1"'

@@ -1,16 +1,38 @@
-"""Claim coverage: every number and formula a page states outside a claim is found, and must be declared.
+"""Claim coverage: every number and formula a reader sees outside a claim is found, and must be declared.
 
-A page's prose, tables and math are scanned (code, claim markers, comments, link targets are not prose,
-see :func:`.pages.prose`).  Two kinds of item are found:
+The scanner reads what the reader receives: the page's final HTML, after Markdown, every extension,
+snippets and notebooks (the plugin calls it from ``on_page_content``), parsed by a WHATWG-conforming
+HTML5 parser (selectolax's Lexbor: the tokenizer a browser uses, so ``<!-->36``, ``<!--->``, ``&#51;&#54;``
+or a number past a regular expression's length limit read as a browser reads them; measured 37 times faster
+than html5lib on the real pages).  Nothing here models Markdown.
+
+What is read, as the reader sees it:
+
+* **visible text**: every text node, except inside ``script``, ``style``, ``template``, comments, an element
+  with the ``hidden`` attribute, code (``pre``, ``code``: examples, not statements), and the elements the
+  engine renders for a claim (classes in :data:`CLAIM_CLASSES`: what is inside is checked by the engine);
+* **attribute values a reader sees** (:data:`SHOWN_ATTRIBUTES`: a tooltip, an alternative text, a field's
+  value or label, a list's start), each as a text of its own;
+* **math**: the TeX of an ``arithmatex`` element (``\\(...\\)``, ``\\[...\\]``), which KaTeX renders in the
+  browser; on a notebook page, the ``$...$``, ``$$...$$``, ``\\(...\\)``, ``\\[...\\]`` spans of its rendered
+  Markdown, which KaTeX's auto-render renders there.
+
+Two kinds of item are found in it:
 
 * a **number**: digits standing on their own (``25,000``, ``0.5``, ``70/30``, ``100-dimensional``);
-  digits inside a word (``HW2``, ``Q6``, ``6B``, ``f_1``) are names, not numbers;
-* a **formula**: a span of math (``$...$``, ``$$...$$``) that holds a number or an operator once its
-  subscripts are set aside.  ``$f_a$``, ``$L^t$``, ``$L^1$`` and a lone symbol (``$\\odot$``) are
-  names; ``$z_t > 0$`` and ``$6^3$`` are formulas.
+  digits inside a word (``HW2``, ``Q6``, ``6B``, ``f_1``) are names, not numbers; a character that reads as
+  a number (``²``, ``½``, ``３``) is a number too;
+* a **formula**: a math span that holds a number or an operator once its subscripts are set aside.
+  ``$f_a$``, ``$L^t$``, ``$L^1$`` and a lone symbol (``$\\odot$``) are names; ``$z_t > 0$`` and ``$6^3$`` are
+  formulas.
 
-Each item is either inside text the page **declares as context** in its front matter, or it is an
-unchecked result and the build fails::
+Notebook pages (mkdocs-jupyter): the rendered Markdown cells are the page's own text; a code cell's source
+is code, like a code block on a Markdown page, and its prompts (``In [3]:``) are the toolchain's; every
+output a reader sees (printed text, results, rendered HTML, raw cells) is text and is scanned, since a cell
+can print any number it likes.
+
+Each item is either inside text the page **declares as context** (front matter ``context:`` list; a
+notebook's metadata ``"context"`` list), or it is an unchecked result and the build fails::
 
     ---
     context:               # text on this page whose numbers and formulas are not results
@@ -18,45 +40,37 @@ unchecked result and the build fails::
       - question 6 (20 points)
     ---
 
-A declaration is a piece of the page's text, matched exactly (a space in it also matches a line break):
-change the text and it no longer matches, so a number cannot be slipped into declared context unnoticed;
-a declaration that matches nothing is an error too, and so is a bare number.  Why text and not a marker
-around the number: a marker travels with a wrong number, a quoted piece of text does not.
+A declaration quotes a piece of the page; it is rendered like the page (on a Markdown page, with the site's
+Markdown extensions: ``**Step 1.**`` reads as the reader's "Step 1.") and matches only text a reader sees,
+whole words, contiguous, within one block (a paragraph, a heading, a table row written ``| a | b |``, one
+attribute's value), spaces matching any run of white space.  A comment, a hidden element, code or another
+attribute never completes a match.  A declaration that matches nothing is an error, and so is a bare number.
+
+Matching is linear in the page: every declaration goes into one Aho-Corasick automaton (pyahocorasick) that
+reads the page's visible text once.
 """
 
 from __future__ import annotations
 
 import bisect
-import html
 import json
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+import ahocorasick
 import yaml
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from .pages import FRONT_MATTER_RE, TAG_RE, PageSyntaxError, prose
+from .pages import FRONT_MATTER_RE
 
-# Display math first, then inline; a dollar escaped with a backslash is a dollar sign.  No span crosses a
-# blank line (Markdown ends a paragraph there), which also keeps an unclosed \[ from scanning the page.
-_NO_BLANK_LINE = r"(?:(?!\n[ \t]*\n).){1,4000}?"  # bounded: an unclosed \[ costs no more than this
-MATH_RE = re.compile(
-    rf"(?<!\\)\$\$(?P<display>{_NO_BLANK_LINE})(?<!\\)\$\$"
-    rf"|\\\[(?P<bracket>{_NO_BLANK_LINE})\\\]"
-    rf"|\\\((?P<paren>{_NO_BLANK_LINE})\\\)"
-    rf"|\\begin\{{(?P<env>[A-Za-z]+\*?)\}}(?P<envbody>{_NO_BLANK_LINE})\\end\{{(?P=env)\}}"
-    r"|(?<![\\$])\$(?!\$)(?P<inline>(?:[^$\n]|\n(?![ \t]*\n))+?)(?<![\\\s])\$(?![\d$])",
-    re.DOTALL,
-)
 # A number: digits not preceded by a letter, digit or underscore (HW2, Q6, f_1 are names), whole with its
 # thousands separators and decimals; digits followed by letters are a number still (87k, 3x, 5GB, 6B).
 NUMBER_RE = re.compile(
     r"(?<![^\W_])(?<![^\W_]_)(?<![0-9][.,\u202f\u2009])(?:[0-9]+(?:[,\u202f\u2009][0-9]{3})*(?:\.[0-9]+)?|\.[0-9]+)"
     r"(?![0-9])"
 )
-# A character reference (&#56; &#x38; &frac12;) that a browser shows as a digit or a fraction.
-ENTITY_RE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 # Subscripts name things (f_a, x_{c,i+1,j}, W_{ih}, F_\ell); one holding anything else is part of the formula.
 SUBSCRIPT_RE = re.compile(r"(?<=[^\s{$(])(?<!\{\})_(?:\{(?:[A-Za-z0-9,+\-'\s]|\\[A-Za-z]+)*\}|\\[A-Za-z]+|[A-Za-z0-9])")
 # A lone capital with an index written above it, such as $L^1$ (the loss of triplet 1), names a thing
@@ -69,13 +83,69 @@ OPERATOR_RE = re.compile(
     r"|ne|neq|approx|simeq|cong|equiv|propto|coloneqq|in|sim|to|odot|pm|mp|div|over|circ|sqrt|log|exp|max|min|lVert"
     r"|Vert|mid|Rightarrow|rightarrow|Leftrightarrow|otimes|oplus|binom|infty|nabla|cap|cup|subset|subseteq)(?![A-Za-z])"
 )
-SNIPPET_RE = re.compile(r"^[ \t]*-+8<-+", re.MULTILINE)
-SHOWN_ATTRIBUTE_RE = re.compile(
-    r"""\b(?:title|alt|value|placeholder|aria-label|label|srcdoc|content|start|data-[\w-]+)\s*=\s*"""
-    r"""(?:(?P<q>["'])(?P<value>.*?)(?P=q)|(?P<bare>[^\s"'>]+))""",
-    re.IGNORECASE,
-)
 HINT = "make it a claim ([[id: value]]) or declare the text around it as context in the page's front matter"
+NOTEBOOK_HINT = (
+    'make it a claim on a Markdown page, or declare the text around it in the notebook\'s metadata, "context": [...]'
+)
+
+# The elements the engine renders for a claim (render.py); what is inside them is checked by the engine.
+# (A guard of the plugin forbids page-authored HTML from using these classes.)
+CLAIM_CLASSES = frozenset(
+    {"claim-value", "claim-mark", "claim-display", "claim-figure", "answer-slot", "claim-tail", "claim-difference"}
+    | {"answer-cli"}
+)
+SKIPPED_TAGS = frozenset({"script", "style", "template", "pre", "code", "head"})
+# Attributes whose value a reader sees (a tooltip, an alternative text, what a field or button shows, the
+# first number of a list, what a screen reader reads).  data-* are shown by no style sheet a page can bring.
+SHOWN_ATTRIBUTES = ("alt", "title", "value", "placeholder", "aria-label", "label", "summary", "start", "srcdoc")
+BLOCK_TAGS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "caption",
+        "details",
+        "dialog",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "tfoot",
+        "thead",
+        "ul",
+    ]
+)
+HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+SEP = "\n"  # between blocks: no declaration matches across it
+# Notebook parts that are the toolchain's (prompts) or code (a cell's source); outputs are text.
+NOTEBOOK_SKIPPED = frozenset({"jp-InputPrompt", "jp-OutputPrompt", "jp-InputArea-editor", "jp-Collapser"})
+NOTEBOOK_OUTPUT = "jp-OutputArea-output"  # its <pre> is printed text, not code
+NOTEBOOK_MATH = frozenset({"jp-RenderedMarkdown", "jp-MarkdownOutput"})  # where KaTeX's auto-render looks
+# KaTeX auto-render's delimiters on notebook pages (docs/javascripts/katex-init.js), longest first.
+DELIMITERS = (("$$", "$$", True), ("\\[", "\\]", True), ("\\(", "\\)", False), ("$", "$", False))
 
 
 class CoverageError(ValueError):
@@ -86,15 +156,16 @@ class CoverageError(ValueError):
         self.path, self.line, self.reason = path, line, reason
 
 
-@dataclass(frozen=True)
+@dataclass
 class Item:
-    """One number or formula found in a page's prose, outside every claim."""
+    """One number or formula a reader sees, outside every claim."""
 
     kind: str  # "number" or "formula"
     text: str
-    line: int
-    start: int  # offsets in the page's text
+    start: int  # offsets in the page's visible text (:class:`Visible`)
     end: int
+    line: int = 0  # in the page's source file; see note
+    note: str = ""  # how the line was found, when not from the item's own text
 
 
 @dataclass
@@ -106,7 +177,7 @@ class PageCoverage:
     context: list[Item] = field(default_factory=list)
     unchecked: list[Item] = field(default_factory=list)
     declared: list[str] = field(default_factory=list)  # the page's context declarations
-    cells: dict[int, tuple[int, int]] = field(default_factory=dict)  # notebooks: line -> (cell, line in cell)
+    notebook: bool = False
 
     @property
     def results(self) -> int:
@@ -115,6 +186,9 @@ class PageCoverage:
     @property
     def percent(self) -> float:
         return 100.0 if not self.results else 100.0 * self.claims / self.results
+
+
+# ------------------------------------------------------------------ declarations
 
 
 def front_matter(text: str, path: str) -> tuple[dict, int]:
@@ -180,9 +254,7 @@ def _meta_line(text: str, needle: str) -> int:
     return key
 
 
-def _line_finder(text: str) -> Callable[[int], int]:
-    starts = [m.start() for m in re.finditer(r"^", text, re.MULTILINE)]
-    return lambda offset: bisect.bisect_right(starts, offset)
+# ------------------------------------------------------------------ what a reader sees
 
 
 def _numeric(ch: str) -> bool:
@@ -190,106 +262,285 @@ def _numeric(ch: str) -> bool:
     return not ch.isascii() and unicodedata.numeric(ch, None) is not None
 
 
-def _numbers_in(text: str, offset: int, line_of: Callable[[int], int]) -> list[Item]:
-    """The numbers of a piece of plain text (an attribute's value): digits, number characters, references."""
-    found = [
-        Item("number", m.group(0), line_of(offset + m.start()), offset + m.start(), offset + m.end())
-        for m in NUMBER_RE.finditer(text)
-    ]
-    for m in ENTITY_RE.finditer(text):
-        if any(ch.isdigit() or _numeric(ch) for ch in html.unescape(m.group(0))):
-            found.append(Item("number", m.group(0), line_of(offset + m.start()), offset + m.start(), offset + m.end()))
-    for k, ch in enumerate(text):
-        if _numeric(ch):
-            found.append(Item("number", ch, line_of(offset + k), offset + k, offset + k + 1))
-    return found
+def is_formula(tex: str) -> bool:
+    """Whether the TeX of a math span states something (a number, an operator) rather than names it."""
+    named = INDEXED_NAME_RE.fullmatch(tex) or re.fullmatch(r"\s*(?:\\[A-Za-z]+|[=<>+\-])\s*", tex)
+    bare = SUPERSCRIPT_NAME_RE.sub("", SUBSCRIPT_RE.sub("", tex))
+    return bool((OPERATOR_RE.search(bare) or any(_numeric(ch) for ch in tex)) and not named)
 
 
-def items(text: str, path: str, shown: str | None = None, list_numbers: bool = True) -> list[Item]:
-    """Every number and formula of the page's prose outside claims, in order (front matter excluded).
-    ``shown``: the page's :func:`.pages.prose`, when the caller has it already."""
-    line_of = _line_finder(text)
-    shown = prose(text, path, list_numbers) if shown is None else shown
-    visible = list(shown)
-    if m := SNIPPET_RE.search(shown):
-        raise CoverageError(
-            path, line_of(m.start()), "a file included as prose (--8<--) is not scanned: include code in a fence"
+@dataclass
+class Visible:
+    """The text a reader sees on a page, in reading order, white space runs made one space and blocks
+    separated by :data:`SEP`; the math spans in it, written ``$tex$`` / ``$$tex$$``; its headings."""
+
+    text: str
+    math: list[tuple[int, int, str]]  # start, end, TeX
+    headings: list[tuple[int, str]]  # offset, heading text
+
+
+_SPACE = " \t\n\r\f"
+_SPACES_RE = re.compile(r"[ \t\n\r\f]+")
+
+
+def _normal(text: str) -> str:
+    """White space as HTML reads it (ASCII spaces, tabs, line breaks): each run one space, none at the ends."""
+    return _SPACES_RE.sub(" ", text).strip(_SPACE)
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.length = 0
+        self.last = SEP
+        self.math: list[tuple[int, int, str]] = []
+        self.headings: list[tuple[int, str]] = []
+
+    def text(self, s: str) -> None:
+        core = _normal(s)  # HTML's white space only: a no-break space is part of a number (1\u202f446)
+        s = (" " if s[:1] in _SPACE else "") + core + (" " if core and s[-1:] in _SPACE else "")
+        if s[:1] == " " and self.last in (" ", SEP):
+            s = s[1:]
+        if s:
+            self.parts.append(s)
+            self.length += len(s)
+            self.last = s[-1]
+
+    def block(self) -> None:
+        if self.last != SEP:
+            self.parts.append(SEP)
+            self.length += 1
+            self.last = SEP
+
+    def formula(self, tex: str, display: bool) -> None:
+        tex = _normal(tex)
+        shown = f"$${tex}$$" if display else f"${tex}$"
+        self.math.append((self.length, self.length + len(shown), tex))
+        self.parts.append(shown)
+        self.length += len(shown)
+        self.last = "$"
+
+    def done(self) -> Visible:
+        return Visible("".join(self.parts), self.math, self.headings)
+
+
+def _classes(node: LexborNode) -> set[str]:
+    return set((node.attributes.get("class") or "").split())
+
+
+def _children(node: LexborNode) -> list[LexborNode]:
+    out, child = [], node.child
+    while child is not None:
+        out.append(child)
+        child = child.next
+    return out
+
+
+def _footnote_numbers(root: LexborNode) -> dict[str, int]:
+    """Each footnote of the footnotes extension (``div.footnote > ol > li``) by id, with the number shown."""
+    out: dict[str, int] = {}
+    for ol in root.css("div.footnote > ol"):
+        for k, li in enumerate((c for c in _children(ol) if c.tag == "li"), 1):
+            out[li.attributes.get("id") or ""] = k
+    return out
+
+
+def _toolchain(node: LexborNode, classes: set[str], footnotes: dict[str, int]) -> bool:
+    """An element the footnotes extension writes: a reference shows the footnote's number, the link back
+    says it in its tooltip.  Accepted only when the number is the footnote's own."""
+    if "footnote-ref" in classes:
+        k = footnotes.get((node.attributes.get("href") or "").lstrip("#"))
+        return k is not None and node.text(deep=True).strip() == str(k)
+    if "footnote-backref" in classes:
+        k = footnotes.get((node.attributes.get("href") or "").lstrip("#").replace("fnref", "fn", 1))
+        parent = node.parent
+        while parent is not None and parent.tag != "li":
+            parent = parent.parent
+        own = footnotes.get(parent.attributes.get("id") or "") if parent is not None else None
+        title = node.attributes.get("title") or ""
+        return (
+            own is not None
+            and k == own
+            and re.fullmatch(rf"Jump back to footnote {own} in the text", title) is not None
+            and not any(ch.isdigit() or _numeric(ch) for ch in node.text(deep=True))
         )
-    # A display opened with $$ and never closed within its paragraph is published as raw text.
-    marks = [m.start() for m in re.finditer(r"(?<!\\)\$\$", shown)]
-    for k in range(0, len(marks), 2):
-        opening, closing = marks[k], marks[k + 1] if k + 1 < len(marks) else None
-        if closing is None or re.search(r"\n[ \t]*\n", shown[opening:closing]):
-            raise CoverageError(
-                path, line_of(opening), "display math opened with $$ is not closed by $$ before the paragraph ends"
-            )
-    found: list[Item] = []
-    for m in MATH_RE.finditer(shown):  # math first: in $a<b$ the < is no tag
-        body = next(m.group(k) for k in ("display", "bracket", "paren", "envbody", "inline") if m.group(k) is not None)
-        for k in range(m.start(), m.end()):
-            if visible[k] not in "\r\n":
-                visible[k] = " "
-        named = INDEXED_NAME_RE.fullmatch(body) or re.fullmatch(r"\s*(?:\\[A-Za-z]+|[=<>+\-])\s*", body)
-        bare = SUPERSCRIPT_NAME_RE.sub("", SUBSCRIPT_RE.sub("", body))
-        if (OPERATOR_RE.search(bare) or any(_numeric(ch) for ch in body)) and not named:
-            found.append(Item("formula", " ".join(m.group(0).split()), line_of(m.start()), m.start(), m.end()))
-    rest = "".join(visible)
-    for tag in TAG_RE.finditer(rest):  # what a reader sees of a tag: its tooltip, its alternative text, a value
-        for attr in SHOWN_ATTRIBUTE_RE.finditer(tag.group(0)):
-            group = "value" if attr.group("value") is not None else "bare"
-            found += _numbers_in(attr.group(group), tag.start() + attr.start(group), line_of)
-    rest = TAG_RE.sub(lambda m: re.sub(r"[^\r\n]", " ", m.group(0)), rest)
-    for m in ENTITY_RE.finditer(rest):
-        decoded = html.unescape(m.group(0))
-        if decoded != m.group(0) and any(ch.isdigit() or _numeric(ch) for ch in decoded):
-            found.append(Item("number", m.group(0), line_of(m.start()), m.start(), m.end()))
-    rest = ENTITY_RE.sub(lambda m: " " * len(m.group(0)), rest)
-    for m in NUMBER_RE.finditer(rest):
-        found.append(Item("number", m.group(0), line_of(m.start()), m.start(), m.end()))
-    for m in re.finditer(r"[^\x00-\x7f]+", rest):
-        for run in re.finditer(r"(?:(?!\s).)+", m.group(0)):
+    return False
+
+
+def _engine_rendered(node: LexborNode, classes: set[str]) -> bool:
+    """A claim element as the engine renders it: a value (``claim-value``) is followed at once by its mark
+    (whose count the plugin checks), so a hand-written one around an unchecked number is read as text."""
+    if "claim-value" not in classes or len(classes & CLAIM_CLASSES) > 1:
+        return True
+    after = node.next
+    return after is not None and after.is_element_node and bool(_classes(after) & {"claim-mark", "claim-tail"})
+
+
+def _split_math(text: str) -> Iterator[tuple[str, bool | None]]:
+    """A text node of a notebook's rendered Markdown cut as KaTeX's auto-render cuts it: (text, None) for
+    text, (TeX, display) for math.  Linear: each closing delimiter is found by bisection in its list."""
+    closers = {right: [m.start() for m in re.finditer(re.escape(right), text)] for _, right, _ in DELIMITERS}
+    pos = k = 0
+    while k < len(text):
+        for left, right, display in DELIMITERS:
+            if text.startswith(left, k):
+                ends = closers[right]
+                j = bisect.bisect_left(ends, k + len(left))
+                if j < len(ends):
+                    if k > pos:
+                        yield text[pos:k], None
+                    yield text[k + len(left) : ends[j]], display
+                    pos = k = ends[j] + len(right)
+                    break
+        else:
+            k += 1
+            continue
+    if pos < len(text):
+        yield text[pos:], None
+
+
+def visible(html: str, *, notebook: bool = False, root_selector: str | None = None) -> Visible:
+    """What a reader sees of ``html`` (a page's content, or a whole page with ``root_selector``)."""
+    tree = LexborHTMLParser(html)
+    root = (tree.css_first(root_selector) if root_selector else None) or tree.body or tree.root
+    w = _Writer()
+    if root is None:
+        return w.done()
+    footnotes = _footnote_numbers(root)
+    # (node, leaving, in an output, in a notebook's Markdown); iterative: no recursion limit on deep HTML.
+    stack: list[tuple[LexborNode, bool, bool, bool]] = [(root, False, False, False)]
+    while stack:
+        node, leaving, output, md = stack.pop()
+        tag = node.tag
+        if leaving:
+            if tag in ("td", "th"):
+                w.text(" |")
+            elif tag in BLOCK_TAGS or tag == "tr":
+                w.block()
+            continue
+        if node.is_text_node:
+            data = node.text_content or ""
+            if md:
+                for piece, display in _split_math(data):
+                    w.text(piece) if display is None else w.formula(piece, display)
+            else:
+                w.text(data)
+            continue
+        if not node.is_element_node:
+            continue  # a comment, a doctype
+        attrs = node.attributes
+        classes = _classes(node)
+        if (
+            tag in SKIPPED_TAGS
+            and not (output and tag in ("pre", "code"))
+            or ("hidden" in attrs and (attrs["hidden"] or "").lower() != "until-found")
+            or (tag == "input" and (attrs.get("type") or "").lower() == "hidden")
+            or (classes & CLAIM_CLASSES and _engine_rendered(node, classes))
+            or (notebook and classes & NOTEBOOK_SKIPPED)
+            or _toolchain(node, classes, footnotes)
+        ):
+            continue
+        if tag in HEADINGS:
+            w.headings.append((w.length, " ".join(node.text(deep=True).replace("¶", " ").split())))
+        if tag in BLOCK_TAGS:
+            w.block()
+        elif tag == "tr":
+            w.block()
+            w.text("|")
+        elif tag in ("td", "th", "br"):
+            w.text(" ")
+        for name in SHOWN_ATTRIBUTES:
+            value = attrs.get(name)
+            if value and value.strip():
+                w.block()
+                w.text(value)
+                w.block()
+        if "arithmatex" in classes and not notebook:
+            tex = node.text(deep=True).strip()
+            display = True
+            if tex.startswith("\\(") and tex.endswith("\\)"):
+                tex, display = tex[2:-2], False
+            elif tex.startswith("\\[") and tex.endswith("\\]"):
+                tex = tex[2:-2]
+            if tag in BLOCK_TAGS:
+                w.block()
+            w.formula(tex, display)
+            if tag in BLOCK_TAGS:
+                w.block()
+            continue
+        stack.append((node, True, output, md))
+        inside_output = output or (notebook and NOTEBOOK_OUTPUT in classes)
+        inside_md = md or (notebook and bool(classes & NOTEBOOK_MATH))
+        stack.extend((child, False, inside_output, inside_md) for child in reversed(_children(node)))
+    return w.done()
+
+
+def items(seen: Visible) -> list[Item]:
+    """Every number and formula of what a reader sees, in reading order."""
+    found = [
+        Item("formula", f"${tex}$" if not seen.text.startswith("$$", a) else f"$${tex}$$", a, b)
+        for a, b, tex in seen.math
+        if is_formula(tex)
+    ]
+    chars = list(seen.text)
+    for a, b, _ in seen.math:
+        chars[a:b] = " " * (b - a)
+    plain = "".join(chars)
+    found += [Item("number", m.group(0), m.start(), m.end()) for m in NUMBER_RE.finditer(plain)]
+    for m in re.finditer(r"[^\x00-\x7f]+", plain):
+        for run in re.finditer(r"\S+", m.group(0)):
             if any(_numeric(ch) for ch in run.group(0)):
                 a = m.start() + run.start()
-                found.append(Item("number", run.group(0), line_of(a), a, a + len(run.group(0))))
+                found.append(Item("number", run.group(0), a, a + len(run.group(0))))
     return sorted(found, key=lambda it: it.start)
 
 
-def page_coverage(text: str, path: str, claims: int) -> PageCoverage:
-    """Classify every item of a page; raises CoverageError for declarations that cannot be used."""
-    meta, _ = front_matter(text, path)
-    head = FRONT_MATTER_RE.match(text)
-    cov = classify(text, path, claims, declarations(meta, text, path), head.end() if head else 0)
-    title = str(meta.get("title", ""))  # the browser tab and the navigation show it
-    if NUMBER_RE.search(title) or "$" in title or any(_numeric(ch) for ch in title):
-        cov.unchecked.append(Item("number", title, _meta_line(text, "title"), 0, 0))
-    return cov
+# ------------------------------------------------------------------ declared context
 
 
-def classify(
-    text: str, path: str, claims: int, declared: list[str], body_start: int = 0, list_numbers: bool = True
-) -> PageCoverage:
-    """Each item of ``text`` (after ``body_start``) as context, when a declaration covers it, or unchecked."""
-    shown = prose(text, path, list_numbers)  # a declaration must match text a reader sees, not a comment or code
-    spans: list[tuple[int, int]] = []
-    for piece in declared:
-        # Spaces in a declaration match any run of spaces, or one line break: Markdown wraps its paragraphs.
-        # It matches whole words: "n 87" does not excuse "then 87".
-        pattern = r"(?:[ \t]+|[ \t]*\r?\n[ \t]*)".join(re.escape(word) for word in piece.split())
-        pattern = ("(?<!\\w)" if piece.strip()[0].isalnum() else "") + pattern
-        pattern += "(?!\\w)" if piece.strip()[-1].isalnum() else ""
-        hits = [
-            (a + body_start, b + body_start)
-            for a, b in (m.span() for m in re.finditer(pattern, text[body_start:]))
-            if shown[a + body_start : b + body_start].strip()
-        ]
-        if not hits:
+def match_context(seen: Visible, pieces: list[str], shown: list[str], path: str, source: str) -> list[tuple[int, int]]:
+    """The spans of ``seen`` that the declarations cover (``shown[k]``: what declaration ``pieces[k]`` reads as).
+
+    One Aho-Corasick pass over the visible text: time linear in the text, the declarations and the number of
+    matches; a match counts only at word boundaries.  Raises CoverageError for a declaration matching nothing."""
+    automaton = ahocorasick.Automaton()
+    wanted: dict[str, list[int]] = {}
+    for k, piece in enumerate(shown):
+        if not piece or SEP in piece:
             raise CoverageError(
                 path,
-                _meta_line(text, piece),
-                f"context {piece!r} is not on the page (was the text changed? a declaration quotes the page "
-                "exactly, within one paragraph)",
+                _meta_line(source, pieces[k]),
+                f"context {pieces[k]!r} shows no text of one block once rendered (quote words a reader sees)",
             )
-        spans.extend(hits)
+        wanted.setdefault(piece, []).append(k)
+    for piece in wanted:
+        automaton.add_word(piece, piece)
+    matched: set[str] = set()
+    spans: list[tuple[int, int]] = []
+    text = seen.text
+    if wanted:
+        automaton.make_automaton()
+        for end, piece in automaton.iter(text):
+            a, b = end - len(piece) + 1, end + 1
+            if piece[0].isalnum() and a > 0 and (text[a - 1].isalnum() or text[a - 1] == "_"):
+                continue
+            if piece[-1].isalnum() and b < len(text) and (text[b].isalnum() or text[b] == "_"):
+                continue
+            matched.add(piece)
+            spans.append((a, b))
+    for piece, ks in wanted.items():
+        if piece not in matched:
+            raise CoverageError(
+                path,
+                _meta_line(source, pieces[ks[0]]),
+                f"context {pieces[ks[0]]!r} is not on the page (was the text changed? a declaration quotes text a "
+                "reader sees, whole words within one paragraph; not a comment, hidden text, code or a claim)",
+            )
+    return spans
+
+
+def classify(seen: Visible, spans: list[tuple[int, int]], cov: PageCoverage) -> PageCoverage:
+    """Each item of ``seen`` as context, when a declared span covers it, or unchecked."""
     merged: list[list[int]] = []
     for a, b in sorted(spans):
         if merged and a <= merged[-1][1]:
@@ -297,8 +548,7 @@ def classify(
         else:
             merged.append([a, b])
     starts = [a for a, _ in merged]
-    cov = PageCoverage(path, claims, declared=declared)
-    for it in items(text, path, shown):
+    for it in items(seen):
         k = bisect.bisect_right(starts, it.start) - 1
         if k >= 0 and merged[k][0] <= it.start and it.end <= merged[k][1]:
             cov.context.append(it)
@@ -307,55 +557,152 @@ def classify(
     return cov
 
 
-def notebook_coverage(raw: str, path: str) -> PageCoverage:
-    """The same for a notebook page: the text of its Markdown cells (code and outputs are computed), with
-    the declarations of its metadata's ``context`` list.  An item's line is "cell K, line M" in messages."""
+# ------------------------------------------------------------------ where in the source
+
+
+def _word_before(text: str, offset: int) -> str:
+    """The last word of three letters or more in the 80 characters of ``text`` before ``offset``."""
+    words = re.findall(r"[^\W\d_]{3,}", text[max(0, offset - 80) : offset])
+    return words[-1] if words else ""
+
+
+def locate(found: list[Item], seen: Visible, source: str, first_line: int = 1) -> None:
+    """Set each item's line in ``source`` (the page's file), reading the items and the source in order.
+
+    An item whose text is not in the source as written (a character reference, a file included by a
+    snippet, a notebook's output) gets the line of the nearest heading above it, and a note that says so.
+    Linear: numbers are looked up in an index of the source's numbers; a formula's TeX is searched with
+    ``str.find``, and after 50 failed searches the rest go straight to their heading."""
+    starts = [m.start() for m in re.finditer("\n", source)]
+    head = FRONT_MATTER_RE.match(source)
+    body = head.end() if head else 0  # the front matter is never shown
+
+    def line_of(offset: int) -> int:
+        return bisect.bisect_right(starts, offset - 1) + first_line
+
+    index: dict[str, list[int]] = {}
+    for m in NUMBER_RE.finditer(source):
+        index.setdefault(m.group(0), []).append(m.start())
+    heading_lines: list[int | None] = []
+    hpos = 0
+    for _, title in seen.headings:
+        k = source.find(title, hpos) if title else -1
+        heading_lines.append(line_of(k) if k >= 0 else None)
+        hpos = k if k >= 0 else hpos
+    heading_at = [a for a, _ in seen.headings]
+    cursor, failures = body, 0
+    for it in found:
+        pos = -1
+        if it.kind == "number":
+            where = index.get(it.text, [])
+            j = bisect.bisect_left(where, cursor)
+            # The first copy after the last item whose source shows the word read before it (at most 50 tried).
+            word = _word_before(seen.text, it.start)
+            near = [p for p in where[j : j + 50] if not word or word in source[max(0, p - 200) : p]]
+            pos = near[0] if near else where[j] if j < len(where) else (where[0] if where else -1)
+        elif failures < 50:
+            tex = it.text.strip("$")
+            key = tex[: min(len(tex), 40)]
+            pos = source.find(key, cursor)
+            if pos < 0:
+                pos = source.find(key)
+            failures += pos < 0
+        if pos >= 0:
+            it.line, cursor = line_of(pos), pos
+            continue
+        k = bisect.bisect_right(heading_at, it.start) - 1
+        while k >= 0 and heading_lines[k] is None:
+            k -= 1
+        if k >= 0:
+            it.line = heading_lines[k] or first_line
+            it.note = "the line of the heading above it: its text is not in the page's source as written"
+        else:
+            it.line = first_line
+            it.note = "its text is not in the page's source as written"
+
+
+# ------------------------------------------------------------------ pages
+
+
+Renderer = Callable[[str], str]
+
+
+def _shown(pieces: list[str], render: Renderer | None) -> list[str]:
+    """What each declaration reads as: rendered like the page when it holds Markdown, else as typed."""
+    out = []
+    for piece in pieces:
+        if render is None or re.fullmatch(r"[A-Za-z0-9(][A-Za-z0-9\s.,;:()'\"/%+=-]*", piece):  # nothing Markdown reads
+            out.append(_normal(piece))
+        else:
+            out.append(visible(render(piece)).text.strip(SEP + " "))
+    return out
+
+
+def page_coverage(html: str, source: str, path: str, claims: int, render: Renderer | None = None) -> PageCoverage:
+    """Classify every item of a Markdown page's rendered ``html``; ``source`` is its file (with its front
+    matter), ``render`` the site's Markdown (to read declarations as the page reads).  Raises CoverageError
+    for declarations that cannot be used."""
+    meta, _ = front_matter(source, path)
+    pieces = declarations(meta, source, path)
+    seen = visible(html)
+    cov = PageCoverage(path, claims, declared=pieces)
+    classify(seen, match_context(seen, pieces, _shown(pieces, render), path, source), cov)
+    locate(sorted(cov.context + cov.unchecked, key=lambda it: it.start), seen, source)
+    title = str(meta.get("title", ""))  # the browser tab and the navigation show it
+    if NUMBER_RE.search(title) or "$" in title or any(_numeric(ch) for ch in title):
+        cov.unchecked.append(Item("number", title, 0, 0, _meta_line(source, "title")))
+    return cov
+
+
+def notebook_coverage(html: str, raw: str, path: str) -> PageCoverage:
+    """The same for a notebook page's rendered ``html``, with the declarations of its metadata's ``context``
+    list (matched as typed: a notebook's Markdown keeps ``$...$`` as text).  ``raw`` is the notebook file:
+    an item's line is a line of it."""
     try:
         nb = json.loads(raw)
     except json.JSONDecodeError as err:
         raise CoverageError(path, err.lineno, f"not a valid notebook: {err.msg}") from None
     except RecursionError:
         raise CoverageError(path, 1, "not a valid notebook: nested too deeply") from None
-    cells = nb.get("cells") if isinstance(nb, dict) else None
-    if not isinstance(cells, list):
-        raise CoverageError(path, 1, "not a valid notebook: no list of cells")
-    texts, where = [], {}
-    line = 1
-    for number, cell in enumerate(cells, 1):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "markdown":
-            continue
-        source = cell.get("source", "")
-        if not isinstance(source, str) and not (isinstance(source, list) and all(isinstance(x, str) for x in source)):
-            raise CoverageError(path, 1, f"Markdown cell {number}: its source must be text or a list of lines")
-        text = "".join(source) if isinstance(source, list) else source
-        if "[[" in text:
-            raise CoverageError(
-                path, 1, f"Markdown cell {number}: claim markers belong on Markdown pages, not in notebooks"
-            )
-        for k in range(text.count("\n") + 1):
-            where[line + k] = (number, k + 1)
-        texts.append(text)
-        line += text.count("\n") + 2
-    meta = nb.get("metadata", {})
-    declared = declarations(meta if isinstance(meta, dict) else {}, "", path)
-    try:  # a notebook renders lists as CommonMark does: an item's number is shown
-        cov = classify("\n\n".join(texts), path, 0, declared, list_numbers=False)
-    except (CoverageError, PageSyntaxError) as err:
-        cell, line = where.get(err.line, (0, err.line))
-        raise CoverageError(path, 1, f"Markdown cell {cell}, line {line}: {err.reason}") from None
-    cov.cells = where
+    meta = nb.get("metadata", {}) if isinstance(nb, dict) else {}
+    pieces = declarations(meta if isinstance(meta, dict) else {}, "", path)
+    seen = visible(html, notebook=True)
+    cov = PageCoverage(path, 0, declared=pieces, notebook=True)
+    classify(seen, match_context(seen, pieces, [_normal(p) for p in pieces], path, ""), cov)
+    locate(sorted(cov.context + cov.unchecked, key=lambda it: it.start), seen, raw)
     return cov
 
 
 def unchecked_message(cov: PageCoverage, item: Item) -> str:
-    if cov.cells:  # a notebook: say which Markdown cell, and where to declare context
-        cell, line = cov.cells.get(item.line, (0, item.line))
-        return (
-            f"{cov.path}: Markdown cell {cell}, line {line}: the {item.kind} {item.text!r} is not checked: "
-            "make it a claim on a Markdown page or declare the text around it in the notebook's metadata, "
-            '"context": [...]'
-        )
-    return f"{cov.path}:{item.line}: the {item.kind} {item.text!r} is not checked: {HINT}"
+    note = f" (line {item.line}: {item.note})" if item.note else ""
+    hint = NOTEBOOK_HINT if cov.notebook else HINT
+    return f"{cov.path}:{item.line}: the {item.kind} {item.text!r} is not checked: {hint}{note}"
 
 
-__all__ = ["CoverageError", "Item", "PageCoverage", "PageSyntaxError", "items", "notebook_coverage", "page_coverage"]
+# ------------------------------------------------------------------ the site's Markdown, outside a build
+
+
+def markdown_renderer(extensions: list, configs: dict[str, dict]) -> Renderer:
+    """Python-Markdown with the given extensions (as MkDocs reads ``markdown_extensions``): a page's HTML."""
+    import markdown
+
+    md = markdown.Markdown(extensions=extensions, extension_configs=configs)
+
+    def render(text: str) -> str:
+        return md.reset().convert(text)
+
+    return render
+
+
+__all__ = [
+    "CoverageError",
+    "Item",
+    "PageCoverage",
+    "Visible",
+    "items",
+    "markdown_renderer",
+    "notebook_coverage",
+    "page_coverage",
+    "unchecked_message",
+    "visible",
+]

@@ -218,6 +218,7 @@ def find_claims(text: str, path: str, first_line: int = 1) -> list[Occurrence]:
     ``first_line``: the line of the file where ``text`` starts (MkDocs hands a page over without its
     front matter)."""
     forged_marks(text, path, first_line)
+    costly_markdown(text, path, first_line)
     out: list[Occurrence] = []
     lines = split_lines(text)
     offsets = [0]
@@ -268,6 +269,35 @@ def find_claims(text: str, path: str, first_line: int = 1) -> list[Occurrence]:
     return out
 
 
+UNCLOSED_LIMIT = 100  # unclosed \( in one paragraph that the Markdown renderer is given
+
+
+def costly_markdown(text: str, path: str, first_line: int = 1) -> None:
+    """Refuse, before rendering, what Python-Markdown takes quadratic time on (measured: 100,000 unclosed
+    ``<!--`` in paragraphs of their own, 48 s; 10,000 unclosed ``\\(`` in one paragraph, 90 s): a comment
+    that nothing closes, and a paragraph with more than :data:`UNCLOSED_LIMIT` unclosed ``\\(``.  Linear."""
+    close = text.rfind("-->")
+    if (k := text.find("<!--", close + 3 if close >= 0 else 0)) >= 0:
+        raise PageSyntaxError(
+            path,
+            text.count("\n", 0, k) + first_line,
+            "'<!--' opens a comment that no '-->' closes (close it, or write &lt;!-- to show the characters)",
+        )
+    start = 0
+    for gap in [*re.finditer(r"\n[ \t]*\n", text), None]:
+        end = gap.start() if gap else len(text)
+        closed = text.rfind("\\)", start, end)
+        unclosed = text.count("\\(", closed + 2 if closed >= 0 else start, end)
+        if unclosed > UNCLOSED_LIMIT:
+            raise PageSyntaxError(
+                path,
+                text.count("\n", 0, start) + first_line,
+                f"this paragraph opens math with \\( {unclosed} times without closing it with \\) "
+                "(close each one; the renderer slows down on them)",
+            )
+        start = gap.end() if gap else end
+
+
 def _no_stray_brackets(rest: str, path: str, line: int) -> None:
     """What is left of a line once its markers are taken out may not hold ``[[`` or ``]]``: a marker that
     is not well formed would otherwise be published as typed, looking like an answer."""
@@ -292,111 +322,6 @@ def _no_stray_brackets(rest: str, path: str, line: int) -> None:
         "with an id such as a2.q4.valid_triplets (lower-case start; letters, digits, . _ -) "
         "and no space before the colon",
     )
-
-
-def _blank(m: re.Match[str]) -> str:
-    return re.sub(r"[^\r\n]", " ", m.group(0))
-
-
-def prose(text: str, path: str, list_numbers: bool = True) -> str:
-    """The page with everything that is not prose blanked out, offsets and lines kept: front matter, code
-    blocks and inline code, claim markers and claim blocks (what the engine checks), HTML comments, link
-    targets (not their titles), footnote and reference labels that resolve, and (``list_numbers``, as
-    Python-Markdown renumbers ordered lists) the numbers of list items.  HTML tags are left for
-    :mod:`.coverage`, which must find math first (``$a<b$`` is math, not a tag)."""
-    lines = split_lines(text)
-    out = [re.sub(r"[^\r\n]", " ", ln) for ln in lines]
-    in_list, previous = False, ""
-    for stretch in _stretches(lines, path, front_matter_lines(text)):
-        if stretch.kind != "prose":
-            in_list, previous = False, ""
-            continue
-        i = stretch.first
-        line = lines[i]
-        # An ordered list starts after a blank line or within a list; inside a paragraph "87. x" is text.
-        if list_numbers and (not previous.strip() or in_list):
-            line = LIST_NUMBER_RE.sub(_blank, line)
-        if LIST_ITEM_RE.match(lines[i]) and (not previous.strip() or in_list):
-            in_list = True
-        elif lines[i].strip() and lines[i][:1] not in " \t":
-            in_list = False
-        out[i], previous = line, lines[i]
-    joined = _blank_comments("".join(out))
-    joined = CODE_SPAN_PARAGRAPH_RE.sub(_blank, joined)  # a code span may wrap onto the next line
-    joined = INLINE_RE.sub(_blank, joined)
-    defined = set(re.findall(r"^[ \t]{0,3}\[([^\]]+)\]:", joined, re.MULTILINE))
-    joined = LINK_DEFINITION_RE.sub(lambda m: _blank_except(m, "title"), joined)
-    joined = FOOTNOTE_LABEL_RE.sub(_blank, joined)
-    joined = LINK_TARGET_RE.sub(_blank_target, joined)
-    # A footnote reference [^x], and the label of a full reference link [text][label], when defined.
-    joined = re.sub(
-        r"\[(\^[^\]]+)\]|(?<=\])\[([^\]]+)\]",
-        lambda m: _blank(m) if (m.group(1) or m.group(2)) in defined else m.group(0),
-        joined,
-    )
-    return ATTR_LIST_RE.sub(_blank_attributes, joined)
-
-
-def _blank_attributes(m: re.Match[str]) -> str:
-    """An attribute list blanked but for the values a reader sees (a title is a tooltip, alt is shown)."""
-    chars = list(_blank(m))
-    for v in re.finditer(r"""\b(?:title|alt)=(?:"([^"]*)"|'([^']*)'|([^\s}]+))""", m.group(0)):
-        k = next(g for g in (1, 2, 3) if v.group(g) is not None)
-        chars[v.start(k) : v.end(k)] = v.group(k)
-    return "".join(chars)
-
-
-def _blank_except(m: re.Match[str], group: str) -> str:
-    """Blank a match but for one named group (a title, the values a reader sees), which may be absent."""
-    keep = [m.span(name) for name in m.re.groupindex if name.startswith(group) and m.group(name)]
-    chars = list(_blank(m))
-    for a, b in keep:
-        chars[a - m.start() : b - m.start()] = m.string[a:b]
-    return "".join(chars)
-
-
-def _blank_target(m: re.Match[str]) -> str:
-    """A link with its target blanked: the link's text and its title (a tooltip) stay prose."""
-    chars = list(m.group(0))
-    keep = [m.span(k) for k in ("title", "title2", "title3") if m.group(k)]
-    for k in range(m.start("target"), m.end("target")):
-        if not any(a <= k < b for a, b in keep):
-            chars[k - m.start()] = " "
-    return "".join(chars)
-
-
-def _blank_comments(text: str) -> str:
-    """HTML comments blanked.  One that opens at a line's start is a block and may hold blank lines; one
-    opened inside a line ends at the paragraph's end.  Linear: an unclosed <!-- never scans twice."""
-    out, pos = [], 0
-    while (start := text.find("<!--", pos)) >= 0:
-        end = text.find("-->", start + 4)
-        block = start == 0 or text[text.rfind("\n", 0, start) + 1 : start].strip() == ""
-        gap = re.compile(r"\n[ \t]*\n").search(text, start, end if end >= 0 else len(text))
-        if end < 0 or (gap and not block):
-            out.append(text[pos : start + 4])
-            pos = start + 4
-            continue
-        out.append(text[pos:start] + re.sub(r"[^\r\n]", " ", text[start : end + 3]))
-        pos = end + 3
-    return "".join(out) + text[pos:]
-
-
-# An HTML tag (its text is prose); it does not cross a blank line.
-TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?=[\s/>])(?:(?!\n[ \t]*\n)[^<>])*>")
-CODE_SPAN_PARAGRAPH_RE = re.compile(r"(?<![`\\])(`+)(?!`)(?:(?!\n[ \t]*\n).)*?(?<!`)\1(?!`)", re.DOTALL)
-LIST_ITEM_RE = re.compile(r"^[ \t]*(?:[0-9]+\.|[-*+])[ \t]")
-LIST_NUMBER_RE = re.compile(r"^[ \t]*[0-9]+\.(?=[ \t])")
-_TITLE = r"""(?:[ \t]+(?:"(?P<title>[^"]*)"|'(?P<title2>[^']*)'|\((?P<title3>[^)]*)\)))?"""
-# [text](target "title"), where the [ is no escaped bracket: the target is blanked, the title (a tooltip) kept
-LINK_TARGET_RE = re.compile(rf"(?<!\\)\[(?:[^\[\]\\\n]|\\.)*\](?P<target>\([ \t]*<?[^\s()<>]*>?{_TITLE}[ \t]*\))")
-# [label]: target "title", and nothing else on the line (with other words it is a paragraph)
-LINK_DEFINITION_RE = re.compile(rf"^[ \t]{{0,3}}\[(?!\^)[^\]]+\]:[ \t]*<?[^\s>]+>?{_TITLE}[ \t]*$", re.MULTILINE)
-FOOTNOTE_LABEL_RE = re.compile(r"^[ \t]{0,3}\[\^[^\]]+\]:", re.MULTILINE)  # the label only: its text is prose
-_ATTR = r"""(?:[#.][A-Za-z][\w-]*|[A-Za-z][\w-]*=(?:"[^"]*"|'[^']*'|[^\s}]+))"""
-# {: #id .class key=value } where attr_list reads one: after an element or at the end of a line
-_ATTR_LIST = rf"\{{:?[ \t]*{_ATTR}(?:[ \t]+{_ATTR})*[ \t]*\}}"
-ATTR_LIST_RE = re.compile(rf"(?<=[)\]*_`}}>]){_ATTR_LIST}|{_ATTR_LIST}(?=[ \t]*$)", re.MULTILINE)
 
 
 def replace_claims(text: str, occurrences: list[Occurrence], render: callable) -> str:

@@ -23,12 +23,14 @@ names, and the checking process imports them.
 
 from __future__ import annotations
 
+import html
 import importlib
 import importlib.util
 import json
 import logging
 import re
 import sys
+import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -85,6 +87,29 @@ class _Build:
     generated: set[str]
     check: Any = None  # background.SiteCheck, once the checking process has answered
     marks: dict[str, int] = field(default_factory=dict)  # page -> how many marks the engine rendered on it
+    coverage: dict[str, Any] = field(default_factory=dict)  # page -> coverage.PageCoverage of its rendered HTML
+
+
+def coverage_problems(coverage: ModuleType, b: _Build, file: File, content: str, where: str, render: Any) -> list[str]:
+    """One page's claim coverage from its rendered HTML (kept in ``b.coverage``): one message per problem."""
+    try:
+        if file.src_uri.endswith(".ipynb"):
+            cov = coverage.notebook_coverage(content, file.content_string, where)
+        else:
+            cov = coverage.page_coverage(content, file.content_string, where, b.marks.get(file.src_uri, 0), render)
+    except coverage.CoverageError as err:
+        return [str(err)]
+    b.coverage[file.src_uri] = cov
+    return [coverage.unchecked_message(cov, item) for item in cov.unchecked]
+
+
+def _failure_banner(messages: list[str]) -> str:
+    """What ``mkdocs serve`` shows above a page whose numbers are not all checked."""
+    body = html.escape("\n".join(messages))
+    return (
+        f'<div class="admonition failure"><p class="admonition-title">{len(messages)} number(s) or formula(s) on '
+        f"this page are not checked</p><pre><code>{body}</code></pre></div>\n"
+    )
 
 
 class ClaimsPlugin(BasePlugin[ClaimsConfig]):
@@ -199,11 +224,7 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
             return markdown
         check = self._check()
         report = check.report
-        if render.SUMMARY_MARKER in markdown:
-            summary = render.summary(report.counts(), render.rel_link(src, "verification.md"))
-            markdown = markdown.replace(render.SUMMARY_MARKER, summary)
-        if render.COVERAGE_MARKER in markdown:
-            markdown = markdown.replace(render.COVERAGE_MARKER, render.coverage_table(report.coverage, src))
+        # The summary and coverage markers stay comments here: on_env fills them in, once every page is scanned.
         if page.file.generated_by:
             return markdown
         shown = f"{Path(config['docs_dir']).name}/{src}"
@@ -233,6 +254,65 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
 
         b.marks[src] = len(occurrences)
         return banner + pages.replace_claims(markdown, occurrences, rendered)
+
+    def on_env(self, env: Any, *, config: Any, files: Files) -> Any:
+        """Claim coverage, once every page is rendered (MkDocs renders them all before writing any): each
+        page's HTML is scanned (:mod:`.coverage`); an unchecked number stops the build after all are listed
+        (under ``mkdocs serve`` they are shown on their page instead); then the summary and the coverage
+        tables are filled in, after the scan (they are the engine's own numbers)."""
+        if self.build is None:
+            return env
+        b = self.build
+        started = time.perf_counter()
+        coverage = importlib.import_module(f"{__spec__.parent}.coverage")
+        render = coverage.markdown_renderer(config["markdown_extensions"], config["mdx_configs"])
+        docs = Path(config["docs_dir"]).name
+        problems: list[str] = []
+        b.coverage = {}
+        for file in files.documentation_pages():
+            page = file.page
+            if page is None or page.content is None or file.generated_by:
+                continue
+            here = coverage_problems(coverage, b, file, page.content, f"{docs}/{file.src_uri}", render)
+            if here and self.command == "serve":
+                page.content = _failure_banner(here) + page.content
+            problems += here
+        log.info("claim coverage: %d pages scanned in %.2f s", len(b.coverage), time.perf_counter() - started)
+        for message in problems:
+            if self.command == "serve":
+                logging.getLogger("claims").warning("UNCHECKED: %s", message)
+            else:
+                log.error(message)
+        if problems and self.command != "serve":
+            raise PluginError(
+                f"{len(problems)} number(s) or formula(s) on the pages are not checked (see the errors above); "
+                "the site was not published as correct"
+            )
+        self._fill_markers(files)
+        return env
+
+    def _fill_markers(self, files: Files) -> None:
+        """The summary (home page) and the coverage table (home and Verification pages), as HTML."""
+        import markdown as python_markdown
+
+        b = self._state()
+        report = self._check().report
+        for file in files.documentation_pages():
+            page = file.page
+            if page is None or page.content is None:
+                continue
+            if b.render.SUMMARY_MARKER in page.content:
+                target = files.get_file_from_path("verification.md")
+                link = target.url_relative_to(file) if target is not None else ""
+                summary = python_markdown.markdown(b.render.summary(report.counts(), link))
+                page.content = page.content.replace(b.render.SUMMARY_MARKER, summary)
+            if b.render.COVERAGE_MARKER in page.content:
+
+                def href(rel: str, file: File = file) -> str:
+                    target = files.get_file_from_path(rel)
+                    return target.url_relative_to(file) if target is not None else ""
+
+                page.content = page.content.replace(b.render.COVERAGE_MARKER, b.render.coverage_table(b.coverage, href))
 
     def on_post_page(self, output: str, *, page: Any, config: Any) -> str:
         """A page shows exactly the marks the engine rendered: one more came from elsewhere (a snippet

@@ -117,11 +117,12 @@ def render_occurrence(
         )
         body = result.shown_latex or fallback
         if occ.in_table:
-            return f"${body}${_tail(m, control)}"
+            return f'<span class="claim-value">${body}$</span>{_tail(m, control)}'
         return _display(body, m, occ.indent, result, control)
     if occ.display:
         return _display(occ.value, m, occ.indent, result, control)
-    return f"{occ.value}{_tail(m, control)}"
+    # The value in an element of its own: the coverage scan skips what the engine checks (coverage.CLAIM_CLASSES).
+    return f'<span class="claim-value">{occ.value}</span>{_tail(m, control)}'
 
 
 def _tail(m: str, control: str) -> str:
@@ -183,19 +184,24 @@ def summary(counts: dict[str, int], link: str) -> str:
     )
 
 
-def coverage_table(coverage: dict[str, PageCoverage], from_page: str) -> str:
-    """Per page: how many of the results it states are claims checked by code (declared context aside)."""
-    out = [
-        "| page | results stated | checked by code | unchecked | declared context | coverage |",
-        "|---|---|---|---|---|---|",
-    ]
+def coverage_table(coverage: dict[str, PageCoverage], href: Callable[[str], str]) -> str:
+    """Per page: how many of the results it states are claims checked by code (declared context aside).
+
+    HTML (``href``: a page's URL from the page that shows the table): the plugin fills it in after the
+    build has scanned every rendered page (:mod:`.coverage`), where the page's Markdown is already HTML."""
+    head = ("page", "results stated", "checked by code", "unchecked", "declared context", "coverage")
+    out = ["<table>", "<thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead>", "<tbody>"]
     for rel, cov in sorted(coverage.items()):
-        link = f"[{rel}]({rel_link(from_page, rel)})"
-        out.append(
-            f"| {link} | {cov.results} | {cov.claims} | {len(cov.unchecked)} | {len(cov.context)} | "
-            f"**{cov.percent:.0f} %** |"
+        cells = (
+            f'<a href="{html.escape(href(rel))}">{html.escape(rel)}</a>',
+            str(cov.results),
+            str(cov.claims),
+            str(len(cov.unchecked)),
+            str(len(cov.context)),
+            f"<strong>{cov.percent:.0f} %</strong>",
         )
-    return "\n".join(out) + "\n"
+        out.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return "\n".join([*out, "</tbody>", "</table>"]) + "\n"
 
 
 def verification_page(
@@ -204,7 +210,6 @@ def verification_page(
     counts: dict[str, int],
     seconds: float,
     workers: int = 1,
-    coverage: dict[str, PageCoverage] | None = None,
 ) -> str:
     """The generated page that lists every claim (``listings``: claim id -> its check listing's docs path)."""
     out = [
@@ -238,7 +243,8 @@ def verification_page(
         "declares as *context* (a question number, a year, a value the statement gives, a definition). A number",
         "or formula that is neither stops the build, so every result on a page is checked.",
         "",
-        coverage_table(coverage or {}, "verification.md"),
+        COVERAGE_MARKER,  # filled in by the plugin once the build has scanned every rendered page
+        "",
         "## All claims",
         "",
         "| claim | page | kind | status | how it was checked | time |",

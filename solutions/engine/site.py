@@ -7,15 +7,22 @@ shows any more, the same claim shown twice, a claim marker that cannot be read.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
 from . import registry
 from .checks import judge
 from .config import Settings
-from .coverage import CoverageError, notebook_coverage, page_coverage, unchecked_message
-from .pages import Occurrence, PageSyntaxError, find_claims
+from .coverage import (
+    CoverageError,
+    PageCoverage,
+    markdown_renderer,
+    notebook_coverage,
+    page_coverage,
+    unchecked_message,
+)
+from .pages import FRONT_MATTER_RE, Occurrence, PageSyntaxError, find_claims, replace_claims
 from .verdicts import FAILED, Report, Result
 
 
@@ -23,35 +30,25 @@ def markdown_pages(docs_dir: Path) -> list[Path]:
     return sorted(p for p in docs_dir.rglob("*.md") if p.is_file())
 
 
-def scan(docs_dir: Path, report: Report) -> None:
-    for notebook in sorted(p for p in docs_dir.rglob("*.ipynb") if p.is_file()):
-        rel = notebook.relative_to(docs_dir).as_posix()
-        shown = f"{docs_dir.name}/{rel}"
-        try:
-            cov = report.coverage[rel] = notebook_coverage(notebook.read_text(encoding="utf-8"), shown)
-        except (CoverageError, PageSyntaxError) as err:
-            report.results.append(Result("(context)", FAILED, "page", shown, err.line, message=str(err)))
-            continue
-        for item in cov.unchecked:
-            report.results.append(
-                Result(
-                    "(unchecked)", FAILED, item.kind, shown, None, page=item.text, message=unchecked_message(cov, item)
-                )
-            )
+def scan(docs_dir: Path, report: Report, settings: Settings | None = None) -> None:
+    """Every page's claim markers; with ``settings``, also every page's claim coverage, read from the page
+    rendered as the site renders it (:func:`render_pages`).  The site build passes none: its plugin scans
+    the pages MkDocs itself rendered."""
     for page in markdown_pages(docs_dir):
         rel = page.relative_to(docs_dir).as_posix()
         shown = f"{docs_dir.name}/{rel}"
-        text = page.read_text(encoding="utf-8")
         try:
-            report.occurrences[rel] = find_claims(text, shown)
+            report.occurrences[rel] = find_claims(page.read_text(encoding="utf-8"), shown)
         except PageSyntaxError as err:
             report.results.append(Result("(marker)", FAILED, "page", shown, err.line, message=str(err)))
+    if settings is None:
+        return
+    for rel, cov in render_pages(docs_dir, settings, report.occurrences):
+        shown = f"{docs_dir.name}/{rel}"
+        if isinstance(cov, CoverageError):
+            report.results.append(Result("(context)", FAILED, "page", shown, cov.line, message=str(cov)))
             continue
-        try:
-            cov = report.coverage[rel] = page_coverage(text, shown, len(report.occurrences[rel]))
-        except CoverageError as err:
-            report.results.append(Result("(context)", FAILED, "page", shown, err.line, message=str(err)))
-            continue
+        report.coverage[rel] = cov
         for item in cov.unchecked:
             report.results.append(
                 Result(
@@ -64,6 +61,65 @@ def scan(docs_dir: Path, report: Report) -> None:
                     message=unchecked_message(cov, item),
                 )
             )
+
+
+def render_pages(
+    docs_dir: Path, settings: Settings, occurrences: dict[str, list[Occurrence]]
+) -> Iterator[tuple[str, PageCoverage | CoverageError]]:
+    """Each page's coverage, outside a site build: a Markdown page is rendered by Python-Markdown with the
+    extensions and settings of the project's mkdocs.yml, as MkDocs loads them (each claim marker becomes a
+    claim element, as the engine renders it); a notebook by mkdocs-jupyter's converter, not executed (its
+    outputs exist once the site build runs it, and that build scans them).  Simpler than a whole MkDocs
+    build (which would run this checking again, and the notebook), and the same HTML for every page."""
+    render = site_markdown(settings.root / "mkdocs.yml")
+    for page in markdown_pages(docs_dir):
+        rel = page.relative_to(docs_dir).as_posix()
+        if rel not in occurrences:
+            continue  # its markers cannot be read: reported already
+        shown = f"{docs_dir.name}/{rel}"
+        text = page.read_text(encoding="utf-8")
+        try:
+            yield (
+                rel,
+                page_coverage(page_html(text, occurrences[rel], render), text, shown, len(occurrences[rel]), render),
+            )
+        except CoverageError as err:
+            yield rel, err
+    for notebook in sorted(p for p in docs_dir.rglob("*.ipynb") if p.is_file()):
+        from mkdocs_jupyter.nbconvert2 import nb2html
+
+        rel = notebook.relative_to(docs_dir).as_posix()
+        try:
+            html = nb2html(str(notebook))
+            yield rel, notebook_coverage(html, notebook.read_text(encoding="utf-8"), f"{docs_dir.name}/{rel}")
+        except CoverageError as err:
+            yield rel, err
+
+
+def site_markdown(mkdocs_yml: Path) -> Callable[[str], str]:
+    """Python-Markdown with the extensions and settings of ``mkdocs_yml``, as MkDocs loads them."""
+    from mkdocs.config import load_config
+
+    config = load_config(str(mkdocs_yml))
+    configs = {k: dict(v) for k, v in config["mdx_configs"].items()}
+    snippets = configs.get("pymdownx.snippets", {})
+    if "base_path" in snippets:  # relative to the project, as `mkdocs build` run there reads them
+        paths = snippets["base_path"] if isinstance(snippets["base_path"], list) else [snippets["base_path"]]
+        snippets["base_path"] = [str(mkdocs_yml.parent / p) for p in paths]
+    return markdown_renderer(config["markdown_extensions"], configs)
+
+
+def page_html(text: str, occurrences: list[Occurrence], render: Callable[[str], str]) -> str:
+    """A Markdown page's HTML as the site renders it, but for its claims: each becomes an empty claim element
+    (what the engine renders there is checked, and skipped by the coverage scan); lines do not move."""
+
+    def claim(occ: Occurrence) -> str:
+        shown = f'{occ.indent}<div class="claim-display"></div>' if occ.display else '<span class="claim-mark"></span>'
+        return shown + "\n" * text.count("\n", occ.start, occ.end)
+
+    body = replace_claims(text, occurrences, claim)
+    head = FRONT_MATTER_RE.match(body)
+    return render("\n" * head.group(0).count("\n") + body[head.end() :] if head else body)
 
 
 class Job(NamedTuple):
@@ -90,15 +146,18 @@ def verify_docs(
     settings: Settings,
     only: set[str] | None = None,
     judge_all: Callable[[list[Job]], list[Result]] = judge_each,
+    coverage: bool = True,
 ) -> Report:
     """Judge every claim in ``docs_dir`` (or only the ids in ``only``) against the claims of ``settings.packages``.
 
     ``judge_all`` judges the claims the pages show, returning one result per job in order
-    (:func:`.background.judge_in_parallel` spreads them over processes).
+    (:func:`.background.judge_in_parallel` spreads them over processes).  ``coverage``: also scan each page's
+    claim coverage, rendering the pages (:func:`render_pages`); the site build's checking process does not,
+    since the plugin scans the pages MkDocs rendered.
     """
     claims = registry.load_all(settings.packages, settings.root, settings.import_limit)
     report = Report()
-    scan(docs_dir, report)
+    scan(docs_dir, report, settings if coverage else None)
     seen: dict[str, Occurrence] = {}
     jobs: list[Job] = []
     slots: list[int] = []  # where each job's result goes in report.results
