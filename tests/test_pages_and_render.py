@@ -8,7 +8,7 @@ import pytest
 
 from solutions.engine.checks import REFUTED, VERIFIED, Result
 from solutions.engine.pages import PageSyntaxError, find_claims, replace_claims
-from solutions.engine.render import anchor, checks_page_path, rel_link, render_occurrence
+from solutions.engine.render import NONCE, anchor, checks_page_path, rel_link, render_occurrence
 from tests.conftest import SETTINGS, load_claims
 
 PAGE = """# Title
@@ -83,7 +83,7 @@ def test_display_claim_inside_an_admonition_stays_indented() -> None:
     html = render_occurrence(occ, Result("a.b.display", VERIFIED, "formula", how="sympy"), LISTING, "a2/p.md")
     lines = html.splitlines()
     assert all(ln.startswith("    ") for ln in lines if ln), lines
-    assert '<div class="claim-display claim-verified" markdown>' in html and "$$" in html
+    assert f'<div class="claim-display claim-verified" markdown data-claims-engine="{NONCE}">' in html and "$$" in html
 
 
 def test_mark_links_to_the_check_and_is_labelled() -> None:

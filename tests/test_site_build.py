@@ -168,3 +168,87 @@ def test_a_code_listing_from_the_solutions_is_included(tmp_path: Path) -> None:
     run = _snippet_build(tmp_path, '--8<-- "hw2/q2/style.py:losses"')
     assert run.returncode == 0, run.stderr[-2000:]
     assert "def content_loss" in (tmp_path / "project" / "site" / "index.html").read_text(encoding="utf-8")
+
+
+def _one_page_build(tmp_path: Path, page: str, extra: dict | None = None) -> subprocess.CompletedProcess[str]:
+    """A one-page site with the claims plugin and the real site's Markdown extensions; its course
+    declares one claim, ``tiny.answer`` (36), so the page may show one engine-rendered mark."""
+    from mkdocs.utils.yaml import yaml_load
+
+    with open(ROOT / "mkdocs.yml", encoding="utf-8") as f:
+        real = yaml_load(f)
+    project = tmp_path / "project"
+    (project / "docs").mkdir(parents=True)
+    (project / "tiny").mkdir()
+    (project / "tiny" / "__init__.py").write_text("", encoding="utf-8")
+    (project / "tiny" / "tiny_claims.py").write_text(
+        "from solutions.engine import Integer, claim\n\n\n"
+        'claim("tiny.answer", Integer(), "a constant")(lambda: 36)\n',
+        encoding="utf-8",
+    )
+    (project / "solutions").symlink_to(ROOT / "solutions")
+    (project / "docs" / "index.md").write_text(page, encoding="utf-8")
+    config = {
+        "site_name": "one page",
+        "plugins": [{"claims": {"packages": ["tiny"], "workers": 1}}],
+        "markdown_extensions": [e for e in real["markdown_extensions"] if "pymdownx.snippets" not in str(e)],
+        **(extra or {}),
+    }
+    (project / "mkdocs.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    return mkdocs_build(project, project / "site")
+
+
+# Each hostile construct, written on line 5 of a page under a real claim, and what the refusal says (no digits:
+# an unchecked number on a page is refused by another check).
+HOSTILE = [
+    ('<img src="x" /onerror="document.title=x">', '<img onerror="document.title=x">', "an event handler"),
+    ("<IMG SRC=x ONLOAD=alert(x)>", '<img onload="alert(x)">', "an event handler"),
+    ("<img src=x\tonerror=alert(x)>", '<img onerror="alert(x)">', "an event handler"),
+    ("<script>document.title = 'x'</script>", "<script>", "a script runs code"),
+    ('<iframe srcdoc="<script>alert(x)</script>"></iframe>', "<iframe>", "embeds another document"),
+    ('<object data="x.swf"></object>', "<object>", "embeds another document"),
+    ('<form data-answer-for="tiny.answer"><input name="q"></form>', "<form>", "a form or control"),
+    ("<style>.x { color: green }</style>", "<style>", "a style sheet"),
+    ('<span style="color:green">✓</span>', '<span style="color:green">', "an inline style"),
+    ('<a href="java&#x09;script:alert(x)">x</a>', "javascript: URL", "could run code"),
+    ('<a href="data:text/html,x">x</a>', "data: URL", "could run code"),
+    ('<base href="https://evil.example/">', "<base>", "changes where the page loads from"),
+    ('<meta http-equiv="refresh" content="x">', "<meta>", "changes where the page loads from"),
+    ("<svg><script>alert(x)</script></svg>", "<svg:svg>", "SVG and MathML"),
+    ('<a class="claim-mark claim-verified" href="#">✓</a>', "class claim-mark", "a page may not write it"),
+    ("<span class='&#99;laim-verified'>yes</span>", "class claim-verified", "a page may not write it"),
+    ('<div id="claim-tiny.answer">yes</div>', "id claim-tiny.answer", "a page may not write it"),
+    ('<div class="claim-display" markdown>$$x$$</div>', "class claim-display", "a page may not write it"),
+    ('<span data-verdict="right">✓</span>', "data-verdict", "a page may not write it"),
+    ('<span data-claims-engine="abcd">yes</span>', "data-claims-engine", "a page may not write it"),
+    ('<img src="https://evil.example/x.png">', 'src="https://evil.example/x.png"', "loads a resource from another"),
+    ('<img src="//evil.example/x.png">', 'src="//evil.example/x.png"', "loads a resource from another host"),
+    ('<img src="a.png" srcset="https://evil.example/a.png">', "srcset", "does not take srcset"),
+    ('<video poster="https://evil.example/p.png"></video>', "<video>", "not an element this site's Markdown"),
+]
+
+
+@pytest.mark.parametrize(("html", "what", "why"), HOSTILE)
+def test_active_or_forged_html_on_a_page_stops_the_build_at_its_line(
+    tmp_path: Path, html: str, what: str, why: str
+) -> None:
+    run = _one_page_build(tmp_path, f"# Page\n\nThere are [[tiny.answer: 36]] answers.\n\nSee this: {html}\n")
+    assert run.returncode != 0
+    errors = [ln for ln in run.stderr.splitlines() if "docs/index.md" in ln]
+    assert len(errors) == 1 and "docs/index.md:5: " in errors[0], run.stderr[-2000:]
+    assert what in errors[0] and why in errors[0], errors[0]
+    assert "Traceback" not in run.stderr
+
+
+def test_a_page_with_a_real_claim_and_ordinary_html_builds_without_the_nonce(tmp_path: Path) -> None:
+    page = (
+        "# Page\n\nThere are [[tiny.answer: 36]] answers, see [a link](https://example.com/) and "
+        '<img src="data:image/png;base64,iVBORw0KGgo=" alt="dot">.\n\n'
+        '!!! note "A note"\n    text with <abbr title="x">X</abbr>\n\n'
+        '=== "One"\n    first\n=== "Two"\n    second\n'
+    )
+    run = _one_page_build(tmp_path, page)
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = (tmp_path / "project" / "site" / "index.html").read_text(encoding="utf-8")
+    assert out.count('class="claim-mark claim-verified"') == 1 and 'type="radio"' in out
+    assert "data-claims-engine" not in out
