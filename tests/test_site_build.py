@@ -182,8 +182,7 @@ def _one_page_build(tmp_path: Path, page: str, extra: dict | None = None) -> sub
     (project / "tiny").mkdir()
     (project / "tiny" / "__init__.py").write_text("", encoding="utf-8")
     (project / "tiny" / "tiny_claims.py").write_text(
-        "from solutions.engine import Integer, claim\n\n\n"
-        'claim("tiny.answer", Integer(), "a constant")(lambda: 36)\n',
+        'from solutions.engine import Integer, claim\n\n\nclaim("tiny.answer", Integer(), "a constant")(lambda: 36)\n',
         encoding="utf-8",
     )
     (project / "solutions").symlink_to(ROOT / "solutions")
@@ -252,3 +251,38 @@ def test_a_page_with_a_real_claim_and_ordinary_html_builds_without_the_nonce(tmp
     out = (tmp_path / "project" / "site" / "index.html").read_text(encoding="utf-8")
     assert out.count('class="claim-mark claim-verified"') == 1 and 'type="radio"' in out
     assert "data-claims-engine" not in out
+
+
+def test_every_page_starts_its_head_with_a_policy_that_runs_only_the_sites_scripts(built: Path) -> None:
+    import base64
+    import hashlib
+
+    import html5lib
+
+    for page in built.rglob("*.html"):
+        doc = html5lib.parse(page.read_text(encoding="utf-8"), namespaceHTMLElements=False)
+        head = doc.find("head")
+        first = head[0]
+        where = page.relative_to(built).as_posix()
+        assert first.tag == "meta" and first.get("http-equiv") == "Content-Security-Policy", where
+        policy = dict(d.strip().split(" ", 1) for d in first.get("content").split(";"))
+        script_src = policy["script-src"].split()
+        assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src, where
+        assert policy["object-src"] == "'none'" and policy["base-uri"] == "'self'", where
+        assert policy["img-src"] == "'self' data:" and policy["connect-src"] == "'self'", where
+        # Every inline script the browser will meet is allowed by its hash, and the policy allows no other.
+        inline = [s.text or "" for s in doc.iter("script") if not s.get("src") and s.get("type") is None]
+        hashes = {"'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'" for s in inline}
+        assert set(script_src) - {"'self'"} == hashes, where
+
+
+def test_a_script_in_a_pages_content_gets_no_hash(tmp_path: Path) -> None:
+    """Should anything put a script into a page's content, the policy hashes only the theme's around it."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("site_hook", ROOT / "hooks/site.py")
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    content = "<p>x</p><script>document.title = 'page'</script>"
+    output = f"<html><head><script>var theme = 1</script></head><body><article>{content}</article></body></html>"
+    assert hook._template_scripts(output, content, "p.md", notebook=False) == ["var theme = 1"]
