@@ -178,7 +178,7 @@ def _one_page_build(tmp_path: Path, page: str, extra: dict | None = None) -> sub
     with open(ROOT / "mkdocs.yml", encoding="utf-8") as f:
         real = yaml_load(f)
     project = tmp_path / "project"
-    (project / "docs").mkdir(parents=True)
+    (project / "docs").mkdir(parents=True, exist_ok=True)
     (project / "tiny").mkdir()
     (project / "tiny" / "__init__.py").write_text("", encoding="utf-8")
     (project / "tiny" / "tiny_claims.py").write_text(
@@ -286,3 +286,56 @@ def test_a_script_in_a_pages_content_gets_no_hash(tmp_path: Path) -> None:
     content = "<p>x</p><script>document.title = 'page'</script>"
     output = f"<html><head><script>var theme = 1</script></head><body><article>{content}</article></body></html>"
     assert hook._template_scripts(output, content, "p.md", notebook=False) == ["var theme = 1"]
+
+
+def _notebook_build(tmp_path: Path, cells: list[dict]) -> subprocess.CompletedProcess[str]:
+    """A site of one page and one notebook (its outputs stored, not executed), with the real site's plugins."""
+    import json
+
+    nb = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    extra = {"plugins": [{"claims": {"packages": ["tiny"], "workers": 1}}, {"mkdocs-jupyter": {"execute": False}}]}
+    run_dir = tmp_path
+    (run_dir / "project" / "docs").mkdir(parents=True)
+    (run_dir / "project" / "docs" / "nb.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    return _one_page_build(run_dir, "# Page\n\nThere are [[tiny.answer: 36]] answers.\n", extra)
+
+
+def _code(outputs: list[dict]) -> dict:
+    return {"cell_type": "code", "metadata": {}, "source": "x", "execution_count": None, "outputs": outputs}
+
+
+@pytest.mark.parametrize(
+    ("cell", "what"),
+    [
+        ({"cell_type": "markdown", "metadata": {}, "source": "# T\n\n<img src=x onerror=alert(x)>"}, "onerror"),
+        (
+            _code([{"output_type": "display_data", "metadata": {}, "data": {"text/html": "<b onclick=x>b</b>"}}]),
+            "onclick",
+        ),
+        (
+            _code([{"output_type": "display_data", "metadata": {}, "data": {"application/javascript": "x()"}}]),
+            "<script>",
+        ),
+        (
+            _code([{"output_type": "display_data", "metadata": {}, "data": {"text/html": "<style>p{}</style>"}}]),
+            "<style>",
+        ),
+    ],
+)
+def test_active_content_from_a_notebooks_cells_stops_the_build(tmp_path: Path, cell: dict, what: str) -> None:
+    run = _notebook_build(tmp_path, [{"cell_type": "markdown", "metadata": {}, "source": "# Notebook"}, cell])
+    assert run.returncode != 0
+    errors = [ln for ln in run.stderr.splitlines() if ln.startswith("ERROR") and "docs/nb.ipynb" in ln]
+    assert len(errors) == 1 and what in errors[0], run.stderr[-2000:]
+    assert "Traceback" not in run.stderr
+
+
+def test_a_notebook_with_its_templates_styles_and_plain_outputs_builds(tmp_path: Path) -> None:
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": "# Notebook\n\nSome *text*."},
+        _code([{"output_type": "stream", "name": "stdout", "text": "<script>shown as text</script>\n"}]),
+    ]
+    run = _notebook_build(tmp_path, cells)
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = (tmp_path / "project" / "site" / "nb" / "index.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;shown as text" in out and "<style" in out
