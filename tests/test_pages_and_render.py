@@ -187,3 +187,55 @@ def test_an_indented_code_block_is_read_as_code_like_a_fenced_one(page: str, fou
     in_code = set(re.findall(r"\[\[([a-z.]+):", "".join(re.findall(r"<code>.*?</code>", html, re.DOTALL))))
     everywhere = set(re.findall(r"\[\[([a-z.]+):", page))
     assert everywhere - in_code == set(found)
+
+
+# Only the engine may write its marks: what it renders carries this build's nonce, which the sanitizer trusts.
+ANSWERABLE = {"kind": {"name": "integer"}}
+
+
+def test_every_element_the_engine_renders_carries_the_builds_nonce() -> None:
+    import html5lib
+
+    occ = find_claims("there are [[a.b.c: 36]] of them", "docs/a2/p.md")[0]
+    out = render_occurrence(
+        occ, Result("a.b.c", VERIFIED, "integer", how="enumeration", answer=ANSWERABLE), LISTING, "a2/p.md"
+    )
+    elements = [e for e in html5lib.parseFragment(out, namespaceHTMLElements=False).iter() if isinstance(e.tag, str)][
+        1:
+    ]
+    assert [e.get("class") for e in elements] == ["claim-tail", "claim-mark claim-verified", "answer-slot"]
+    assert all(e.get("data-claims-engine") == NONCE for e in elements)
+
+
+def test_the_nonce_is_new_in_every_build() -> None:
+    import subprocess
+    import sys
+
+    code = "from solutions.engine.render import NONCE; print(NONCE)"
+    runs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout for _ in "ab"
+    }
+    assert len(runs) == 2 and all(len(r.strip()) == 32 for r in runs)
+
+
+@pytest.mark.parametrize("nonce", ["", "0" * 32, NONCE.upper()])
+def test_a_mark_without_this_builds_nonce_is_refused(nonce: str) -> None:
+    from solutions.engine.sanitize import check_html, strip_nonce
+
+    occ = find_claims("[[a.b.c: 36]]", "docs/a2/p.md")[0]
+    real = "<p>" + render_occurrence(occ, Result("a.b.c", VERIFIED, "integer"), LISTING, "a2/p.md") + "</p>"
+    assert check_html(real, NONCE) is None
+    assert "data-claims-engine" not in strip_nonce(real, NONCE)
+    forged = real.replace(NONCE, nonce)
+    offence = check_html(forged, NONCE)
+    assert offence is not None and "a page may not write it" in offence.why
+    assert offence.message("docs/a2/p.md", "# P\n\n" + forged).startswith("docs/a2/p.md:3: <a ")
+
+
+def test_inside_an_engine_mark_the_page_text_is_still_checked() -> None:
+    from solutions.engine.sanitize import check_html
+
+    occ = find_claims("```claim a.b.c\nx <img src=x onerror=alert(1)>\n```", "docs/a2/p.md")[0]
+    shown = render_occurrence(occ, Result("a.b.c", VERIFIED, "formula"), LISTING, "a2/p.md")
+    offence = check_html(shown, NONCE)
+    assert offence is not None and offence.what == '<img onerror="alert(1)">'
