@@ -239,3 +239,19 @@ def test_inside_an_engine_mark_the_page_text_is_still_checked() -> None:
     shown = render_occurrence(occ, Result("a.b.c", VERIFIED, "formula"), LISTING, "a2/p.md")
     offence = check_html(shown, NONCE)
     assert offence is not None and offence.what == '<img onerror="alert(1)">'
+
+
+@pytest.mark.parametrize(
+    ("html", "refused"),
+    [
+        ('<script id="__config" type="application/json">{}</script>', True),
+        ('<p id="__config">{"search": "x.js"}</p>', True),  # read as the theme's configuration
+        ('<input type="radio" id="__tabbed_1_1" name="__tabbed_1" checked><label for="__tabbed_1_1">A</label>', False),
+        ('<p id="claim-a.b.c">36</p>', True),
+    ],
+)
+def test_a_page_may_not_name_an_element_of_the_engine_or_the_theme(html: str, refused: bool) -> None:
+    from solutions.engine.sanitize import check_html
+
+    offence = check_html(html, NONCE)
+    assert (offence is not None) == refused, offence

@@ -244,12 +244,13 @@ def test_a_page_with_a_real_claim_and_ordinary_html_builds_without_the_nonce(tmp
         "# Page\n\nThere are [[tiny.answer: 36]] answers, see [a link](https://example.com/) and "
         '<img src="data:image/png;base64,iVBORw0KGgo=" alt="dot">.\n\n'
         '!!! note "A note"\n    text with <abbr title="x">X</abbr>\n\n'
-        '=== "One"\n    first\n=== "Two"\n    second\n'
+        '=== "One"\n    first\n=== "Two"\n    second\n\n'
+        "```python\nanswer = y\n```\n"
     )
     run = _one_page_build(tmp_path, page)
     assert run.returncode == 0, run.stderr[-2000:]
     out = (tmp_path / "project" / "site" / "index.html").read_text(encoding="utf-8")
-    assert out.count('class="claim-mark claim-verified"') == 1 and 'type="radio"' in out
+    assert out.count('class="claim-mark claim-verified"') == 1 and 'type="radio"' in out and '"__codelineno-0-1"' in out
     assert "data-claims-engine" not in out
 
 

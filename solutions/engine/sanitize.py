@@ -12,8 +12,8 @@ Refused: scripts, event handlers, embedded documents (iframe, object, embed), fo
 attributes, ``javascript:`` URLs, ``data:`` URLs except images, ``srcdoc``, ``<base>``, ``<meta>``, SVG and
 MathML (and so their script vectors), anything that loads a resource from another host (only relative URLs
 to the site, or ``data:`` images), and the engine's reserved names: classes ``claim-*`` and ``answer-*``,
-ids ``claim-*``, attributes ``data-answer-for``, ``data-verdict``, ``data-claim``, ``data-kind``,
-``data-tol``, ``data-practice*`` and :data:`ENGINE_ATTR`.
+ids ``claim-*`` and the theme's ``__*`` (but tabbed's and highlight's), attributes ``data-answer-for``,
+``data-verdict``, ``data-claim``, ``data-kind``, ``data-tol``, ``data-practice*`` and :data:`ENGINE_ATTR`.
 
 Trusted, and so not checked:
 
@@ -45,7 +45,10 @@ ENGINE_ATTR = "data-claims-engine"
 SVG, MATHML = "{http://www.w3.org/2000/svg}", "{http://www.w3.org/1998/Math/MathML}"
 
 RESERVED_CLASS_RE = re.compile(r"^(?:claim|answer)-")
-RESERVED_ID_RE = re.compile(r"^claim-")
+# claim-*: the marks' anchors; __*: Material's own elements (a page's id="__config" would come first in the
+# document and be read as the theme's configuration), but for those the extensions write: tabbed's radio
+# buttons and highlight's line anchors.
+RESERVED_ID_RE = re.compile(r"^(?:claim-|__(?!tabbed_\d+(?:_\d+)?$|codelineno-[\d-]+$))")
 RESERVED_ATTR_RE = re.compile(r"^(?:data-answer-for|data-verdict|data-claim|data-kind|data-tol|data-practice.*)$")
 
 _GLOBAL = {"class", "id", "title", "lang", "dir", "hidden", "aria-label", "aria-hidden", "aria-describedby", "role"}
@@ -111,7 +114,7 @@ def _attribute_problem(tag: str, attr: str, value: str) -> str | None:
     if attr == "class" and (bad := [c for c in value.split() if RESERVED_CLASS_RE.match(c)]):
         return f"class {bad[0]} belongs to the marks the engine renders; a page may not write it " + _MARKER
     if attr in ("id", "name", "for") and RESERVED_ID_RE.match(value.strip()):
-        return f"{attr} {value.strip()} is an anchor the engine renders; a page may not write it " + _MARKER
+        return f"{attr} {value.strip()} names an element of the engine or the theme; a page may not write it " + _MARKER
     if attr in _URL_ATTRS:
         return _url_problem(tag, attr, value)
     if tag == "input" and attr == "type" and value.strip().lower() not in ("radio", "checkbox"):
