@@ -255,3 +255,20 @@ def test_a_page_may_not_name_an_element_of_the_engine_or_the_theme(html: str, re
 
     offence = check_html(html, NONCE)
     assert (offence is not None) == refused, offence
+
+
+def test_html_nested_without_end_is_refused_in_linear_time() -> None:
+    """html5lib builds a deeply nested tree in time that grows with the square of its depth: a page that
+    nests (or leaves open) more elements than any Markdown does is refused before it is parsed."""
+    import time
+
+    from solutions.engine.sanitize import MAX_DEPTH, check_html
+
+    assert check_html("<div>" * MAX_DEPTH + "x" + "</div>" * MAX_DEPTH, NONCE) is None
+    start = time.monotonic()
+    offence = check_html("<p><b><i>" * 20_000, NONCE)
+    assert time.monotonic() - start < 10  # html5lib alone takes minutes on it
+    assert offence is not None and offence.message("docs/p.md", "# P\n<p><b><i>") == (
+        "docs/p.md:2: <i> nested 60000 elements deep: "
+        f"HTML on a page may nest (or leave open) at most {MAX_DEPTH} elements"
+    )

@@ -36,6 +36,7 @@ import functools
 import html
 import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import Any
 
 import html5lib
@@ -269,6 +270,43 @@ def _serialize(root: Any) -> str:
     )
 
 
+MAX_DEPTH = 400  # Markdown's HTML nests a few dozen deep; html5lib's tree building slows with the square of it
+_VOID = frozenset(
+    ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"]
+)
+
+
+class _Depth(HTMLParser):
+    """How deep a page's elements nest (opened and not yet closed; a linear scan, before any tree is built)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.depth = self.deepest = 0
+        self.where = ""
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag not in _VOID:
+            self.depth += 1
+            if self.depth > self.deepest:
+                self.deepest, self.where = self.depth, tag
+
+    def handle_endtag(self, tag: str) -> None:
+        self.depth -= tag not in _VOID and self.depth > 0
+
+
+def _too_deep(fragment: str) -> Offence | None:
+    scan = _Depth()
+    scan.feed(fragment)
+    scan.close()
+    if scan.deepest <= MAX_DEPTH:
+        return None
+    return Offence(
+        f"<{scan.where}> nested {scan.deepest} elements deep",
+        f"HTML on a page may nest (or leave open) at most {MAX_DEPTH} elements",
+        (f"<{scan.where}",),
+    )
+
+
 def check_html(fragment: str, nonce: str, trusted_parts: frozenset[str] = frozenset()) -> Offence | None:
     """The first construct of a page's HTML that the allow-list sanitizer would remove, or None.
 
@@ -276,6 +314,8 @@ def check_html(fragment: str, nonce: str, trusted_parts: frozenset[str] = frozen
     its template's ``<style>``/``<script>`` elements (:func:`notebook_template_parts`); a notebook page also
     gets the template's few extra attributes."""
     notebook = bool(trusted_parts)
+    if deep := _too_deep(fragment):
+        return deep
     root = _parse(fragment)
     for parent in [root, *root.iter()]:
         for el in list(parent):
