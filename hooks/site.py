@@ -4,13 +4,21 @@
   math (and the claims' formulas), has not been fetched.
 * ``on_post_page``: drop the CDN MathJax and Mermaid scripts that mkdocs-jupyter writes
   into notebook pages (KaTeX, served by the site itself, renders their math), so no page
-  loads anything from another host.
+  loads anything from another host; and put a Content-Security-Policy first in every page's
+  ``<head>`` (:func:`content_security_policy`), so that a reader's browser runs only the
+  site's own scripts even if something slipped past the build's checks.
+
+The policy is injected here, not in the claims engine: it is about this site's theme (which
+inline scripts Material writes) and notebooks, not about claims.  The engine's own guard on
+page HTML is :mod:`solutions.engine.sanitize`.
 
 Checking claims is not here: that is the engine's plugin (:mod:`solutions.engine.plugin`).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import mimetypes
 import re
 from pathlib import Path
@@ -47,6 +55,79 @@ def on_config(config: Any) -> Any:
 
 
 def on_post_page(output: str, page: Any, config: Any) -> str:
-    if page.file.src_uri.endswith(".ipynb"):
+    notebook = page.file.src_uri.endswith(".ipynb")
+    policy = content_security_policy(_template_scripts(output, page.content or "", page.file.src_uri, notebook))
+    if notebook:
         output = _NOTEBOOK_CDN.sub("", output)
-    return output
+    return _with_policy(output, policy, page.file.src_uri)
+
+
+def _with_policy(output: str, policy: str, where: str) -> str:
+    head = re.search(r"<head\b[^>]*>", output, re.IGNORECASE)
+    if head is None:
+        raise PluginError(f"{where}: the theme wrote no <head>: nowhere to put the page's security policy")
+    meta = f'\n    <meta http-equiv="Content-Security-Policy" content="{policy}">'
+    return output[: head.end()] + meta + output[head.end() :]
+
+
+def on_post_template(output: str, template_name: str, config: Any) -> str:
+    """The theme's own pages (404.html): all template, so every inline script of theirs is the theme's."""
+    if not template_name.endswith(".html"):
+        return output
+    return _with_policy(output, content_security_policy(_INLINE_SCRIPT.findall(output)), template_name)
+
+
+# Executable inline scripts (no type, or a JavaScript one); JSON such as Material's __config runs nothing.
+_INLINE_SCRIPT = re.compile(
+    r"<script(?![^>]*\bsrc=)(?:\s+type=\"(?:text/javascript|module|application/javascript)\")?\s*>(.*?)</script>",
+    re.DOTALL | re.IGNORECASE,
+)
+
+
+def _template_scripts(output: str, content: str, where: str, notebook: bool) -> list[str]:
+    """The inline scripts of the theme's template around a page, never the page's own: the page's content
+    (which the claims plugin refused any script in) is cut out of the output before looking.  A notebook
+    page adds the scripts of nbconvert's template, as rendered for an empty notebook."""
+    if content and content not in output:
+        raise PluginError(
+            f"{where}: the page's content is not in its HTML as rendered: cannot tell the theme's scripts"
+        )
+    template = output.replace(content, "", 1) if content else output
+    scripts = _INLINE_SCRIPT.findall(template)
+    if notebook:
+        from solutions.engine.sanitize import notebook_template_parts
+
+        scripts += sorted(p for p in notebook_template_parts() if f"<script>{p}</script>" in content)
+    return scripts
+
+
+def content_security_policy(inline_scripts: list[str]) -> str:
+    """The page's policy: only the site's own scripts and the theme's inline ones (by their sha256);
+    no 'unsafe-inline' or 'unsafe-eval' for scripts, so an event handler or a planted <script> never runs.
+
+    * ``worker-src 'self'``: the search index and the answer checker (Pyodide in answer-worker.js) run in
+      workers from the site; a worker from the site is governed by its own response, not this page's
+      policy, so Pyodide's WebAssembly needs no 'wasm-unsafe-eval' here.
+    * ``style-src 'unsafe-inline'``: KaTeX positions what it renders with style attributes, and Material
+      and nbconvert write inline style sheets; a style cannot run code (and pages may write no styles:
+      the build refuses them).
+    * ``img-src 'self' data:``: the site's images and the data: images of figures and notebook outputs.
+    * ``form-action 'none'``: the answer checker's form is never submitted (its script answers in place).
+    """
+    hashes = sorted(
+        {"'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'" for s in inline_scripts}
+    )
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self' " + " ".join(hashes),
+            "worker-src 'self'",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'none'",
+        ]
+    )

@@ -8,7 +8,7 @@ import pytest
 
 from solutions.engine.checks import REFUTED, VERIFIED, Result
 from solutions.engine.pages import PageSyntaxError, find_claims, replace_claims
-from solutions.engine.render import anchor, checks_page_path, rel_link, render_occurrence
+from solutions.engine.render import NONCE, anchor, checks_page_path, rel_link, render_occurrence
 from tests.conftest import SETTINGS, load_claims
 
 PAGE = """# Title
@@ -83,7 +83,7 @@ def test_display_claim_inside_an_admonition_stays_indented() -> None:
     html = render_occurrence(occ, Result("a.b.display", VERIFIED, "formula", how="sympy"), LISTING, "a2/p.md")
     lines = html.splitlines()
     assert all(ln.startswith("    ") for ln in lines if ln), lines
-    assert '<div class="claim-display claim-verified" markdown>' in html and "$$" in html
+    assert f'<div class="claim-display claim-verified" markdown data-claims-engine="{NONCE}">' in html and "$$" in html
 
 
 def test_mark_links_to_the_check_and_is_labelled() -> None:
@@ -187,3 +187,88 @@ def test_an_indented_code_block_is_read_as_code_like_a_fenced_one(page: str, fou
     in_code = set(re.findall(r"\[\[([a-z.]+):", "".join(re.findall(r"<code>.*?</code>", html, re.DOTALL))))
     everywhere = set(re.findall(r"\[\[([a-z.]+):", page))
     assert everywhere - in_code == set(found)
+
+
+# Only the engine may write its marks: what it renders carries this build's nonce, which the sanitizer trusts.
+ANSWERABLE = {"kind": {"name": "integer"}}
+
+
+def test_every_element_the_engine_renders_carries_the_builds_nonce() -> None:
+    import html5lib
+
+    occ = find_claims("there are [[a.b.c: 36]] of them", "docs/a2/p.md")[0]
+    out = render_occurrence(
+        occ, Result("a.b.c", VERIFIED, "integer", how="enumeration", answer=ANSWERABLE), LISTING, "a2/p.md"
+    )
+    elements = [e for e in html5lib.parseFragment(out, namespaceHTMLElements=False).iter() if isinstance(e.tag, str)][
+        1:
+    ]
+    assert [e.get("class") for e in elements] == ["claim-tail", "claim-mark claim-verified", "answer-slot"]
+    assert all(e.get("data-claims-engine") == NONCE for e in elements)
+
+
+def test_the_nonce_is_new_in_every_build() -> None:
+    import subprocess
+    import sys
+
+    code = "from solutions.engine.render import NONCE; print(NONCE)"
+    runs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout for _ in "ab"
+    }
+    assert len(runs) == 2 and all(len(r.strip()) == 32 for r in runs)
+
+
+@pytest.mark.parametrize("nonce", ["", "0" * 32, NONCE.upper()])
+def test_a_mark_without_this_builds_nonce_is_refused(nonce: str) -> None:
+    from solutions.engine.sanitize import check_html, strip_nonce
+
+    occ = find_claims("[[a.b.c: 36]]", "docs/a2/p.md")[0]
+    real = "<p>" + render_occurrence(occ, Result("a.b.c", VERIFIED, "integer"), LISTING, "a2/p.md") + "</p>"
+    assert check_html(real, NONCE) is None
+    assert "data-claims-engine" not in strip_nonce(real, NONCE)
+    forged = real.replace(NONCE, nonce)
+    offence = check_html(forged, NONCE)
+    assert offence is not None and "a page may not write it" in offence.why
+    assert offence.message("docs/a2/p.md", "# P\n\n" + forged).startswith("docs/a2/p.md:3: <a ")
+
+
+def test_inside_an_engine_mark_the_page_text_is_still_checked() -> None:
+    from solutions.engine.sanitize import check_html
+
+    occ = find_claims("```claim a.b.c\nx <img src=x onerror=alert(1)>\n```", "docs/a2/p.md")[0]
+    shown = render_occurrence(occ, Result("a.b.c", VERIFIED, "formula"), LISTING, "a2/p.md")
+    offence = check_html(shown, NONCE)
+    assert offence is not None and offence.what == '<img onerror="alert(1)">'
+
+
+@pytest.mark.parametrize(
+    ("html", "refused"),
+    [
+        ('<script id="__config" type="application/json">{}</script>', True),
+        ('<p id="__config">{"search": "x.js"}</p>', True),  # read as the theme's configuration
+        ('<input type="radio" id="__tabbed_1_1" name="__tabbed_1" checked><label for="__tabbed_1_1">A</label>', False),
+        ('<p id="claim-a.b.c">36</p>', True),
+    ],
+)
+def test_a_page_may_not_name_an_element_of_the_engine_or_the_theme(html: str, refused: bool) -> None:
+    from solutions.engine.sanitize import check_html
+
+    offence = check_html(html, NONCE)
+    assert (offence is not None) == refused, offence
+
+
+def test_html_nested_without_end_is_refused_in_linear_time() -> None:
+    """html5lib builds a deeply nested tree in time that grows with the square of its depth: a page that
+    nests (or leaves open) more elements than any Markdown does is refused before it is parsed."""
+    import time
+
+    from solutions.engine.sanitize import MAX_DEPTH, check_html
+
+    assert check_html("<div>" * MAX_DEPTH + "x" + "</div>" * MAX_DEPTH, NONCE) is None
+    start = time.monotonic()
+    offence = check_html("<p><b><i>" * 20_000, NONCE)
+    assert time.monotonic() - start < 10  # html5lib alone takes minutes on it
+    assert offence is not None and offence.message("docs/p.md", "# P\n<p><b><i>") == (
+        "docs/p.md:2: <i> nested 60000 elements deep: "
+        f"HTML on a page may nest (or leave open) at most {MAX_DEPTH} elements"
+    )

@@ -204,28 +204,8 @@ def test_gradient_formula_in_a_table_cell_with_a_missing_transpose(docs_copy: Pa
     assert "cannot multiply" in r.message
 
 
-@pytest.mark.parametrize(
-    ("html", "says"),
-    [
-        # Only the engine may render a mark: an imitation on a page would look like a checked value.
-        ('36<a class="claim-mark claim-verified" href="#">✓</a>', "a page may not write it"),
-        ("<span class='claim-verified'>36</span>", "a page may not write it"),
-        ('<div id="claim-a2.q4.valid_triplets">36</div>', "a page may not write it"),
-        ('<div class="claim-display" markdown>$$x$$</div>', "a page may not write it"),
-        # A look-alike mark needs no engine class: an inline style, or a script that adds one, is refused too.
-        ('<span style="color:green">✓</span>', "may not carry scripts, style sheets or inline styles"),
-        (
-            "<script>document.querySelector('p').className='claim-mark'</script>",
-            "may not carry scripts, style sheets or inline styles",
-        ),
-        ('<img src="x" onerror="alert(1)">', "may not carry scripts, style sheets or inline styles"),
-    ],
-)
-def test_raw_html_that_could_look_checked_fails_with_its_line(docs_copy: Path, html: str, says: str) -> None:
-    line = plant(docs_copy / "a2/part2.md", "[[a2.q4.valid_triplets: 36]]", f"[[a2.q4.valid_triplets: 36]] {html}")
-    refused = [r.message for r in failures(docs_copy) if r.claim_id == "(marker)"]
-    assert len(refused) == 1 and refused[0].startswith(f"docs/a2/part2.md:{line}: ")
-    assert says in refused[0]
+# Raw HTML that could look checked or run code is refused on the HTML a page becomes, by the site build
+# (solutions/engine/sanitize.py): see the hostile table of tests/test_site_build.py.
 
 
 def test_a_check_that_breaks_while_comparing_fails_only_its_own_claim() -> None:

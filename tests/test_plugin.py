@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -37,12 +38,14 @@ NOTEBOOK_HTML = """<div>before</div>
 
 
 def test_cdn_scripts_are_removed_from_notebook_pages_only() -> None:
-    nb = SimpleNamespace(file=SimpleNamespace(src_uri="a2/n.ipynb"))
-    out = hook.on_post_page(NOTEBOOK_HTML, nb, {})
+    page = f"<html><head></head><body>{NOTEBOOK_HTML}</body></html>"
+    nb = SimpleNamespace(file=SimpleNamespace(src_uri="a2/n.ipynb"), content=NOTEBOOK_HTML)
+    out = hook.on_post_page(page, nb, {})
     assert "cdnjs" not in out and "mathjax" not in out
     assert "<script>keep_me()</script>" in out and "before" in out and "after $x$" in out
-    md = SimpleNamespace(file=SimpleNamespace(src_uri="a2/p.md"))
-    assert hook.on_post_page(NOTEBOOK_HTML, md, {}) == NOTEBOOK_HTML
+    md = SimpleNamespace(file=SimpleNamespace(src_uri="a2/p.md"), content=NOTEBOOK_HTML)
+    policy = re.compile(r'\s*<meta http-equiv="Content-Security-Policy" content="[^"]*">')
+    assert policy.sub("", hook.on_post_page(page, md, {})) == page  # the policy, and nothing else
 
 
 def test_missing_katex_stops_the_build_with_the_fix(tmp_path: Path) -> None:

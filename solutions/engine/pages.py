@@ -89,32 +89,8 @@ def _blank_code_spans(line: str) -> str:
     return CODE_SPAN_RE.sub(lambda m: " " * len(m.group(0)), line)
 
 
-# The classes and ids of what the engine renders (render.py): on a page, only the engine may write them,
-# or a hand-written element would look like a checked value.
-# Raw HTML that could imitate a mark without its classes (inline styles) or add them when the page loads.
-ACTIVE_HTML_RE = re.compile(r"<\s*(?:script|style)\b|\sstyle\s*=|\son[a-z]+\s*=", re.IGNORECASE)
-ENGINE_HTML_RE = re.compile(
-    r"""\bclaim-(?:mark|verified|refuted|pending|failed|display|figure|difference)\b|\bid\s*=\s*["']?claim-"""
-)
-
-
-def forged_marks(text: str, path: str, first_line: int = 1) -> None:
-    """Raise PageSyntaxError at the first hand-written use of the engine's classes or ids."""
-    for number, line in enumerate(text.splitlines(), first_line):
-        if m := ACTIVE_HTML_RE.search(line):
-            raise PageSyntaxError(
-                path,
-                number,
-                f"{m.group(0).strip()!r}: a page may not carry scripts, style sheets or inline styles "
-                "(they could make unchecked text look checked); the site's CSS and JavaScript live in docs/ assets",
-            )
-        if m := ENGINE_HTML_RE.search(line):
-            raise PageSyntaxError(
-                path,
-                number,
-                f"{m.group(0)!r} belongs to the marks the engine renders; a page may not write it "
-                "(show a value with a claim marker, [[id: value]])",
-            )
+# Raw HTML on a page (scripts, event handlers, inline styles, the engine's reserved classes and ids) is not
+# judged here, on the Markdown source, but on the HTML the page becomes: see :mod:`.sanitize`.
 
 
 # A line that makes the indented lines after it part of an element (an admonition, a collapsible block,
@@ -213,11 +189,10 @@ def _stretches(lines: list[str], path: str, start: int = 0) -> Iterator[_Line]:
 
 
 def find_claims(text: str, path: str, first_line: int = 1) -> list[Occurrence]:
-    """Every claim marker of a page, in order.  Raises PageSyntaxError on broken markers and forged marks.
+    """Every claim marker of a page, in order.  Raises PageSyntaxError on broken markers.
 
     ``first_line``: the line of the file where ``text`` starts (MkDocs hands a page over without its
     front matter)."""
-    forged_marks(text, path, first_line)
     costly_markdown(text, path, first_line)
     out: list[Occurrence] = []
     lines = split_lines(text)

@@ -28,11 +28,9 @@ import importlib
 import importlib.util
 import json
 import logging
-import re
 import sys
 import time
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -50,29 +48,6 @@ ANSWERS_DIR = "assets/answers"  # in the built site: claims.json and engine.zip,
 def _locations(package: str) -> list[str]:
     spec = importlib.util.find_spec(package)
     return list(spec.submodule_search_locations or []) if spec else []
-
-
-class _Rendered(HTMLParser):
-    """What a browser will see in a built page: how many elements carry the class claim-mark (with character
-    references decoded, as a browser decodes them), and any ``[[``/``]]`` left in text outside code."""
-
-    _CODE = frozenset({"code", "pre", "script", "style", "textarea"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.marks, self.stray, self._code = 0, "", 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        classes = " ".join(v or "" for k, v in attrs if k == "class").split()
-        self.marks += "claim-mark" in classes
-        self._code += tag in self._CODE
-
-    def handle_endtag(self, tag: str) -> None:
-        self._code -= tag in self._CODE and self._code > 0
-
-    def handle_data(self, data: str) -> None:
-        if not self._code and not self.stray and (m := re.search(r"\[\[.{0,40}|.{0,40}\]\]", data)):
-            self.stray = m.group(0)
 
 
 @dataclass
@@ -255,6 +230,20 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         b.marks[src] = len(occurrences)
         return banner + pages.replace_claims(markdown, occurrences, rendered)
 
+    def on_page_content(self, html: str, *, page: Any, config: Any, files: Files) -> str:
+        """No active content from a page: its HTML passes the allow-list sanitizer unchanged (:mod:`.sanitize`),
+        or the build stops at the page's line; then the engine's nonce comes off its marks."""
+        if self.build is None or page.file.generated_by:  # the engine's own pages, from the claims code
+            return html
+        sanitize = importlib.import_module(f"{__spec__.parent}.sanitize")
+        nonce = self.build.render.NONCE
+        notebook = page.file.src_uri.endswith(".ipynb")
+        offence = sanitize.check_html(html, nonce, sanitize.notebook_template_parts() if notebook else frozenset())
+        if offence is not None:
+            where = f"{Path(config['docs_dir']).name}/{page.file.src_uri}"
+            raise PluginError(offence.message(where, page.file.content_string))
+        return sanitize.strip_nonce(html, nonce)
+
     def on_env(self, env: Any, *, config: Any, files: Files) -> Any:
         """Claim coverage, once every page is rendered (MkDocs renders them all before writing any): each
         page's HTML is scanned (:mod:`.coverage`); an unchecked number stops the build after all are listed
@@ -320,9 +309,7 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         as typed (one in an included file would be published unchecked)."""
         if self.build is None or page.file.generated_by:
             return output
-        seen = _Rendered()
-        seen.feed(output)
-        seen.close()
+        seen = importlib.import_module(f"{__spec__.parent}.sanitize").rendered(output)  # as a browser parses it
         where = f"{Path(config['docs_dir']).name}/{page.file.src_uri}"
         if seen.stray:
             raise PluginError(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import inspect
 import posixpath
+import secrets
 import textwrap
 from collections import defaultdict
 from collections.abc import Callable
@@ -28,6 +29,11 @@ WORDS = {
     PENDING: "pending",
     FAILED: "FAILED",
 }
+# Every element the engine renders on a page carries this build's random nonce, which no page can know: the
+# plugin refuses the engine's reserved classes and attributes anywhere else (:mod:`.sanitize`), then strips it.
+ENGINE_ATTR = "data-claims-engine"
+NONCE = secrets.token_hex(16)
+_OWN = f' {ENGINE_ATTR}="{NONCE}"'
 SUMMARY_MARKER = "<!-- claims:summary -->"
 COVERAGE_MARKER = "<!-- claims:coverage -->"
 
@@ -96,7 +102,7 @@ def mark(result: Result, listing: str | None, page: str, link: LinkFn = md_link)
     target = link(page, listing, result.claim_id) if listing else link(page, "verification.md", "")
     return (
         f'<a class="claim-mark claim-{status}" id="{anchor(result.claim_id)}" href="{html.escape(target)}" '
-        f'title="{_attr(label)}" aria-label="{_attr(label)}">{ICONS[status]}</a>'
+        f'title="{_attr(label)}" aria-label="{_attr(label)}"{_OWN}>{ICONS[status]}</a>'
     )
 
 
@@ -108,7 +114,7 @@ def render_occurrence(
     m = mark(result, listing, page, link)
     control = answer_control(result, occ.display or (occ.value is None and not occ.in_table), command)
     if occ.value is None and result.shown_html:  # a figure generated from the code
-        return f'{occ.indent}<figure class="claim-figure">\n{result.shown_html}\n{m}\n</figure>'
+        return f'{occ.indent}<figure class="claim-figure"{_OWN}>\n{result.shown_html}\n{m}\n</figure>'
     if occ.value is None:  # generated from the code
         fallback = (
             r"\text{(no recorded run yet)}"
@@ -117,17 +123,17 @@ def render_occurrence(
         )
         body = result.shown_latex or fallback
         if occ.in_table:
-            return f'<span class="claim-value">${body}$</span>{_tail(m, control)}'
+            return f'<span class="claim-value"{_OWN}>${body}$</span>{_tail(m, control)}'
         return _display(body, m, occ.indent, result, control)
     if occ.display:
         return _display(occ.value, m, occ.indent, result, control)
     # The value in an element of its own: the coverage scan skips what the engine checks (coverage.CLAIM_CLASSES).
-    return f'<span class="claim-value">{occ.value}</span>{_tail(m, control)}'
+    return f'<span class="claim-value"{_OWN}>{occ.value}</span>{_tail(m, control)}'
 
 
 def _tail(m: str, control: str) -> str:
     """A mark and the answer field after it, kept on one line (a narrow table cell wraps before them)."""
-    return f'<span class="claim-tail">{m}{control}</span>' if control else m
+    return f'<span class="claim-tail"{_OWN}>{m}{control}</span>' if control else m
 
 
 def answer_control(result: Result, display: bool, command: str = "") -> str:
@@ -143,16 +149,16 @@ def answer_control(result: Result, display: bool, command: str = "") -> str:
         command = f"{html.escape(command or 'python -m <course>')} check {cid} '…'"
         tag = "div" if display else "span"
         why = _attr(f"The in-page checker cannot check this one: {result.answer['unsupported']}.")
-        return f'<{tag} class="answer-cli" title="{why}">check yours: <code>{command}</code></{tag}>'
+        return f'<{tag} class="answer-cli" title="{why}"{_OWN}>check yours: <code>{command}</code></{tag}>'
     kind = html.escape(result.answer["kind"]["name"])
     tol = result.answer["kind"].get("tol")
     extra = f' data-tol="{tol:g}"' if isinstance(tol, (int, float)) else ""
-    return f'<span class="answer-slot" data-claim="{cid}" data-kind="{kind}"{extra}></span>'
+    return f'<span class="answer-slot" data-claim="{cid}" data-kind="{kind}"{extra}{_OWN}></span>'
 
 
 def _display(latex: str, m: str, indent: str, result: Result, control: str = "") -> str:
     lines = [
-        f'<div class="claim-display claim-{result.status}" markdown>',
+        f'<div class="claim-display claim-{result.status}" markdown{_OWN}>',
         "",
         "$$",
         *latex.splitlines(),
@@ -163,9 +169,9 @@ def _display(latex: str, m: str, indent: str, result: Result, control: str = "")
         *([control, ""] if control else []),
     ]
     if result.status == REFUTED and result.difference_latex:
-        lines += [f'<div class="claim-difference">checked: page − truth = ${result.difference_latex}$</div>', ""]
+        lines += [f'<div class="claim-difference"{_OWN}>checked: page − truth = ${result.difference_latex}$</div>', ""]
     elif result.status == REFUTED and result.detail:
-        lines += [f'<div class="claim-difference">checked: {html.escape(result.detail)}</div>', ""]
+        lines += [f'<div class="claim-difference"{_OWN}>checked: {html.escape(result.detail)}</div>', ""]
     lines.append("</div>")
     return "\n".join(indent + ln if ln else "" for ln in lines)  # the marker's span starts at its line's start
 
