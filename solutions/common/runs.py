@@ -273,6 +273,40 @@ def seed_count(task: str, model: str, epochs: int, root: Path | None = None, ini
     return len(recorded(task, model, epochs=epochs, init=init, root=root))
 
 
+# ------------------------------------------------------------------ fingerprints
+
+FINGERPRINT_BATCHES = 4  # the first training batches whose losses identify a run (code, data, seed, threads)
+
+
+class FingerprintTaken(Exception):  # not an error: the end of a run started only for its fingerprint
+    """Raised by a :class:`Fingerprint` made with ``stop=True`` once it holds its batches' losses."""
+
+    def __init__(self, losses: list[float]) -> None:
+        super().__init__(f"fingerprint of {len(losses)} batches taken")
+        self.losses = losses
+
+
+class Fingerprint:
+    """The losses of a run's first :data:`FINGERPRINT_BATCHES` training batches, in the order trained.
+
+    A trainer calls :meth:`add` with every training batch's loss and records :meth:`record` in its results
+    file.  Made with ``stop=True`` it ends the run (:class:`FingerprintTaken`) as soon as it is complete, so
+    the fingerprint of a recorded run is recomputed by the trainer's own code path, without the whole run.
+    """
+
+    def __init__(self, batches: int = FINGERPRINT_BATCHES, stop: bool = False) -> None:
+        self.batches, self.stop, self.losses = batches, stop, []
+
+    def add(self, loss: float) -> None:
+        if len(self.losses) < self.batches:
+            self.losses.append(float(loss))
+        if self.stop and len(self.losses) >= self.batches:
+            raise FingerprintTaken(list(self.losses))
+
+    def record(self) -> dict[str, Any]:
+        return {"batches": len(self.losses), "losses": list(self.losses)}
+
+
 # ------------------------------------------------------------------ writing
 
 
