@@ -219,3 +219,17 @@ def test_a_fraction_inside_a_nested_record_is_checked_too(tmp_path: Path) -> Non
     bad.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ResultsError, match=rf"{bad}: exact_match\.val: 28\.0 is not a fraction in \[0, 1\]"):
         load_run(bad)
+
+
+def test_verify_names_a_bad_results_file_and_its_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The site's check reads runs through the same schema: a forged figure fails the claims that read it."""
+    from solutions.__main__ import main
+    from solutions.common import runs
+
+    bad = _corrupt(tmp_path, lambda d: d.update(test_accuracy=0.99, verified=True))
+    monkeypatch.setattr(runs, "RESULTS_DIR", tmp_path)
+    model = json.loads(REAL.read_text(encoding="utf-8"))["model"]
+    assert main(["verify", f"a2.p1.acc.{model}"]) == 1
+    assert f"{bad}: verified: not a field of this task's results files" in capsys.readouterr().err
