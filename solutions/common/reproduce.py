@@ -190,10 +190,10 @@ def recorded_threads(run: dict[str, Any]) -> int:
     return int(found[1])
 
 
-def fingerprint_of(path: Path, data: str | None = None) -> list[float]:
+def fingerprint_of(path: Path, data: str | None = None, backfill: bool = False) -> list[float]:
     """The fingerprint of the run ``path`` records, recomputed by its trainer from the file's settings, data,
     seed (and, for IMDB, its thread count), stopped after the fingerprint's batches."""
-    run = runs.load_run(path)
+    run = runs.load_run(path, backfill)
     task, settings = run["task"], _settings(run)
     if task == "captions":
         from solutions.hw2.q5 import train
@@ -238,10 +238,10 @@ def add_fingerprint(path: Path, data: str | None = None, stamp: dict[str, str] |
     """Write the fingerprint of a run recorded before its trainer recorded one into its file, marked
     ``added_after_run`` with ``stamp`` (:func:`added_after_run`; take it once, before the first file is
     written, which makes the working tree dirty); a file that has one already is left alone (an error)."""
-    run = runs.load_run(path)
+    run = runs.load_run(path, backfill=True)
     if run.get("fingerprint") is not None:
         raise ReproduceError(f"{path}: fingerprint: recorded already; check it with `fingerprint` (no --write)")
-    losses = fingerprint_of(path, data)
+    losses = fingerprint_of(path, data, backfill=True)
     fingerprint = {"batches": len(losses), "losses": losses, "added_after_run": stamp or added_after_run()}
     out = {k: v for k, v in run.items() if k != "provenance"} | {"fingerprint": fingerprint}
     out["provenance"] = run["provenance"]  # last, as the Recorder writes it

@@ -47,18 +47,19 @@ def folder(task: str, root: Path | None = None) -> Path:
     return (root or RESULTS_DIR) / task
 
 
-def validate_record(data: Any, where: str) -> Run:
+def validate_record(data: Any, where: str, backfill: bool = False) -> Run:
     """``data`` checked against its task's schema (:mod:`solutions.common.schema`); a :class:`ResultsError`
     naming ``where``, the field and why, in one line."""
     try:
-        return schema.validate(data, where)
+        return schema.validate(data, where, backfill)
     except schema.SchemaError as err:
         raise ResultsError(str(err)) from None
 
 
-def load_run(path: Path) -> Run:
+def load_run(path: Path, backfill: bool = False) -> Run:
     """One results file, validated against its task's schema; its ``task`` must be the folder it is in, and
-    its name must say the run's model and seed (:func:`solutions.common.schema.check_name`)."""
+    its name must say the run's model and seed (:func:`solutions.common.schema.check_name`).  ``backfill``
+    accepts a run without the fingerprint its task requires (for ``fingerprint --write`` only)."""
     if not path.is_file():
         raise ResultsError(f"{path}: {'a folder' if path.is_dir() else 'no such file'}, not a results file")
     if path.stat().st_size > MAX_FILE_BYTES:
@@ -73,7 +74,7 @@ def load_run(path: Path) -> Run:
         raise ResultsError(f"{path}: nested too deeply to be a results file") from None
     except ValueError as err:  # NaN or Infinity (see _no_constant), or an integer of thousands of digits
         raise ResultsError(f"{path}: not a results file: {str(err).splitlines()[0][:200]}") from None
-    validate_record(data, str(path))
+    validate_record(data, str(path), backfill)
     try:
         schema.check_name(path, data)
     except schema.SchemaError as err:

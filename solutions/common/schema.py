@@ -28,9 +28,10 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
 TASKS = ("captions", "imdb", "yelp", "transfer", "style")
+FINGERPRINTED = ("captions", "yelp")  # tasks whose every results file carries a fingerprint (imdb: once backfilled)
 MAX_COUNT = 10**10  # above any size, epoch, dimension or parameter count a run here could have
 
 
@@ -167,6 +168,17 @@ class Run(Strict):
             raise ValueError(f"best_epoch: {best} is past the run's {self.epochs} epochs")
         return self
 
+    @model_validator(mode="after")
+    def _fingerprinted(self, info: ValidationInfo) -> Run:
+        """A run of a task whose trainer records a fingerprint has one; only ``fingerprint --write``, which adds
+        one to a run recorded before, reads a file without it (``context={"backfill": True}``)."""
+        backfill = bool((info.context or {}).get("backfill"))
+        if self.task in FINGERPRINTED and getattr(self, "fingerprint", None) is None and not backfill:
+            raise ValueError(
+                "fingerprint: missing (a run recorded before fingerprints gets one from `fingerprint --write`)"
+            )
+        return self
+
 
 # ------------------------------------------------------------------ captions (HW2 Q5, solutions/hw2/q5/train.py)
 
@@ -229,7 +241,7 @@ class CaptionsRun(Run):
     hyperparameters: CaptionSettings
     data: CaptionData
     parameters: Count
-    fingerprint: Fingerprint | None = None  # TEMPORARY
+    fingerprint: Fingerprint | None = None  # required: see Run._fingerprinted
 
 
 # ------------------------------------------------------------------ yelp (HW2 Q6, solutions/hw2/q6/train.py)
@@ -301,7 +313,7 @@ class YelpRun(Run):
     data_summary: DataSummary
     parameters: Count
     unlabelled_predictions: Annotated[str, Field(pattern=r"^[01]*$", max_length=10**7)]
-    fingerprint: Fingerprint | None = None  # TEMPORARY
+    fingerprint: Fingerprint | None = None  # required: see Run._fingerprinted
 
     @model_validator(mode="after")
     def _one_prediction_per_sentence(self) -> YelpRun:
@@ -397,7 +409,7 @@ class ImdbRun(Run):
     gradient_reach: GradientReach | None = None
     sizes: ImdbSizes
     parameters: Count
-    fingerprint: Fingerprint | None = None  # TEMPORARY
+    fingerprint: Fingerprint | None = None  # required: see Run._fingerprinted
     provenance: ImdbProvenance
 
 
@@ -534,7 +546,7 @@ def _why(error: dict[str, Any]) -> str:
     return f"{_shown(error['input'])}: {msg[0].lower()}{msg[1:]}"
 
 
-def validate(data: Any, where: str) -> dict[str, Any]:
+def validate(data: Any, where: str, backfill: bool = False) -> dict[str, Any]:
     """``data`` (a parsed results file) checked against its task's model; returns it unchanged, or raises
     :class:`SchemaError`, one line: ``<where>: <field>: <what is wrong>``."""
     if not isinstance(data, dict):
@@ -543,7 +555,7 @@ def validate(data: Any, where: str) -> dict[str, Any]:
     if task not in MODELS:
         raise SchemaError(f"{where}: task: {_shown(task)} is not one of {', '.join(TASKS)}")
     try:
-        MODELS[task].model_validate(data)
+        MODELS[task].model_validate(data, context={"backfill": backfill})
     except ValidationError as err:
         first = err.errors(include_url=False)[0]
         field = _where(tuple(first["loc"]))
