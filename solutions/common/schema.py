@@ -31,7 +31,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
 TASKS = ("captions", "imdb", "yelp", "transfer", "style")
-FINGERPRINTED = ("captions", "yelp")  # tasks whose every results file carries a fingerprint (imdb: once backfilled)
+FINGERPRINTED = ("captions", "imdb", "yelp")  # tasks whose every results file carries a fingerprint
 MAX_COUNT = 10**10  # above any size, epoch, dimension or parameter count a run here could have
 
 
