@@ -1,4 +1,4 @@
-"""Command line: ``python -m solutions check|verify|train|reproduce|bench|stylize|predict|validate-predictions``.
+"""Command line: ``python -m solutions check|verify|train|reproduce|fingerprint|bench|stylize|predict|...``.
 
 ``check`` answers one student's question ("is my answer right?") with the same
 engine that checks the site, and ``verify`` checks every claim the site makes: both
@@ -256,14 +256,30 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return status
 
 
+def _budget(text: str) -> float | None:
+    """``--budget``: a number of seconds, finite and positive; None (said on stderr) otherwise."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (value > 0 and value < float("inf")):
+        print(f"error: --budget is a number of seconds above 0, not {text[:40]!r}", file=sys.stderr)
+        return None
+    return value
+
+
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    """0: every figure reproduced exactly; 1: some differ (each printed); 2: the run cannot be re-run here."""
+    """0: every figure reproduced exactly; 1: some differ (each printed); 2: the run cannot be re-run here
+    (a bad results file, missing data, or a run over the budget)."""
     from solutions.common.files import DataError
     from solutions.common.reproduce import ReproduceError, reproduce
     from solutions.common.runs import ResultsError
 
+    budget = _budget(args.budget)
+    if budget is None:
+        return 2
     try:
-        found = reproduce(Path(args.file), args.data)
+        found = reproduce(Path(args.file), args.data, budget=budget, go_on=args.yes)
     except (ReproduceError, ResultsError, DataError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -274,6 +290,35 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     for difference in found:
         print(f"  {difference}")
     return 1
+
+
+def cmd_fingerprint(args: argparse.Namespace) -> int:
+    """0: every fingerprint recomputed exactly (or written, with --write); 1: some differ (each printed);
+    2: a file cannot be checked (a bad results file, missing data, no fingerprint)."""
+    from solutions.common import reproduce as rp
+    from solutions.common.files import DataError
+    from solutions.common.runs import ResultsError
+
+    stamp = rp.added_after_run() if args.write else None  # before any file is written: the tree is clean now
+    status = 0
+    for name in args.files:
+        try:
+            if args.write:
+                losses = rp.add_fingerprint(Path(name), args.data, stamp)
+                print(f"{name}: fingerprint added ({len(losses)} batches)")
+                continue
+            found = rp.check_fingerprint(Path(name), args.data)
+        except (rp.ReproduceError, ResultsError, DataError) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        if found:
+            status = 1
+            print(f"{name}: the fingerprint differs:")
+            for difference in found:
+                print(f"  {difference}")
+        else:
+            print(f"{name}: fingerprint reproduced exactly")
+    return status
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -364,7 +409,26 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("file", help="a results file, e.g. results/yelp/bow-seed0-....json")
     p.add_argument("--data", help="the data set's folder or archive (default: as the training command finds it)")
+    p.add_argument(
+        "--budget",
+        default="600",
+        metavar="SECONDS",
+        help="refuse a run whose recorded duration is longer than this (default 600)",
+    )
+    p.add_argument("--yes", "--go-on", action="store_true", help="re-run even when over the budget")
     p.set_defaults(func=cmd_reproduce)
+    p = sub.add_parser(
+        "fingerprint",
+        help="recompute recorded runs' fingerprints (their first training batches' losses) and compare them",
+    )
+    p.add_argument("files", nargs="+", help="results files, e.g. results/imdb/*.json")
+    p.add_argument("--data", help="the data set's folder or archive (default: as the training command finds it)")
+    p.add_argument(
+        "--write",
+        action="store_true",
+        help="add the fingerprint to files recorded without one, marked added_after_run (never overwrites one)",
+    )
+    p.set_defaults(func=cmd_fingerprint)
     args = parser.parse_args(argv)
     return args.func(args)
 

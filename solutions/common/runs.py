@@ -8,9 +8,8 @@ the seed, the data's checksum, the duration), written atomically.
 Claims read the runs back with :func:`runs`, or with :func:`recorded`, which raises
 :class:`~solutions.engine.Pending` when no run is recorded yet, and average them with
 :func:`mean_percent` (or :func:`mean_test_accuracy`, which checks the runs belong together); a
-file that cannot be trusted is a :class:`ResultsError` naming it.  What a task records besides the
-provenance is its trainer's business; this module only requires ``task``, ``model``, ``seed``,
-``epochs`` and ``provenance``.
+file that cannot be trusted is a :class:`ResultsError` naming it.  Every file read or written is checked
+against its task's schema, :mod:`solutions.common.schema` (one pydantic model per task).
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
-import math
 import platform
 import statistics
 import subprocess
@@ -26,11 +24,9 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError, model_validator
-
-from solutions.common import paths
+from solutions.common import paths, schema
 from solutions.common.files import atomic_path
 from solutions.engine import Pending
 
@@ -51,92 +47,49 @@ def folder(task: str, root: Path | None = None) -> Path:
     return (root or RESULTS_DIR) / task
 
 
-Fraction = Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)]  # an accuracy, 0.7765
-Finite = Annotated[float, Field(strict=True, allow_inf_nan=False)]  # any other figure; ints pass, bools do not
-
-
-class Provenance(BaseModel):
-    """Where a run came from; a file without any of these cannot be traced to its code and machine."""
-
-    model_config = ConfigDict(extra="allow")
-    commit: StrictStr = Field(min_length=1)
-    started: StrictStr = Field(min_length=1)
-    duration_seconds: Finite = Field(ge=0)
-    device: StrictStr = Field(min_length=1)
-    versions: dict[StrictStr, StrictStr]
-
-
-_FIGURES = ("loss", "seconds", "accuracy", "per_second")  # fields named so hold a number, never text
-_FRACTIONS = ("accuracy", "exact_match")  # fields named so (and every number inside them) are fractions in [0, 1]
-
-
-def _figures(values: dict[str, Any], where: str, fractions: bool = False) -> None:
-    """Every number finite, and every accuracy a number in [0, 1] (``true`` is not an accuracy), in nested
-    records too (``exact_match: {"val": 0.28}`` holds fractions); flags and text are the trainer's business."""
-    for key, value in values.items():
-        is_accuracy = fractions or key.endswith(_FRACTIONS)
-        is_figure = is_accuracy or key.endswith(_FIGURES) or key in ("best_epoch", "epoch", "parameters", "vocab_size")
-        if isinstance(value, dict):
-            _figures(value, f"{where}{key}.", is_accuracy)
-            continue
-        if value is None or (isinstance(value, bool | str | list) and not is_figure):
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise ValueError(f"{where}{key} is {value!r}, not a finite number")
-        if is_accuracy and not 0 <= value <= 1:
-            raise ValueError(f"{where}{key} is {value!r}: an accuracy is a fraction in [0, 1]")
-
-
-class RunRecord(BaseModel):
-    """One results file.  A trainer's own fields are kept as they are (``extra="allow"``), but every accuracy
-    among them must be a fraction and every history entry a finite number."""
-
-    model_config = ConfigDict(extra="allow")
-    task: StrictStr = Field(min_length=1)
-    model: StrictStr = Field(min_length=1)
-    seed: StrictInt = Field(ge=0)
-    epochs: StrictInt = Field(ge=1)
-    dry_run: StrictBool = False
-    provenance: Provenance
-    history: list[dict[StrictStr, Any]] = []
-
-    @model_validator(mode="after")
-    def _finite_figures(self) -> RunRecord:
-        _figures({k: v for k, v in (self.model_extra or {}).items()}, "")
-        for i, row in enumerate(self.history):
-            _figures(row, f"history[{i}].")
-        return self
-
-
-def validate_record(data: Any, where: str) -> Run:
-    """``data`` checked against :class:`RunRecord`; a :class:`ResultsError` naming ``where``, the field and why."""
+def validate_record(data: Any, where: str, backfill: bool = False) -> Run:
+    """``data`` checked against its task's schema (:mod:`solutions.common.schema`); a :class:`ResultsError`
+    naming ``where``, the field and why, in one line."""
     try:
-        RunRecord.model_validate(data)
-    except ValidationError as err:
-        first = err.errors()[0]
-        field = ".".join(str(part) for part in first["loc"])
-        why = first["msg"].removeprefix("Value error, ")  # our own checks name their field themselves
-        raise ResultsError(f"{where}: {field}: {why}" if field else f"{where}: {why}") from None
-    return data
+        return schema.validate(data, where, backfill)
+    except schema.SchemaError as err:
+        raise ResultsError(str(err)) from None
 
 
-def load_run(path: Path) -> Run:
-    """One results file, validated; its ``task`` must be the folder it is in."""
+def load_run(path: Path, backfill: bool = False) -> Run:
+    """One results file, validated against its task's schema; its ``task`` must be the folder it is in, and
+    its name must say the run's model and seed (:func:`solutions.common.schema.check_name`).  ``backfill``
+    accepts a run without the fingerprint its task requires (for ``fingerprint --write`` only)."""
+    if not path.is_file():
+        raise ResultsError(f"{path}: {'a folder' if path.is_dir() else 'no such file'}, not a results file")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ResultsError(f"{path}: {path.stat().st_size:,} bytes; a results file is under {MAX_FILE_BYTES:,}")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant)
     except json.JSONDecodeError as err:
         raise ResultsError(f"{path}:{err.lineno}: not valid JSON: {err.msg}") from None
     except (OSError, UnicodeDecodeError) as err:
         raise ResultsError(f"{path}: cannot read it ({err})") from None
     except RecursionError:
         raise ResultsError(f"{path}: nested too deeply to be a results file") from None
-    validate_record(data, str(path))
-    if data["task"] != path.parent.name:
-        raise ResultsError(f"{path}: task: {data['task']!r} is not the folder it is in ({path.parent.name!r})")
+    except ValueError as err:  # NaN or Infinity (see _no_constant), or an integer of thousands of digits
+        raise ResultsError(f"{path}: not a results file: {str(err).splitlines()[0][:200]}") from None
+    validate_record(data, str(path), backfill)
+    try:
+        schema.check_name(path, data)
+    except schema.SchemaError as err:
+        raise ResultsError(str(err)) from None
     return data
 
 
 PRETRAINED_STARTS = ("glove", "glove50", "word2vec")
+
+MAX_FILE_BYTES = 20_000_000  # the largest results file today is under 100 kB
+
+
+def _no_constant(name: str) -> float:
+    """JSON has no NaN or Infinity; Python's reader accepts them unless told otherwise."""
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def embedding_init(run: Run) -> str:
@@ -276,6 +229,40 @@ def std_test_accuracy(task: str, model: str, epochs: int, root: Path | None = No
 def seed_count(task: str, model: str, epochs: int, root: Path | None = None, init: str | None = None) -> int:
     """How many seeds the mean is over; Pending when there is none."""
     return len(recorded(task, model, epochs=epochs, init=init, root=root))
+
+
+# ------------------------------------------------------------------ fingerprints
+
+FINGERPRINT_BATCHES = 4  # the first training batches whose losses identify a run (code, data, seed, threads)
+
+
+class FingerprintTaken(Exception):  # not an error: the end of a run started only for its fingerprint
+    """Raised by a :class:`Fingerprint` made with ``stop=True`` once it holds its batches' losses."""
+
+    def __init__(self, losses: list[float]) -> None:
+        super().__init__(f"fingerprint of {len(losses)} batches taken")
+        self.losses = losses
+
+
+class Fingerprint:
+    """The losses of a run's first :data:`FINGERPRINT_BATCHES` training batches, in the order trained.
+
+    A trainer calls :meth:`add` with every training batch's loss and records :meth:`record` in its results
+    file.  Made with ``stop=True`` it ends the run (:class:`FingerprintTaken`) as soon as it is complete, so
+    the fingerprint of a recorded run is recomputed by the trainer's own code path, without the whole run.
+    """
+
+    def __init__(self, batches: int = FINGERPRINT_BATCHES, stop: bool = False) -> None:
+        self.batches, self.stop, self.losses = batches, stop, []
+
+    def add(self, loss: float) -> None:
+        if len(self.losses) < self.batches:
+            self.losses.append(float(loss))
+        if self.stop and len(self.losses) >= self.batches:
+            raise FingerprintTaken(list(self.losses))
+
+    def record(self) -> dict[str, Any]:
+        return {"batches": len(self.losses), "losses": list(self.losses)}
 
 
 # ------------------------------------------------------------------ writing

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import hashlib
 import tempfile
 import time
@@ -108,6 +109,35 @@ CHECKPOINT_KEYS = ("identity", "model", "optimizer", "rng", "cuda_rng", "history
 FINGERPRINT_BATCHES = 4  # the first training batches whose losses identify a run (code, data, seed, threads)
 
 
+def _prepare(source: Path, max_vocab: int) -> tuple[str, dict[str, int], list, list[list[tuple[int, torch.Tensor]]]]:
+    """The data checksum, the vocabulary of the training split, the training examples (tokens; a pretrained
+    start may learn from them), and the train, valid and test sets."""
+    corpus, checksum = data.load_tokenized(source)
+    train_ex, valid_ex = data.split_train(corpus["train"])
+    vocab = data.build_vocab(train_ex, max_vocab)
+    return checksum, vocab, train_ex, [data.numericalize(x, vocab) for x in (train_ex, valid_ex, corpus["test"])]
+
+
+# A fingerprint trains four batches only: recomputing many of them reads the tokenised corpus once.
+_prepared_once = functools.lru_cache(maxsize=1)(_prepare)
+
+
+def fingerprint(cfg: Config, source: Path, threads: int, embeddings: str | Path | None = None) -> list[float]:
+    """The losses of the first :data:`FINGERPRINT_BATCHES` training batches of a run with ``cfg`` on the CPU
+    with ``threads`` torch threads (restored after), computed by :func:`train` itself, stopped there: no
+    checkpoint or results file is written."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        with tempfile.TemporaryDirectory(prefix="imdb-fingerprint-") as tmp:
+            train(cfg, source, Path(tmp), "cpu", embeddings=embeddings, checkpoints=Path(tmp), fingerprint_only=True)
+    except runs.FingerprintTaken as taken:
+        return taken.losses
+    finally:
+        torch.set_num_threads(before)
+    raise ValueError(f"a run of {cfg} trains fewer than {FINGERPRINT_BATCHES} batches")
+
+
 def checkpoint_path(cfg: Config, embeddings: dict[str, Any], root: Path = CHECKPOINT_DIR) -> Path:
     init = "random" if embeddings["init"] == "random" else f"{embeddings['init']}-{embeddings['sha256'][:12]}"
     return root / f"{cfg.model}-seed{cfg.seed}-e{cfg.epochs}-{init}.pt"
@@ -151,6 +181,7 @@ def train(
     resume: bool = False,
     checkpoints: Path = CHECKPOINT_DIR,
     stop_after: int | None = None,
+    fingerprint_only: bool = False,
 ) -> Path | None:
     """Train one model, write its results file, return the file's path.
 
@@ -158,15 +189,15 @@ def train(
     the best checkpoint so far) is saved under ``checkpoints``; with ``resume`` a run continues from
     its last finished epoch and ends with the same figures as one never interrupted.  ``stop_after``
     ends the run after that many epochs in total, checkpointed, and returns None (continue later
-    with ``resume``).
+    with ``resume``).  ``fingerprint_only`` ends the run with :class:`~solutions.common.runs.FingerprintTaken`
+    once the first :data:`FINGERPRINT_BATCHES` batches are trained (see :func:`fingerprint`).
     """
     torch.manual_seed(cfg.seed)
     dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     record = runs.Recorder("imdb", cfg.model, cfg.seed, results_dir)  # the time and commit of this stretch
-    corpus, checksum = data.load_tokenized(source)
-    train_ex, valid_ex = data.split_train(corpus["train"])
-    vocab = data.build_vocab(train_ex, cfg.max_vocab)
-    train_set, valid_set, test_set = (data.numericalize(x, vocab) for x in (train_ex, valid_ex, corpus["test"]))
+    checksum, vocab, train_ex, (train_set, valid_set, test_set) = (_prepared_once if fingerprint_only else _prepare)(
+        source, cfg.max_vocab
+    )
     emb_record, emb_rows = embedding_record(embeddings, vocab, cfg.embedding_dim, train_ex)
     arch = ARCHITECTURES[cfg.model]
     model = SentimentRNN(arch, len(vocab), cfg.embedding_dim, cfg.dropout).to(dev)
@@ -254,6 +285,8 @@ def train(
             loss_sum += loss.item() * len(labels)
             if epoch == 1 and len(fingerprint) < FINGERPRINT_BATCHES:
                 fingerprint.append(loss.item())
+                if fingerprint_only and len(fingerprint) == FINGERPRINT_BATCHES:
+                    raise runs.FingerprintTaken(fingerprint)
             correct += ((logits > 0).float() == labels).sum().item()
             bar.set_postfix(loss=f"{loss_sum / seen:.3f}")
         if dev.type == "cuda":

@@ -184,6 +184,7 @@ def train(
     seed: int = 0,
     progress: bool = False,
     threads: int | None = 1,
+    fingerprint: Any = None,
 ) -> list[dict[str, float]]:
     """Minibatch Adam on ``data['train_*']``; returns one record per epoch.
 
@@ -193,9 +194,10 @@ def train(
     the minibatch losses, weighted by batch size), ``lr`` (used in that
     epoch), ``seconds``, and ``val_loss`` when ``data`` has a ``val`` split.
     NumPy's BLAS runs on ``threads`` threads meanwhile (``None``: as it is; see the module's docstring).
+    ``fingerprint`` (a :class:`solutions.common.runs.Fingerprint`) is given every training batch's loss.
     """
     with threadpool_limits(limits=threads, user_api="blas"):
-        return _train(model, data, epochs, batch_size, lr, lr_decay, seed, progress)
+        return _train(model, data, epochs, batch_size, lr, lr_decay, seed, progress, fingerprint)
 
 
 def _train(
@@ -207,6 +209,7 @@ def _train(
     lr_decay: float,
     seed: int,
     progress: bool,
+    fingerprint: Any = None,
 ) -> list[dict[str, float]]:
     captions, features = _split(data, "train")
     has_val = len(data.get("val_captions", ())) > 0
@@ -221,6 +224,8 @@ def _train(
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
             loss, grads = model.loss(features[idx], captions[idx])
+            if fingerprint is not None:
+                fingerprint.add(loss)
             opt.step(model.params, grads)
             total += loss * len(idx)
         record = {"epoch": epoch, "train_loss": total / len(order), "lr": opt.lr, "seconds": time.perf_counter() - t0}

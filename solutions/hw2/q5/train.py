@@ -43,6 +43,44 @@ class Config(runs.Settings):
     max_length: int = shapes.MAX_LENGTH
 
 
+def _prepare(cfg: Config) -> tuple[dict, str, CaptioningRNN]:
+    """The data set (cut to ``cfg.max_train`` training captions), its checksum and the initialised model."""
+    data = shapes.build(DATA_SEED, input_dim=cfg.input_dim)
+    checksum = data["checksum"]  # of the whole generated set, before the training captions are cut down
+    data["train_captions"] = data["train_captions"][: cfg.max_train]
+    data["train_image_idxs"] = data["train_image_idxs"][: cfg.max_train]
+
+    model = CaptioningRNN(
+        data["word_to_idx"],
+        input_dim=cfg.input_dim,
+        wordvec_dim=cfg.wordvec_dim,
+        hidden_dim=cfg.hidden_dim,
+        cell_type=cfg.model,
+        seed=cfg.seed,
+    )
+    return data, checksum, model
+
+
+def fingerprint(cfg: Config) -> list[float]:
+    """The losses of the first :data:`~solutions.common.runs.FINGERPRINT_BATCHES` training batches of a run with
+    ``cfg``, computed by the training code itself (stopped there): what a real run records as its fingerprint."""
+    data, _, model = _prepare(cfg)
+    try:
+        train(
+            model,
+            data,
+            cfg.epochs,
+            cfg.batch_size,
+            cfg.lr,
+            cfg.lr_decay,
+            cfg.seed,
+            fingerprint=runs.Fingerprint(stop=True),
+        )
+    except runs.FingerprintTaken as taken:
+        return taken.losses
+    raise ValueError(f"a run of {cfg} trains fewer than {runs.FINGERPRINT_BATCHES} batches")
+
+
 def run(
     cell_type: str,
     seed: int = 0,
@@ -63,20 +101,19 @@ def run(
     if dry_run:
         cfg.epochs, cfg.max_train, cfg.batch_size = 2, 10, 5
 
-    data = shapes.build(DATA_SEED, input_dim=cfg.input_dim)
-    checksum = data["checksum"]  # of the whole generated set, before the training captions are cut down
-    data["train_captions"] = data["train_captions"][: cfg.max_train]
-    data["train_image_idxs"] = data["train_image_idxs"][: cfg.max_train]
-
-    model = CaptioningRNN(
-        data["word_to_idx"],
-        input_dim=cfg.input_dim,
-        wordvec_dim=cfg.wordvec_dim,
-        hidden_dim=cfg.hidden_dim,
-        cell_type=cell_type,
+    data, checksum, model = _prepare(cfg)
+    first_batches = runs.Fingerprint()
+    history = train(
+        model,
+        data,
+        cfg.epochs,
+        cfg.batch_size,
+        cfg.lr,
+        cfg.lr_decay,
         seed=seed,
+        progress=True,
+        fingerprint=first_batches,
     )
-    history = train(model, data, cfg.epochs, cfg.batch_size, cfg.lr, cfg.lr_decay, seed=seed, progress=True)
 
     exact, samples = {}, {}
     with threadpool_limits(limits=1, user_api="blas"):  # as in train(): see the docstring of .model
@@ -104,6 +141,7 @@ def run(
             "vocab_size": len(data["idx_to_word"]),
         },
         "parameters": sum(p.size for p in model.params.values()),
+        "fingerprint": first_batches.record(),
     }
     out = record.write(
         f"{cell_type}-seed{seed}-{record.stamp()}.json",

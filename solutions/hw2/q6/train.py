@@ -12,6 +12,7 @@ file is written by the shared :class:`~solutions.common.runs.Recorder`.
 from __future__ import annotations
 
 import copy
+import functools
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -76,25 +77,54 @@ def train(
     glove_path: str | None = None,
     dry_run: bool = False,
     progress: bool = True,
+    fingerprint: runs.Fingerprint | None = None,
 ) -> Path:
     """Train one model, write its results file, return the file's path (with ``cfg.threads`` threads,
-    restored after)."""
+    restored after).  ``fingerprint`` collects the first training batches' losses (a new one by default)."""
     threads = torch.get_num_threads()
     torch.set_num_threads(cfg.threads)
     try:
-        return _train(cfg, folder, results_dir, glove_path, dry_run, progress)
+        return _train(cfg, folder, results_dir, glove_path, dry_run, progress, fingerprint or runs.Fingerprint())
     finally:
         torch.set_num_threads(threads)
 
 
+def fingerprint(cfg: Config, folder: Path, glove_path: str | None = None) -> list[float]:
+    """The losses of the first :data:`~solutions.common.runs.FINGERPRINT_BATCHES` training batches of a run with
+    ``cfg``, computed by :func:`train` itself, stopped there (nothing is written)."""
+    with tempfile.TemporaryDirectory(prefix="yelp-fingerprint-") as tmp:
+        try:
+            train(cfg, folder, Path(tmp), glove_path, progress=False, fingerprint=runs.Fingerprint(stop=True))
+        except runs.FingerprintTaken as taken:
+            return taken.losses
+    raise ValueError(f"a run of {cfg} trains fewer than {runs.FINGERPRINT_BATCHES} batches")
+
+
+def _prepare(folder: Path) -> tuple[dict[str, list[data.Sentence]], str, data.Vocab, list[data.Encoded]]:
+    """The corpus, its checksum, the vocabulary of the training split and the four encoded splits."""
+    corpus, checksum = data.load(folder)
+    vocab = data.Vocab(corpus["train"])
+    return corpus, checksum, vocab, [data.encode(corpus[s], vocab) for s in data.SPLITS]
+
+
+# A fingerprint trains a few batches only: recomputing many of them reads and encodes the corpus once.
+_prepared_once = functools.lru_cache(maxsize=1)(_prepare)
+
+
 def _train(
-    cfg: Config, folder: Path, results_dir: Path | None, glove_path: str | None, dry_run: bool, progress: bool
+    cfg: Config,
+    folder: Path,
+    results_dir: Path | None,
+    glove_path: str | None,
+    dry_run: bool,
+    progress: bool,
+    first_batches: runs.Fingerprint,
 ) -> Path:
     record = runs.Recorder("yelp", cfg.model, cfg.seed, results_dir)
     torch.manual_seed(cfg.seed)
-    corpus, checksum = data.load(folder)
-    vocab = data.Vocab(corpus["train"])
-    train_set, dev_set, test_set, unlabelled = (data.encode(corpus[s], vocab) for s in data.SPLITS)
+    corpus, checksum, vocab, (train_set, dev_set, test_set, unlabelled) = (
+        _prepared_once(folder) if first_batches.stop else _prepare(folder)
+    )
 
     pretrained, glove_info = None, None
     if cfg.model in USES_GLOVE:
@@ -131,6 +161,7 @@ def _train(
             opt.zero_grad()
             logits = model(tokens, lengths)
             loss = loss_fn(logits, labels)
+            first_batches.add(loss.item())
             loss.backward()
             opt.step()
             seen += len(labels)
@@ -167,6 +198,7 @@ def _train(
         "data_summary": data.summary(corpus),
         "parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
         "unlabelled_predictions": "".join(map(str, predicted)),
+        "fingerprint": first_batches.record(),
     }
     out = record.write(
         f"{cfg.model}-seed{cfg.seed}-{record.stamp(microseconds=True)}.json",
