@@ -64,7 +64,7 @@ def evaluate(model: nn.Module, data_: list, batch_size: int, device: torch.devic
 
 def gradient_reach(
     model: SentimentRNN, data_: list, device: torch.device, length: int = 400, n: int = 64, window: int = 50
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
     """How much training signal reaches early tokens: the norm of dL/dx_t at each position t.
 
     Reviews of at least ``length`` tokens are cut to exactly that length (so every position is a real
@@ -73,7 +73,7 @@ def gradient_reach(
     """
     long = [(lab, t[:length]) for lab, t in data_ if len(t) >= length][:n]
     if not long:
-        return {}
+        return None  # no review that long (a dry run's tiny corpus): nothing measured
     model.eval()
     tokens = torch.stack([t for _, t in long], dim=1).to(device)
     labels = torch.tensor([lab for lab, _ in long], dtype=torch.float32, device=device)
