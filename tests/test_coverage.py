@@ -130,6 +130,10 @@ def test_what_a_reader_does_not_read_as_a_statement(text: str) -> None:
         ("_42_ and __43__", ["42", "43"]),  # emphasis around a number
         ("$a<b$ the accuracy is 87% and $c>d$", ["$a<b$", "87", "$c>d$"]),
         ("it is 87² or ３", ["87", "²", "３"]),  # number characters that are no ASCII digit
+        # Invisible "letters" (Hangul fillers, default-ignorable) before a number do not make it a name.
+        ("accuracy\u115f96.4 and \u316495.5 and \uffa094.1 and a\u200b93", ["96.4", "95.5", "94.1", "93"]),
+        # Attributes inside a math span are still shown to the reader.
+        ('<span class="arithmatex">\\(x\\)<abbr title="accuracy 94.6">y</abbr></span>', ["94.6"]),
     ],
 )
 def test_numbers_a_hostile_page_might_hide(text: str, expected: list[str]) -> None:
@@ -297,6 +301,25 @@ def test_the_front_matter_hides_nothing_and_a_title_is_shown() -> None:
     assert [(it.line, it.text) for it in coverage(hiding).unchecked] == [(6, "42")]
     assert coverage("\ufeff" + PAGE).unchecked == []
     assert [it.text for it in coverage("---\ntitle: 42\n---\n\nText.\n").unchecked] == ["42"]
+    for key in ("subtitle", "description"):  # the theme shows these too
+        assert [it.text for it in coverage(f"---\n{key}: accuracy 93.7 %\n---\n\nText.\n").unchecked] == [
+            "accuracy 93.7 %"
+        ]
+
+
+def test_a_table_of_contents_label_is_refused_at_its_line() -> None:
+    with pytest.raises(CoverageError, match=r"docs/x\.md:3: data-toc-label"):
+        coverage('# T\n\n## Hostile { data-toc-label="Accuracy 99.9 %" }\n')
+
+
+def test_a_footnote_number_counts_as_furniture_only_up_to_the_footnotes_defined() -> None:
+    real = "A claim[^a].\n\n[^a]: The note.\n"
+    assert coverage(real).unchecked == []
+    fake = (
+        '<div class="footnote"><ol>' + "".join(f'<li id="zz{k}">x</li>' for k in range(1, 43)) + "</ol></div>\n\n"
+        'accuracy <a class="footnote-ref" href="#zz42">42</a> %\n'
+    )
+    assert "42" in [it.text for it in coverage(fake).unchecked]
 
 
 # ------------------------------------------------------------------ linear time

@@ -248,6 +248,9 @@ def test_inside_an_engine_mark_the_page_text_is_still_checked() -> None:
         ('<p id="__config">{"search": "x.js"}</p>', True),  # read as the theme's configuration
         ('<input type="radio" id="__tabbed_1_1" name="__tabbed_1" checked><label for="__tabbed_1_1">A</label>', False),
         ('<p id="claim-a.b.c">36</p>', True),
+        # `hidden` is refused: the theme's CSS shows an admonition, details or figure marked hidden anyway.
+        ('<div class="admonition note" hidden><p>99.1</p></div>', True),
+        ("<details hidden><summary>Score</summary>98.2</details>", True),
     ],
 )
 def test_a_page_may_not_name_an_element_of_the_engine_or_the_theme(html: str, refused: bool) -> None:

@@ -222,3 +222,14 @@ def test_a_run_over_the_budget_is_refused_unless_told_to_go_on(
         assert out.startswith(f"{copy}: expected cost about 3,464 s (the recorded run's duration on cpu (")
         assert out.endswith(f"{copy}: every figure reproduced exactly\n")
     assert trained == [copy] * 3
+
+
+def test_a_file_that_understates_its_duration_does_not_slip_under_the_budget(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The cost is never less than the time the run's own epochs say they took."""
+    copy = _copy(tmp_path, lambda d: d["provenance"].update(duration_seconds=0.5))
+    epochs = sum(v for row in json.loads(copy.read_text())["history"] for k, v in row.items() if "seconds" in k)
+    assert epochs > 1
+    assert main(["reproduce", str(copy), "--budget", "1"]) == 2
+    assert "over the budget of 1 s" in capsys.readouterr().err

@@ -131,8 +131,12 @@ def rerun(path: Path, into: Path, data: str | None = None) -> Path:
 
 
 def expected_cost(run: dict[str, Any]) -> float:
-    """Seconds a re-run is expected to take: what the recorded run took (on its own machine)."""
-    return float(run["provenance"]["duration_seconds"])
+    """Seconds a re-run is expected to take: what the recorded run took (on its own machine), and never less
+    than the time its own epochs and evaluations say they took (a file that understates its duration does
+    not slip under the budget)."""
+    parts = [v for row in run.get("history") or [] for k, v in row.items() if "seconds" in k and v is not None]
+    parts += [v for k, v in run.items() if k.endswith("seconds") and isinstance(v, int | float)]
+    return max(float(run["provenance"]["duration_seconds"]), float(sum(parts)))
 
 
 def reproduce(

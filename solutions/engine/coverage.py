@@ -399,14 +399,30 @@ def _split_math(text: str) -> Iterator[tuple[str, bool | None]]:
         yield text[pos:], None
 
 
-def visible(html: str, *, notebook: bool = False, root_selector: str | None = None) -> Visible:
-    """What a reader sees of ``html`` (a page's content, or a whole page with ``root_selector``)."""
-    tree = LexborHTMLParser(html)
+# Unicode's default-ignorable code points: a browser draws nothing for them, yet some count as letters (the Hangul
+# fillers U+115F, U+3164, U+FFA0), which would make a number after one read as a name (like HW2).  Read as spaces.
+_INVISIBLE = dict.fromkeys(
+    [0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x3164, 0xFEFF, 0xFFA0]
+    + [*range(0x180B, 0x1810), *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070)]
+    + [*range(0xFE00, 0xFE10), *range(0xFFF0, 0xFFF9), *range(0x1BCA0, 0x1BCA4), *range(0x1D173, 0x1D17B)]
+    + [*range(0xE0000, 0xE1000)],
+    " ",
+)
+
+
+def visible(
+    html: str, *, notebook: bool = False, root_selector: str | None = None, footnotes_defined: int | None = None
+) -> Visible:
+    """What a reader sees of ``html`` (a page's content, or a whole page with ``root_selector``).
+    ``footnotes_defined``: how many footnotes the page's source defines (a footnote number above it is text)."""
+    tree = LexborHTMLParser(html.translate(_INVISIBLE))
     root = (tree.css_first(root_selector) if root_selector else None) or tree.body or tree.root
     w = _Writer()
     if root is None:
         return w.done()
     footnotes = _footnote_numbers(root)
+    if footnotes_defined is not None:
+        footnotes = {k: n for k, n in footnotes.items() if n <= footnotes_defined}
     # (node, leaving, in an output, in a notebook's Markdown); iterative: no recursion limit on deep HTML.
     stack: list[tuple[LexborNode, bool, bool, bool]] = [(root, False, False, False)]
     while stack:
@@ -455,7 +471,7 @@ def visible(html: str, *, notebook: bool = False, root_selector: str | None = No
                 w.block()
                 w.text(value)
                 w.block()
-        if "arithmatex" in classes and not notebook:
+        if "arithmatex" in classes and not notebook and not any(c.is_element_node for c in _children(node)):
             tex = node.text(deep=True).strip()
             display = True
             if tex.startswith("\\(") and tex.endswith("\\)"):
@@ -638,19 +654,35 @@ def _shown(pieces: list[str], render: Renderer | None) -> list[str]:
     return out
 
 
+# Front-matter values the theme shows a reader: the title (tab, navigation), Material's subtitle (navigation)
+# and the description (search engines' snippet).
+SHOWN_META = ("title", "subtitle", "description")
+# A footnote's definition in the page source ([^label]: text): a footnote number may not exceed their count.
+FOOTNOTE_DEFINITION_RE = re.compile(r"^[ \t]{0,3}\[\^[^\]\n]+\]:", re.MULTILINE)
+# attr_list's data-toc-label replaces a heading's text in the table of contents, which coverage does not read.
+TOC_LABEL_RE = re.compile(r"data-toc-label", re.IGNORECASE)
+
+
 def page_coverage(html: str, source: str, path: str, claims: int, render: Renderer | None = None) -> PageCoverage:
     """Classify every item of a Markdown page's rendered ``html``; ``source`` is its file (with its front
     matter), ``render`` the site's Markdown (to read declarations as the page reads).  Raises CoverageError
     for declarations that cannot be used."""
     meta, _ = front_matter(source, path)
     pieces = declarations(meta, source, path)
-    seen = visible(html)
+    seen = visible(html, footnotes_defined=len(FOOTNOTE_DEFINITION_RE.findall(source)))
     cov = PageCoverage(path, claims, declared=pieces)
     classify(seen, match_context(seen, pieces, _shown(pieces, render), path, source), cov)
     locate(sorted(cov.context + cov.unchecked, key=lambda it: it.start), seen, source)
-    title = str(meta.get("title", ""))  # the browser tab and the navigation show it
-    if NUMBER_RE.search(title) or "$" in title or any(_numeric(ch) for ch in title):
-        cov.unchecked.append(Item("number", title, 0, 0, _meta_line(source, "title")))
+    for key in SHOWN_META:  # the browser tab, the navigation, search results show them
+        shown = str(meta.get(key, "")).translate(_INVISIBLE)
+        if NUMBER_RE.search(shown) or "$" in shown or any(_numeric(ch) for ch in shown):
+            cov.unchecked.append(Item("number", shown, 0, 0, _meta_line(source, key)))
+    if m := TOC_LABEL_RE.search(source):
+        raise CoverageError(
+            path,
+            source.count("\n", 0, m.start()) + 1,
+            "data-toc-label: the table of contents would show text that the page does not (write the heading itself)",
+        )
     return cov
 
 

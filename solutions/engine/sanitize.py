@@ -52,7 +52,8 @@ RESERVED_CLASS_RE = re.compile(r"^(?:claim|answer)-")
 RESERVED_ID_RE = re.compile(r"^(?:claim-|__(?!tabbed_\d+(?:_\d+)?$|codelineno-[\d-]+$))")
 RESERVED_ATTR_RE = re.compile(r"^(?:data-answer-for|data-verdict|data-claim|data-kind|data-tol|data-practice.*)$")
 
-_GLOBAL = {"class", "id", "title", "lang", "dir", "hidden", "aria-label", "aria-hidden", "aria-describedby", "role"}
+# No `hidden`: the theme's CSS shows some hidden elements anyway (admonitions, details, figures).
+_GLOBAL = {"class", "id", "title", "lang", "dir", "aria-label", "aria-hidden", "aria-describedby", "role"}
 _PLAIN_TAGS = (
     "p br hr h1 h2 h3 h4 h5 h6 em strong b i u s del ins mark small sub sup code kbd samp var pre "
     "blockquote ul ol li dl dt dd table thead tbody tfoot tr caption colgroup col figure figcaption "
