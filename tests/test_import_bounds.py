@@ -143,3 +143,15 @@ def test_the_import_limit_travels_to_the_checking_process() -> None:
     settings = Settings(("solutions",), ROOT, import_limit=7.5)
     assert Settings.from_json(settings.to_json()).import_limit == 7.5
     assert from_mkdocs_yml(ROOT / "mkdocs.yml").import_limit >= 30  # generous: the torch module takes ~4 s
+
+
+def test_cancelling_a_check_ends_its_children_and_never_waits_for_them(on_path: Path) -> None:
+    """A build that fails for another reason (a page that cannot be read) cancels the checks; a child the
+    checking process forked keeps its output pipe open, and waiting for that pipe once hung the build."""
+    body = "import os, time\n\nif os.fork() == 0:\n    time.sleep(60)\n    os._exit(0)\ntime.sleep(60)\n"
+    project = _project(on_path, body, limit=120)
+    running = background.start(project / "docs", from_mkdocs_yml(project / "mkdocs.yml"))
+    time.sleep(1.0)  # the module is imported and has forked
+    t0 = time.monotonic()
+    running.cancel()
+    assert time.monotonic() - t0 < 5

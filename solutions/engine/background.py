@@ -210,6 +210,7 @@ class Running:
                 stdout=subprocess.PIPE,
                 stderr=self._stderr,
                 pass_fds=(progress_w,),
+                start_new_session=True,  # its own process group: cancelling it also ends its forked workers
             )
         except BaseException:
             os.close(progress)
@@ -239,10 +240,16 @@ class Running:
         return self._result
 
     def cancel(self) -> None:
-        """Stop the process if it still runs (the build failed for another reason)."""
+        """Stop the process and its workers if it still runs (the build failed for another reason).  Never
+        waits for its output: a forked worker would keep the pipe open, and the build would hang there."""
         if self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.communicate()
+            try:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                self._proc.kill()
+            self._proc.wait()
+        if self._proc.stdout is not None and not self._proc.stdout.closed:
+            self._proc.stdout.close()
         if not self._stderr.closed:
             self._stderr.close()
 

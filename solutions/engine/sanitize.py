@@ -82,6 +82,7 @@ NOTEBOOK_EXTRA: dict[str, set[str]] = {
     # the copy button's icon: a path, nothing that links or runs
     "svg": {"xmlns", "viewBox", "viewbox", "version", "width", "height", "data-view-component"},
     "path": {"d", "fill-rule", "fill"},
+    "span": {"hidden"},  # the copy button's "Copied!" notice (a hidden span stays hidden under the theme's CSS)
 }
 _URL_ATTRS = {"href", "src", "srcset", "poster", "data", "action", "formaction", "background", "cite", "xlink:href"}
 _LOADS = {("img", "src")}  # the only attribute here that makes a browser load something
