@@ -313,9 +313,7 @@ def _device(run: dict) -> str:
 def _label(run: dict) -> str:
     """One chart label per results file: a GloVe start or another epoch count is said, never merged."""
     init = runs.embedding_init(run)
-    extra = ("" if init == "random" else f", {init}") + (
-        "" if run["epochs"] == EPOCHS else f", {run['epochs']} epochs"
-    )
+    extra = ("" if init == "random" else f", {init}") + ("" if run["epochs"] == EPOCHS else f", {run['epochs']} epochs")
     return f"{run['model']}, seed {run['seed']}{extra}"
 
 
