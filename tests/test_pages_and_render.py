@@ -91,7 +91,10 @@ def test_mark_links_to_the_check_and_is_labelled() -> None:
     out = render_occurrence(
         occ, Result("a.b.c", REFUTED, "integer", how="enumeration", difference="+1"), LISTING, "a2/p.md"
     )
-    assert out.startswith('<span class="claim-value">36</span><a class="claim-mark claim-refuted" id="claim-a.b.c"')
+    assert out.startswith(
+        f'<span class="claim-value" data-claims-engine="{NONCE}">36</span><a class="claim-mark claim-refuted" '
+        'id="claim-a.b.c"'
+    )
     assert 'href="../checks/a2.x_claims.md#a.b.c"' in out
     assert (
         'aria-label="refuted (a known mistake, checked to be wrong): claim a.b.c; how: enumeration; page - truth = +1"'
@@ -203,7 +206,12 @@ def test_every_element_the_engine_renders_carries_the_builds_nonce() -> None:
     elements = [e for e in html5lib.parseFragment(out, namespaceHTMLElements=False).iter() if isinstance(e.tag, str)][
         1:
     ]
-    assert [e.get("class") for e in elements] == ["claim-tail", "claim-mark claim-verified", "answer-slot"]
+    assert [e.get("class") for e in elements] == [
+        "claim-value",
+        "claim-tail",
+        "claim-mark claim-verified",
+        "answer-slot",
+    ]
     assert all(e.get("data-claims-engine") == NONCE for e in elements)
 
 
@@ -229,7 +237,7 @@ def test_a_mark_without_this_builds_nonce_is_refused(nonce: str) -> None:
     forged = real.replace(NONCE, nonce)
     offence = check_html(forged, NONCE)
     assert offence is not None and "a page may not write it" in offence.why
-    assert offence.message("docs/a2/p.md", "# P\n\n" + forged).startswith("docs/a2/p.md:3: <a ")
+    assert offence.message("docs/a2/p.md", "# P\n\n" + forged).startswith("docs/a2/p.md:3: <span ")
 
 
 def test_inside_an_engine_mark_the_page_text_is_still_checked() -> None:

@@ -98,9 +98,10 @@ def test_runs_with_different_embedding_starts_are_kept_apart(tmp_path: Path) -> 
 
 
 def test_an_unknown_embedding_start_is_refused(tmp_path: Path) -> None:
-    path = write(tmp_path, "000001", seed=0, embeddings={"init": "word2vec", "detail": "?"})
+    path = write(tmp_path, "000001", seed=0, embeddings={"init": "fasttext", "detail": "?"})
     with pytest.raises(
-        ResultsError, match=rf"{path}: embeddings.init: 'word2vec': input should be 'random' or 'glove'"
+        ResultsError,
+        match=rf"{path}: embeddings.init: 'fasttext': input should be 'random', 'glove', 'glove50' or 'word2vec'",
     ):
         mean_test_accuracy("imdb", "rnn", 5, root=tmp_path, init="random")
 
@@ -228,8 +229,11 @@ def test_verify_names_a_bad_results_file_and_its_field(
     from solutions.__main__ import main
     from solutions.common import runs
 
+    from solutions.engine import checks
+
     bad = _corrupt(tmp_path, lambda d: d.update(test_accuracy=0.99, verified=True))
     monkeypatch.setattr(runs, "RESULTS_DIR", tmp_path)
+    monkeypatch.setattr(checks, "_truths", None)  # the suite reuses truths (conftest); these runs are new
     model = json.loads(REAL.read_text(encoding="utf-8"))["model"]
     assert main(["verify", f"a2.p1.acc.{model}"]) == 1
     assert f"{bad}: verified: not a field of this task's results files" in capsys.readouterr().err

@@ -63,6 +63,7 @@ class _Build:
     check: Any = None  # background.SiteCheck, once the checking process has answered
     marks: dict[str, int] = field(default_factory=dict)  # page -> how many marks the engine rendered on it
     coverage: dict[str, Any] = field(default_factory=dict)  # page -> coverage.PageCoverage of its rendered HTML
+    unchecked: int = 0  # how many numbers and formulas the pages show unchecked
 
 
 def coverage_problems(coverage: ModuleType, b: _Build, file: File, content: str, where: str, render: Any) -> list[str]:
@@ -272,11 +273,7 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
                 logging.getLogger("claims").warning("UNCHECKED: %s", message)
             else:
                 log.error(message)
-        if problems and self.command != "serve":
-            raise PluginError(
-                f"{len(problems)} number(s) or formula(s) on the pages are not checked (see the errors above); "
-                "the site was not published as correct"
-            )
+        b.unchecked = len(problems)  # the build stops in on_post_build, after MkDocs has checked links and anchors
         self._fill_markers(files)
         return env
 
@@ -328,6 +325,11 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         if self.build is None:
             return
         failed = self._check().report.failures  # judged even where no page showed a claim
+        if self.build.unchecked and self.command != "serve":
+            raise PluginError(
+                f"{self.build.unchecked} number(s) or formula(s) on the pages are not checked (see the errors "
+                "above); the site was not published as correct"
+            )
         if failed and self.command != "serve":
             raise PluginError(
                 f"{len(failed)} claim(s) failed their checks (see the errors above); "
