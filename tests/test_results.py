@@ -228,7 +228,6 @@ def test_verify_names_a_bad_results_file_and_its_field(
     """The site's check reads runs through the same schema: a forged figure fails the claims that read it."""
     from solutions.__main__ import main
     from solutions.common import runs
-
     from solutions.engine import checks
 
     bad = _corrupt(tmp_path, lambda d: d.update(test_accuracy=0.99, verified=True))
