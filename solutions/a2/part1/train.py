@@ -106,7 +106,6 @@ class TrainingError(RuntimeError):
 
 
 CHECKPOINT_KEYS = ("identity", "model", "optimizer", "rng", "cuda_rng", "history", "best", "segments")
-FINGERPRINT_BATCHES = 4  # the first training batches whose losses identify a run (code, data, seed, threads)
 
 
 def _prepare(source: Path, max_vocab: int) -> tuple[str, dict[str, int], list, list[list[tuple[int, torch.Tensor]]]]:
@@ -123,9 +122,9 @@ _prepared_once = functools.lru_cache(maxsize=1)(_prepare)
 
 
 def fingerprint(cfg: Config, source: Path, threads: int, embeddings: str | Path | None = None) -> list[float]:
-    """The losses of the first :data:`FINGERPRINT_BATCHES` training batches of a run with ``cfg`` on the CPU
-    with ``threads`` torch threads (restored after), computed by :func:`train` itself, stopped there: no
-    checkpoint or results file is written."""
+    """The losses of the first :data:`~solutions.common.runs.FINGERPRINT_BATCHES` training batches of a run
+    with ``cfg`` on the CPU with ``threads`` torch threads (restored after), computed by :func:`train` itself,
+    stopped there: no checkpoint or results file is written."""
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
@@ -135,7 +134,7 @@ def fingerprint(cfg: Config, source: Path, threads: int, embeddings: str | Path 
         return taken.losses
     finally:
         torch.set_num_threads(before)
-    raise ValueError(f"a run of {cfg} trains fewer than {FINGERPRINT_BATCHES} batches")
+    raise ValueError(f"a run of {cfg} trains fewer than {runs.FINGERPRINT_BATCHES} batches")
 
 
 def checkpoint_path(cfg: Config, embeddings: dict[str, Any], root: Path = CHECKPOINT_DIR) -> Path:
@@ -190,7 +189,7 @@ def train(
     its last finished epoch and ends with the same figures as one never interrupted.  ``stop_after``
     ends the run after that many epochs in total, checkpointed, and returns None (continue later
     with ``resume``).  ``fingerprint_only`` ends the run with :class:`~solutions.common.runs.FingerprintTaken`
-    once the first :data:`FINGERPRINT_BATCHES` batches are trained (see :func:`fingerprint`).
+    once the first :data:`~solutions.common.runs.FINGERPRINT_BATCHES` batches are trained (see :func:`fingerprint`).
     """
     torch.manual_seed(cfg.seed)
     dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -205,7 +204,7 @@ def train(
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     loss_fn = nn.BCEWithLogitsLoss()
     history: list[dict[str, Any]] = []
-    fingerprint: list[float] = []  # the losses of the first FINGERPRINT_BATCHES batches of epoch 1
+    first_batches = runs.Fingerprint(stop=fingerprint_only)  # the losses of epoch 1's first batches
     best: tuple[float, int, dict[str, torch.Tensor] | None] = (float("inf"), -1, None)
     segment = {
         "started": record.started.isoformat(timespec="seconds"),
@@ -238,7 +237,7 @@ def train(
             if dev.type == "cuda" and state["cuda_rng"] is not None:
                 torch.cuda.set_rng_state_all(state["cuda_rng"])
             history, segments = list(state["history"]), list(state["segments"])
-            fingerprint = [float(v) for v in state.get("fingerprint", [])]
+            first_batches.losses = [float(v) for v in state.get("fingerprint", [])]
             best = (float(state["best"][0]), int(state["best"][1]), state["best"][2])
         except (RuntimeError, ValueError, TypeError, IndexError, KeyError) as err:
             raise CheckpointError(
@@ -283,10 +282,8 @@ def train(
             opt.step()
             seen += len(labels)
             loss_sum += loss.item() * len(labels)
-            if epoch == 1 and len(fingerprint) < FINGERPRINT_BATCHES:
-                fingerprint.append(loss.item())
-                if fingerprint_only and len(fingerprint) == FINGERPRINT_BATCHES:
-                    raise runs.FingerprintTaken(fingerprint)
+            if epoch == 1:
+                first_batches.add(loss.item())
             correct += ((logits > 0).float() == labels).sum().item()
             bar.set_postfix(loss=f"{loss_sum / seen:.3f}")
         if dev.type == "cuda":
@@ -325,7 +322,7 @@ def train(
                 "history": history,
                 "best": best,
                 "segments": [*segments, done],
-                "fingerprint": fingerprint,
+                "fingerprint": first_batches.losses,
             },
         )
         if stop_after is not None and epoch >= stop_after and epoch < cfg.epochs:
@@ -358,7 +355,7 @@ def train(
         "gradient_reach": reach,
         "sizes": {"train": len(train_set), "valid": len(valid_set), "test": len(test_set)},
         "parameters": sum(p.numel() for p in model.parameters()),
-        "fingerprint": {"batches": len(fingerprint), "losses": fingerprint},
+        "fingerprint": first_batches.record(),
     }
     tag = "" if emb_record["init"] == "random" else f"-{emb_record['init']}"
     out = record.write(
