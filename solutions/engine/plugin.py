@@ -11,7 +11,13 @@ Enabled in ``mkdocs.yml`` as ``plugins: - claims: {packages: [...]}`` (the entry
 * ``on_page_read_source`` / ``on_page_markdown``: wait for the verdicts at the first page
   that needs them; fill in the generated pages; replace each claim marker by its value and
   status mark.
-* ``on_post_build``: write what the in-page answer checker loads (:mod:`.answers`) into the site.
+* ``on_page_content``: the page's HTML must pass the allow-list sanitizer (:mod:`.sanitize`); the
+  nonce on the engine's own elements is checked, then removed.
+* ``on_env``: every page is rendered and none written yet: scan each one's HTML for numbers and
+  formulas that are neither claims nor declared context (:mod:`.coverage`), list them, and fill in
+  the summary and coverage tables.
+* ``on_post_build``: stop the build for unchecked numbers or failed claims (after MkDocs has checked
+  links and anchors), else write what the in-page answer checker loads (:mod:`.answers`) into the site.
 * A failing claim is logged as an error and aborts the build (``--strict`` or not): a site
   never ships a page the code contradicts.  Under ``mkdocs serve`` it is printed and shown
   on the page instead, so the live preview keeps working while a contributor fixes it.
@@ -247,9 +253,9 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
 
     def on_env(self, env: Any, *, config: Any, files: Files) -> Any:
         """Claim coverage, once every page is rendered (MkDocs renders them all before writing any): each
-        page's HTML is scanned (:mod:`.coverage`); an unchecked number stops the build after all are listed
-        (under ``mkdocs serve`` they are shown on their page instead); then the summary and the coverage
-        tables are filled in, after the scan (they are the engine's own numbers)."""
+        page's HTML is scanned (:mod:`.coverage`); every unchecked number is listed here and stops the
+        build in ``on_post_build`` (under ``mkdocs serve`` they are shown on their page instead); then the
+        summary and the coverage tables are filled in, after the scan (they are the engine's own numbers)."""
         if self.build is None:
             return env
         b = self.build
