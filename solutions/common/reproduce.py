@@ -193,6 +193,13 @@ def recorded_threads(run: dict[str, Any]) -> int:
     return int(found[1])
 
 
+def recorded_flush(run: dict[str, Any]) -> bool:
+    """Whether an IMDB run's first stretch flushed subnormal floats to zero (runs recorded before the
+    setting existed did not); the fingerprint is taken in that stretch."""
+    segments = run["provenance"].get("segments") or [{}]
+    return bool(segments[0].get("flush_denormal", False))
+
+
 def _start(run: dict[str, Any], path: Path) -> str | None:
     """The ``--embeddings`` value that starts a run again as the file records it: None (random) or a start this
     project can rebuild by itself (GloVe 6B 50d from its package, word2vec from the training reviews)."""
@@ -232,7 +239,7 @@ def fingerprint_of(path: Path, data: str | None = None, backfill: bool = False) 
         except ReproduceError as err:
             raise ReproduceError(f"{path}: {err}") from None
         cfg = _config(train.Config, settings, str(path))
-        return train.fingerprint(cfg, imdb_data.find_source(data), threads, start)
+        return train.fingerprint(cfg, imdb_data.find_source(data), threads, start, recorded_flush(run))
     raise ReproduceError(f"{path}: the {task!r} task records no fingerprint; fingerprints are for {', '.join(TASKS)}")
 
 

@@ -409,6 +409,7 @@ class Segment(Strict):
     commit: Commit
     first_epoch: Count
     threads: Annotated[int, Field(ge=1, le=1024)]
+    flush_denormal: bool | None = None  # absent in runs recorded before the trainer flushed subnormals
     last_epoch: Count
     seconds: Loss
 
