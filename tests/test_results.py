@@ -29,8 +29,9 @@ def write(root: Path, stamp: str, model: str = "rnn", seed: int = 0, epochs: int
     """``run_like(...)`` written as the trainer names it, ``<model>-seed<seed>-e<epochs>-<stamp>Z.json``."""
     (root / "imdb").mkdir(parents=True, exist_ok=True)
     run = run_like(model, seed, epochs, **fields)
-    glove = "-glove" if (run.get("embeddings") or {}).get("init") == "glove" else ""
-    path = root / "imdb" / f"{model}-seed{seed}-e{epochs}{glove}-20260101T{stamp}Z.json"
+    init = (run.get("embeddings") or {}).get("init", "random")
+    tag = "" if init == "random" else f"-{init}"  # as the trainer tags a pretrained start
+    path = root / "imdb" / f"{model}-seed{seed}-e{epochs}{tag}-20260101T{stamp}Z.json"
     path.write_text(json.dumps(run))
     return path
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import math
 import statistics
+from collections.abc import Collection, Mapping
 
 COLOURS = ("#3f51b5", "#e65100", "#2e7d32", "#ad1457", "#00838f", "#6d4c41")
 DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2", "10 4")
@@ -123,13 +124,25 @@ def html_table(head: list[str], rows: list[list[object]]) -> str:
     return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def interval_chart(rows: dict[str, list[float]], title: str, x_label: str, width: int = 640) -> str:
+def interval_chart(
+    rows: dict[str, list[float]],
+    title: str,
+    x_label: str,
+    width: int = 640,
+    filled: Collection[str] = (),
+    colour_of: Mapping[str, int] | None = None,
+) -> str:
     """One row per label: every value as a small circle, the mean as a bar, and mean ± one sample
-    standard deviation as a line (drawn only where there are two values or more)."""
+    standard deviation as a line (drawn only where there are two values or more).
+
+    Rows named in ``filled`` draw their circles filled (a second series told apart by shape, not only by
+    colour); ``colour_of`` gives rows the same colour index (rows of one model), else each row its own."""
+    marks = frozenset(filled)
     filled = {k: v for k, v in rows.items() if v}
     if not filled:
         raise ValueError(f"chart {title!r} has no values")
-    left, right, top, row_h = 150, 24, 20, 30
+    left = max(150, 16 + 7 * max(len(k) for k in filled))  # room for the longest label at 12 px
+    right, top, row_h = 24, 20, 30
     height = top + row_h * len(filled) + 56
     spreads = {k: (statistics.stdev(v) if len(v) > 1 else 0.0) for k, v in filled.items()}
     lows = [min(min(v), statistics.fmean(v) - spreads[k]) for k, v in filled.items()]
@@ -161,7 +174,8 @@ def interval_chart(rows: dict[str, list[float]], title: str, x_label: str, width
         out.append(f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{html.escape(name)}</text>')
     out.append("</g>")
     for i, (name, values) in enumerate(filled.items()):
-        y, colour, mean = top + row_h * i + row_h / 2, COLOURS[i % len(COLOURS)], statistics.fmean(values)
+        c = colour_of[name] if colour_of is not None else i
+        y, colour, mean = top + row_h * i + row_h / 2, COLOURS[c % len(COLOURS)], statistics.fmean(values)
         if len(values) > 1:
             out.append(
                 f'<path d="M{sx(mean - spreads[name]):.1f} {y:.1f}H{sx(mean + spreads[name]):.1f}" '
@@ -169,7 +183,8 @@ def interval_chart(rows: dict[str, list[float]], title: str, x_label: str, width
             )
         out.append(f'<path d="M{sx(mean):.1f} {y - 9:.1f}V{y + 9:.1f}" stroke="{colour}" stroke-width="3"/>')
         out += [
-            f'<circle cx="{sx(v):.1f}" cy="{y:.1f}" r="3.5" fill="none" stroke="{colour}" stroke-width="1.5"/>'
+            f'<circle cx="{sx(v):.1f}" cy="{y:.1f}" r="3.5" fill="{colour if name in marks else "none"}" '
+            f'stroke="{colour}" stroke-width="1.5"/>'
             for v in values
         ]
     out.append("</svg>")
