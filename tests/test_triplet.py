@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 
+import pytest
 import sympy
 import torch
 from hypothesis import given, settings
@@ -117,3 +118,42 @@ def test_q5_chain_rule_equals_matrix_calculus_on_each_triplets_loss() -> None:
 def test_q6_sum_of_q5_equals_matrix_calculus_on_the_whole_loss() -> None:
     for i in range(1, 7):
         assert sympy.expand(tl.total_gradient(i) - tl.total_gradient_direct(i)) == 0, i
+
+
+def test_the_exclusivity_identity_holds_for_any_embedding() -> None:
+    """The identity the worked example shows is true numerically, on random embeddings and margins."""
+    import random
+
+    found = tl.exclusivity_certificate(tl.TRIPLETS, tl.LABELS)
+    assert found is not None
+    chosen, others = found
+    rng = random.Random(0)
+
+    def z(t: tuple[int, int, int], f: dict[int, list[float]], alpha: float) -> float:
+        a, p, n = t
+
+        def half_sq(i: int, j: int) -> float:
+            return sum((u - v) ** 2 for u, v in zip(f[i], f[j], strict=True)) / 2
+
+        return half_sq(a, p) + alpha - half_sq(a, n)
+
+    for _ in range(20):
+        f = {i: [rng.uniform(-3, 3) for _ in range(4)] for i in range(1, 7)}
+        alpha = rng.uniform(0, 2)
+        left, right = (sum(z(t, f, alpha) for t in ts) for ts in (chosen, others))
+        assert left == pytest.approx(right, abs=1e-9)
+        assert not (all(z(t, f, alpha) > 0 for t in chosen) and all(z(t, f, alpha) <= 0 for t in others))
+
+
+def test_no_identity_is_claimed_for_a_set_that_data_does_make_active() -> None:
+    """Sound: the set of triplets that the worked example's data really makes active gets no certificate."""
+    e = tl.WorkedExample()
+    f = [None, *e.embeddings()]
+
+    def z(t: tuple[int, int, int]) -> object:
+        a, p, n = t
+        return (f[a] - f[p]).dot(f[a] - f[p]) / 2 + e.alpha - (f[a] - f[n]).dot(f[a] - f[n]) / 2
+
+    active = [t for t in tl.valid_triplets(tl.LABELS) if z(t) > 0]
+    assert 8 < len(active) < 36
+    assert tl.exclusivity_certificate(active, tl.LABELS) is None

@@ -419,3 +419,34 @@ MISTAKES = {  # id: (the claim it refutes, why the sheet's answer is wrong)
 }
 for _id, (_refutes, _why) in MISTAKES.items():
     mistake(_id, refutes=_refutes, why=_why)(lambda: None)  # ``why`` says it all: nothing else to document
+
+
+def _hinge_name(t: tuple[int, int, int]) -> str:
+    return "z_{" + "".join(map(str, t)) + "}"
+
+
+@claim(
+    "a2.example.exclusive_identity",
+    Generated(),
+    "found by trying every pair of the eight triplets against every pair of the other valid triplets; the "
+    "identity holds coefficient by coefficient in the distances and the margin",
+)
+def example_exclusive_identity() -> Shown:
+    found = tl.exclusivity_certificate(tl.TRIPLETS, tl.LABELS)
+    if found is None:
+        raise AssertionError("no identity found: some data may make exactly the eight triplets active")
+    chosen, others = found
+    if not set(chosen) <= set(tl.TRIPLETS) or set(others) & set(tl.TRIPLETS):
+        raise AssertionError(f"the identity mixes the sets: {chosen} {others}")
+
+    def expand(t: tuple[int, int, int]) -> str:
+        a, p, n = t
+        return rf"(d_{{{min(a, p)}{max(a, p)}}} + \alpha - d_{{{min(a, n)}{max(a, n)}}})"
+
+    lhs = " + ".join(_hinge_name(t) for t in chosen)
+    rhs = " + ".join(_hinge_name(t) for t in others)
+    return Shown(
+        rf"\begin{{aligned}} {lhs} &= {' + '.join(expand(t) for t in chosen)} \\ "
+        rf"&= {' + '.join(expand(t) for t in others)} \\ &= {rhs} \end{{aligned}}",
+        "an identity in the distances: no data satisfies both sides' conditions",
+    )

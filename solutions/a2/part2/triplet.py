@@ -76,6 +76,44 @@ def unordered_anchor_positive(labels: Sequence[int]) -> int:
     return len({(frozenset((a, p)), n) for a, p, n in valid_triplets(labels)})
 
 
+def hinge_terms(triplet: tuple[int, int, int]) -> dict[str, int]:
+    """The hinge argument z = d(a, p) + alpha - d(a, n) of a triplet as a linear form: coefficient of each
+    distance ``d_ij`` (i < j, whatever the embedding's distance is) and of ``alpha``."""
+    a, p, n = triplet
+
+    def d(i: int, j: int) -> str:
+        return f"d_{min(i, j)}{max(i, j)}"
+
+    return {d(a, p): 1, "alpha": 1, d(a, n): -1}
+
+
+def exclusivity_certificate(
+    chosen: Sequence[tuple[int, int, int]], labels: Sequence[int]
+) -> tuple[tuple[tuple[int, int, int], ...], tuple[tuple[int, int, int], ...]] | None:
+    """Two chosen and two other valid triplets whose hinge arguments satisfy
+    z(c1) + z(c2) = z(o1) + z(o2) identically, in the distances and the margin; or None.
+
+    Such an identity proves that no embedding and no margin make exactly ``chosen`` the active triplets:
+    that would need z(c1), z(c2) > 0 and z(o1), z(o2) <= 0, so the left side would be positive and the
+    right side not, for every distance function.  Found by trying every pair against every pair (a few
+    thousand linear forms, exact integers)."""
+    others = [t for t in valid_triplets(labels) if t not in set(chosen)]
+
+    def total(ts: Sequence[tuple[int, int, int]], sign: int, into: dict[str, int]) -> None:
+        for t in ts:
+            for k, v in hinge_terms(t).items():
+                into[k] = into.get(k, 0) + sign * v
+
+    for c in itertools.combinations_with_replacement(chosen, 2):
+        for o in itertools.combinations_with_replacement(others, 2):
+            form: dict[str, int] = {}
+            total(c, 1, form)
+            total(o, -1, form)
+            if not any(form.values()):
+                return c, o
+    return None
+
+
 # ---------------------------------------------------------------- symbolic gradients (Q2, Q3, Q5, Q6)
 
 
