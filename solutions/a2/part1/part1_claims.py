@@ -315,7 +315,7 @@ def reported() -> Shown:
             rows.append([html.escape(LABELS[n]), *(html.escape(figures.get(src, "")) for src in sources)])
     notes = dict.fromkeys(f"{r.source.split(',')[0]}: {r.note}" for r in references.REPORTED if r.note)
     table = plots.html_table(["model", *(html.escape(f"{src} (%)") for src in sources)], rows)
-    caption = "; ".join(["Test accuracies as written. Sheets: the provided notebook, GloVe 6B 100d start", *notes])
+    caption = "; ".join(["Test accuracies as written. Sheets: presumably the provided notebook, GloVe 6B 100d start", *notes])
     return Shown(
         "",
         "figures as their sources wrote them: references, never averaged with our runs",
@@ -629,12 +629,12 @@ def _window_ratio(reach: dict) -> float:
     return statistics.fmean(norms[:w]) / statistics.fmean(norms[-w:])
 
 
-@claim("a2.p1.reach.runs", Integer(), "the answer table's recorded runs")
+@claim("a2.p1.reach.runs", Integer(), "the recorded random-start runs of the trained models")
 def reach_runs() -> int:
     return len(_answer_runs(*TRAINED))
 
 
-@claim("a2.p1.reach.measured", Integer(), "the answer table's recorded runs that stored the gradient measurement")
+@claim("a2.p1.reach.measured", Integer(), "the same runs that stored the gradient measurement")
 def reach_measured() -> int:
     return sum(len(_reach(m)) for m in TRAINED if runs.runs("imdb", m, EPOCHS, None, INIT))
 
