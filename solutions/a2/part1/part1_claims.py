@@ -315,7 +315,8 @@ def reported() -> Shown:
             rows.append([html.escape(LABELS[n]), *(html.escape(figures.get(src, "")) for src in sources)])
     notes = dict.fromkeys(f"{r.source.split(',')[0]}: {r.note}" for r in references.REPORTED if r.note)
     table = plots.html_table(["model", *(html.escape(f"{src} (%)") for src in sources)], rows)
-    caption = "; ".join(["Test accuracies as written. Sheets: presumably the provided notebook, GloVe 6B 100d start", *notes])
+    sheets = "Test accuracies as written. Sheets: presumably the provided notebook, GloVe 6B 100d start"
+    caption = "; ".join([sheets, *notes])
     return Shown(
         "",
         "figures as their sources wrote them: references, never averaged with our runs",
