@@ -29,6 +29,8 @@ plugins:
   - claims:
       packages: [course]
       workers: 1
+watch:
+  - course
 hooks:
   - hold.py
 markdown_extensions:
@@ -41,25 +43,25 @@ markdown_extensions:
 """
 
 # A test saves a page at a known moment of a rebuild by holding one side while the file `hold-checks` or
-# `hold-mkdocs` exists in the project (neither is watched): importing the claims module waits (the checking
-# process has not read the pages yet), or MkDocs waits before it reads a.md (the hook); and the checking
-# process says when it has judged the claim (`judged`).
+# `hold-mkdocs` exists beside the project (outside it: neither is watched nor part of the inputs digest):
+# importing the claims module waits (the checking process has not read the pages yet), or MkDocs waits before
+# it reads a.md (the hook); and the claim's function says when it ran (`judged`).
 CLAIMS = """\
 import time
 from pathlib import Path
 
 from solutions.engine import Integer, claim
 
-root = Path(__file__).resolve().parent.parent
+beside = Path(__file__).resolve().parent.parent.parent
 for _ in range(400):
-    if not (root / "hold-checks").exists():
+    if not (beside / "hold-checks").exists():
         break
     time.sleep(0.05)
 
 
 @claim("demo.triplets", Integer(), "counted by hand for this test")
 def triplets():
-    (root / "judged").touch()
+    (beside / "judged").touch()
     return 36
 """
 
@@ -69,7 +71,7 @@ from pathlib import Path
 
 
 def on_pre_page(page, config, files):
-    hold = Path(config["config_file_path"]).parent / "hold-mkdocs"
+    hold = Path(config["config_file_path"]).parent.parent / "hold-mkdocs"
     for _ in range(400):
         if page.file.src_uri != "a.md" or not hold.exists():
             break
@@ -93,13 +95,15 @@ class Server:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
-        self.log = project / "serve.log"
+        self.project = project
+        self.log = project.parent / "serve.log"  # beside the project: not one of its inputs
         self.url = f"http://127.0.0.1:{self.port}/"
         env = {
             "PATH": os.environ.get("PATH", ""),
             "HOME": os.environ.get("HOME", str(project)),
             "PYTHONPATH": str(ROOT),  # this repository's engine, whatever the virtual environment points to
             "NO_MKDOCS_2_WARNING": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",  # no __pycache__ in the watched course folder: one rebuild per edit
         }
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
@@ -162,7 +166,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
 
 def edit(server: Server, page: str, old: str, new: str) -> int:
     """Replace ``old`` by ``new`` in a page of the served project; the offset of the log when it was saved."""
-    path = server.log.parent / "docs" / page
+    path = server.project / "docs" / page
     text = path.read_text(encoding="utf-8")
     assert old in text
     at = len(server.printed())
@@ -222,17 +226,19 @@ def test_an_unchecked_number_shows_on_its_page_and_every_page_answers(server: Se
 def test_a_save_during_a_rebuild_is_checked_by_the_next_one_without_a_traceback(server: Server, first: str) -> None:
     """A page saved between the moments MkDocs and the checking process read it (either first): its marks say
     it was not checked, a rebuild follows and checks it; never a traceback (it was a KeyError)."""
-    project = server.log.parent
-    held = project / ("hold-checks" if first == "mkdocs" else "hold-mkdocs")
+    beside = server.project.parent
+    held = beside / ("hold-checks" if first == "mkdocs" else "hold-mkdocs")
     held.touch()
-    (project / "judged").unlink(missing_ok=True)
-    at = edit(server, "b.md", "No result here.", "Nothing here.")
+    (beside / "judged").unlink(missing_ok=True)
+    claims = server.project / "course" / "demo_claims.py"
+    at = len(server.printed())
+    claims.write_text(claims.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")  # so a process checks
     started = server.wait_for("Building documentation...", server.wait_for("Detected file changes", at))
     if first == "mkdocs":
         time.sleep(3)  # MkDocs has read a.md and waits for the verdicts; the checking process has not read it
     else:
         deadline = time.monotonic() + 60  # the checking process has read a.md and judged it; MkDocs has not
-        while not (project / "judged").exists():
+        while not (beside / "judged").exists():
             assert time.monotonic() < deadline, server.printed()[-3000:]
             time.sleep(0.1)
     edit(server, "a.md", "# A\n", "# A\n\nA line more: the claim moves down.\n")

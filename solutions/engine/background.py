@@ -12,7 +12,15 @@ judges with the code as it is on disk, and that the checks' time limits
 
 What comes back is plain data (:class:`SiteCheck`): the verdicts, the check
 listing of each claim, and the generated pages' Markdown, so the build's process
-never imports a claims module.  Nothing is kept between builds.
+never imports a claims module.  A build keeps nothing between builds and checks from cold.
+
+Under ``mkdocs serve`` only, a rebuild reuses work whose inputs did not change, keyed by
+:func:`inputs_digest` (every file of the project but its docs, and the interpreter and every installed
+package's version): with the same digest, the truths the last checking process computed (``SiteCheck.truths``,
+handed to the next one in a file, ``TRUTHS``) are compared with the pages' values again instead of being
+computed again; the plugin reuses the whole :class:`SiteCheck` when no page's claims changed either.  The key
+is coarse (any code or results edit recomputes every truth) but it cannot go stale: a claim can only depend on
+what the digest covers (the course's code, its recorded results, the packages), never on the docs.
 
 Importing the claims modules is bounded (the plugin's ``import_limit``, per module): the process says
 on a pipe of its own which module it starts importing, and a watcher thread here stops it when one takes
@@ -36,8 +44,9 @@ import threading
 import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .config import Settings
 from .registry import timeout_message
@@ -55,14 +64,63 @@ class SiteCheck:
     listings: dict[str, str]  # claim id -> the docs path of the check listing of the module that declares it
     pages: dict[str, str]  # generated page (docs-relative .md path) -> its Markdown
     seconds: float  # how long judging every claim took
+    truths: dict[str, bytes] = field(default_factory=dict)  # claim id -> its pickled truth (serve reuses them)
+
+
+def inputs_digest(root: Path, skip: list[Path]) -> str:
+    """What every claim's truth (and an executed notebook) can depend on, as one SHA-256: each file under
+    ``root`` but hidden folders, ``__pycache__`` and ``skip`` (the docs and site folders): its path and
+    bytes (size and modification time for a file over 4 MiB); the interpreter; every installed
+    distribution's name and version.  Hand-written, not a library: it is a dozen lines over ``os.walk``,
+    ``hashlib`` and ``importlib.metadata``, and what it leaves out must be exactly what this docstring says."""
+    import hashlib
+    from importlib import metadata
+
+    h = hashlib.sha256(f"{sys.version}\0{sys.executable}\0".encode())
+    skipped = {s.resolve() for s in skip}
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith(".") and d != "__pycache__" and (here / d).resolve() not in skipped
+        )
+        for name in sorted(files):
+            path = here / name
+            try:
+                st = path.stat()
+                data = path.read_bytes() if st.st_size <= 4 << 20 else f"{st.st_size}:{st.st_mtime_ns}".encode()
+            except OSError:
+                continue  # removed while walking: the watcher queues another build
+            h.update(f"{path.relative_to(root).as_posix()}\0{len(data)}\0".encode() + data)
+    for name, version in sorted((d.metadata["Name"] or "", d.version or "") for d in metadata.distributions()):
+        h.update(f"{name}=={version}\0".encode())
+    return h.hexdigest()
 
 
 # The jobs of the running judge_in_parallel: forked workers inherit them, so only indices travel to them.
 _JOBS: list[Job] = []
+# The truths the forked workers computed (claim id -> pickled), sent back with their results.
+_WORKER_TRUTHS: dict[str, bytes] = {}
 
 
-def _judge_group(indices: list[int]) -> list[tuple[int, Result]]:
-    return [(i, _JOBS[i].judge()) for i in indices]
+def _pickled_truth(claim: Any) -> bytes | None:
+    """The claim's truth, if its function ran here and returned something pickle can carry; else None."""
+    from .checks import remembered_truth
+
+    known = remembered_truth(claim)
+    if known is None or not known[0]:
+        return None  # not run, or it raised (Pending, a time limit): computed again next time
+    try:
+        return pickle.dumps(known[1], protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001  # a closure, a generator...: computed again next time
+        return None
+
+
+def _judge_group(indices: list[int]) -> list[tuple[int, Result, bytes | None]]:
+    out = []
+    for i in indices:
+        result = _JOBS[i].judge()
+        out.append((i, result, _pickled_truth(_JOBS[i].claim)))
+    return out
 
 
 def _one_thread() -> None:
@@ -91,24 +149,35 @@ def judge_in_parallel(jobs: list[Job], workers: int) -> list[Result]:
             min(workers, len(order)), mp_context=multiprocessing.get_context("fork"), initializer=_one_thread
         ) as pool:
             for done in as_completed([pool.submit(_judge_group, group) for group in order]):
-                for i, r in done.result():
+                for i, r, truth in done.result():
                     out[i] = r
+                    if truth is not None:
+                        _WORKER_TRUTHS[jobs[i].claim.id] = truth
     finally:
         _JOBS = []
     return out  # type: ignore[return-value]
 
 
-def check_site(docs_dir: Path, settings: Settings) -> SiteCheck:
-    """Judge every claim in ``docs_dir`` and render the generated pages (the checking process's work)."""
-    from . import registry, render, site
+def check_site(docs_dir: Path, settings: Settings, known: dict[str, bytes] | None = None) -> SiteCheck:
+    """Judge every claim in ``docs_dir`` and render the generated pages (the checking process's work).
+
+    ``known``: truths computed under the same :func:`inputs_digest` (``mkdocs serve`` only): each page value is
+    compared with them, their functions do not run."""
+    from . import checks, registry, render, site
 
     # Imported before the workers fork: shared (main() has imported them already, bounded).
     claims = registry.load_all(settings.packages, settings.root, settings.import_limit)
     workers = settings.worker_count()
     t0 = time.perf_counter()
-    report = site.verify_docs(
-        docs_dir, settings, judge_all=lambda jobs: judge_in_parallel(jobs, workers), coverage=False
-    )  # the plugin scans claim coverage on the pages MkDocs renders
+    with checks.reused_truths():  # each claim is judged once anyway; this keeps its truth to hand back
+        for cid, blob in (known or {}).items():
+            if cid in claims:
+                checks.remember_truth(claims[cid], pickle.loads(blob))  # our own file, from our own process
+        report = site.verify_docs(
+            docs_dir, settings, judge_all=lambda jobs: judge_in_parallel(jobs, workers), coverage=False
+        )  # the plugin scans claim coverage on the pages MkDocs renders
+        truths = {cid: blob for cid, c in claims.items() if (blob := _pickled_truth(c)) is not None}
+    truths.update(_WORKER_TRUTHS)
     seconds = time.perf_counter() - t0
     results = report.by_id()
     by_module: dict[str, list] = defaultdict(list)
@@ -118,7 +187,7 @@ def check_site(docs_dir: Path, settings: Settings) -> SiteCheck:
     pages = {listing: render.checks_page(m, listing, by_module[m], results) for m, listing in listing_of.items()}
     listings = {cid: listing_of[c.module] for cid, c in claims.items() if c.module in listing_of}
     pages["verification.md"] = render.verification_page(report.results, listings, report.counts(), seconds, workers)
-    return SiteCheck(report, listings, pages, seconds)
+    return SiteCheck(report, listings, pages, seconds, truths)
 
 
 def generated_pages(settings: Settings) -> list[str]:
@@ -195,8 +264,13 @@ class _ImportWatch:
 class Running:
     """A checking process under way; :meth:`result` waits for it."""
 
-    def __init__(self, docs_dir: Path, settings: Settings) -> None:
+    def __init__(self, docs_dir: Path, settings: Settings, known: dict[str, bytes] | None = None) -> None:
         self.docs_dir = docs_dir
+        self._known: str | None = None  # the file that hands the process its known truths, removed at the end
+        if known:
+            with tempfile.NamedTemporaryFile(prefix="claims-truths-", suffix=".pickle", delete=False) as f:
+                pickle.dump(known, f, protocol=pickle.HIGHEST_PROTOCOL)
+            self._known = f.name
         # A file, not a pipe, so the process never blocks on what it prints; open until result().
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
         progress, progress_w = os.pipe()
@@ -204,7 +278,15 @@ class Running:
         # imports the course's code as it is on disk there.
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", __spec__.name, settings.to_json(), str(docs_dir), str(progress_w)],
+                [
+                    sys.executable,
+                    "-m",
+                    __spec__.name,
+                    settings.to_json(),
+                    str(docs_dir),
+                    str(progress_w),
+                    *([self._known] if self._known else []),
+                ],
                 cwd=settings.root,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
@@ -214,15 +296,22 @@ class Running:
             )
         except BaseException:
             os.close(progress)
+            self._forget_known()
             raise
         finally:
             os.close(progress_w)  # the process holds the only writing end: its end is the pipe's end
         self._watch = _ImportWatch(progress, self._proc, settings.import_limit)
         self._result: SiteCheck | None = None
 
+    def _forget_known(self) -> None:
+        if self._known is not None:
+            Path(self._known).unlink(missing_ok=True)
+            self._known = None
+
     def result(self) -> SiteCheck:
         if self._result is None:
             out, _ = self._proc.communicate()
+            self._forget_known()
             self._stderr.seek(0)
             printed = self._stderr.read().decode("utf-8", "replace")
             self._stderr.close()
@@ -242,6 +331,7 @@ class Running:
     def cancel(self) -> None:
         """Stop the process and its workers if it still runs (the build failed for another reason).  Never
         waits for its output: a forked worker would keep the pipe open, and the build would hang there."""
+        self._forget_known()
         if self._proc.poll() is None:
             try:
                 os.killpg(self._proc.pid, signal.SIGKILL)
@@ -254,8 +344,8 @@ class Running:
             self._stderr.close()
 
 
-def start(docs_dir: Path, settings: Settings) -> Running:
-    return Running(Path(docs_dir).resolve(), settings)
+def start(docs_dir: Path, settings: Settings, known: dict[str, bytes] | None = None) -> Running:
+    return Running(Path(docs_dir).resolve(), settings, known)
 
 
 def _load(settings: Settings, progress: int | None) -> bool:
@@ -279,10 +369,11 @@ def _load(settings: Settings, progress: int | None) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) not in (2, 3):
-        print(f"usage: python -m {__spec__.name} SETTINGS_JSON DOCS_DIR [PROGRESS_FD]", file=sys.stderr)
+    if len(argv) not in (2, 3, 4):
+        print(f"usage: python -m {__spec__.name} SETTINGS_JSON DOCS_DIR [PROGRESS_FD [TRUTHS]]", file=sys.stderr)
         return 2
-    progress = int(argv[2]) if len(argv) == 3 else None
+    progress = int(argv[2]) if len(argv) >= 3 else None
+    known = pickle.loads(Path(argv[3]).read_bytes()) if len(argv) == 4 else None  # from our own parent
     settings = Settings.from_json(argv[0])
     if not Path(argv[1]).is_dir():
         print(f"{argv[1]}: not a folder (the docs folder whose claims to check)", file=sys.stderr)
@@ -299,7 +390,7 @@ def main(argv: list[str]) -> int:
     # and again while the checks allocate (verify takes a fifth less time), and from touching the memory
     # pages that the forked workers share.
     gc.freeze()
-    check = check_site(Path(argv[1]), settings)
+    check = check_site(Path(argv[1]), settings, known)
     pickle.dump(check, out, protocol=pickle.HIGHEST_PROTOCOL)
     out.close()
     return 0

@@ -120,6 +120,53 @@ class _Build:
     checker_failed: str = ""  # why the checking process gave no verdicts (serve only; a build stops there)
 
 
+class _Reused:
+    """Stands in for a checking process under ``mkdocs serve`` when nothing the verdicts depend on changed."""
+
+    def __init__(self, check: Any) -> None:
+        self.check = check
+
+    def result(self) -> Any:
+        return self.check
+
+    def cancel(self) -> None:
+        pass
+
+
+@dataclass
+class _ServeMemo:
+    """What ``mkdocs serve`` keeps from one rebuild to the next (the plugin instance lives as long as the server).
+
+    * ``check``: the last verdicts, reused whole while ``digest`` (:func:`.background.inputs_digest`: the
+      project's files but the docs, the interpreter, the installed packages) and every page's claims as
+      written (``written``) are unchanged: a prose edit checks nothing again.
+    * ``truths``: each claim's truth under ``digest``: a claim value edit (or lines that moved) starts a
+      checking process that compares the pages with them instead of computing them.
+    * ``notebooks``: each notebook page as rendered, keyed by its bytes, ``digest`` and mkdocs-jupyter's
+      options: it is executed again only when one of them changed.
+
+    A build keeps none of this: ``mkdocs build`` checks from cold."""
+
+    digest: str = ""
+    written: dict[str, list[tuple[Any, ...]]] | None = None
+    check: Any = None
+    truths: dict[str, bytes] = field(default_factory=dict)
+    notebooks: dict[str, tuple[str, Any, Any, Any]] = field(default_factory=dict)
+
+
+def _claims_of_site(pages: ModuleType, docs: Path) -> dict[str, list[tuple[Any, ...]]] | None:
+    """Every Markdown page's claims as written (what the verdicts depend on of the docs); None when one
+    cannot be read (the checking process reports it)."""
+    out = {}
+    for page in sorted(p for p in docs.rglob("*.md") if p.is_file()):
+        rel = page.relative_to(docs).as_posix()
+        try:
+            out[rel] = _claims_as_written(pages.find_claims(page.read_text(encoding="utf-8"), f"{docs.name}/{rel}"))
+        except (pages.PageSyntaxError, OSError, UnicodeDecodeError):
+            return None
+    return out
+
+
 def coverage_problems(coverage: ModuleType, b: _Build, file: File, content: str, where: str, render: Any) -> list[str]:
     """One page's claim coverage from its rendered HTML (kept in ``b.coverage``): one message per problem."""
     try:
@@ -179,6 +226,8 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         self.build: _Build | None = None
         self.files: Files | None = None
         self._warnings: _MkDocsWarnings | None = None
+        self._memo = _ServeMemo()  # serve only: what a rebuild may reuse
+        self._inputs: tuple[str, Any] = ("", None)  # serve: this build's inputs digest and claims as written
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
@@ -216,12 +265,40 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
             generated = set(background.generated_pages(settings))
         except ValueError as err:
             raise PluginError(f"{config['config_file_path']}: {err}") from None
-        self.build = _Build(settings, background, render, pages, background.start(docs, settings), generated)
+        self.build = _Build(
+            settings, background, render, pages, self._start(background, pages, docs, settings, config), generated
+        )
         self.build.docs_name = docs.name
         if self.command == "serve":
             self._warnings = _MkDocsWarnings(self.build.problems)
             logging.getLogger("mkdocs").addHandler(self._warnings)
         return config
+
+    def _start(self, background: ModuleType, pages: ModuleType, docs: Path, settings: Settings, config: Any) -> Any:
+        """The checking process for this build; under ``mkdocs serve``, the last verdicts when nothing they depend
+        on changed, or a process handed the truths computed under the same inputs (:class:`_ServeMemo`)."""
+        if not self._serving():
+            return background.start(docs, settings)
+        started = time.perf_counter()
+        skip = [docs, Path(config["site_dir"])] if config.get("site_dir") else [docs]
+        digest = background.inputs_digest(settings.root, skip)
+        written = _claims_of_site(pages, docs)
+        self._inputs = (digest, written)
+        memo = self._memo
+        took = time.perf_counter() - started
+        if memo.check is not None and memo.digest == digest and written is not None and memo.written == written:
+            log.info("claims: no code, result or claim changed (%.2f s to tell): the last verdicts stand", took)
+            return _Reused(memo.check)
+        known = memo.truths if memo.digest == digest else None
+        log.info("claims: checking, %s", f"with {len(known)} truths kept" if known else "every truth computed")
+        return background.start(docs, settings, known)
+
+    def _remember(self, check: Any) -> None:
+        """Under ``mkdocs serve``: what the next rebuild may reuse of these verdicts (:class:`_ServeMemo`)."""
+        digest, written = self._inputs
+        memo = self._memo
+        truths = {**memo.truths, **check.truths} if memo.digest == digest else dict(check.truths)
+        self._memo = _ServeMemo(digest, written, check, truths, memo.notebooks)
 
     def _serving(self) -> bool:
         return self.command == "serve"
@@ -245,6 +322,9 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
                 b.problems.add(None, "NOT CHECKED", b.checker_failed)
                 text = "# Not checked\n\nThe checking process stopped; the home page and the log say why.\n"
                 check = b.background.SiteCheck(b.background.Report(), {}, dict.fromkeys(b.generated, text), 0.0)
+            else:
+                if self._serving():
+                    self._remember(check)  # not a stand-in without verdicts
             for r in check.report.failures:
                 if self._serving():
                     # Shown in the terminal and on the page, but it does not freeze the live server.
@@ -300,6 +380,8 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         src = page.file.src_uri
         # The summary and coverage markers stay comments here: on_env fills them in, once every page is scanned.
         if page.file.generated_by or not src.endswith(".md"):
+            if self._serving() and src.endswith(".ipynb") and not page.file.generated_by:
+                self._reuse_notebook(page, config)
             return markdown
         shown = f"{Path(config['docs_dir']).name}/{src}"
         # MkDocs hands the page over without its front matter: count lines as the file does.
@@ -346,6 +428,30 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
             return render.render_occurrence(occ, result, check.listings.get(occ.id), src, url, b.settings.command)
 
         return pages.replace_claims(markdown, occurrences, rendered)
+
+    def _reuse_notebook(self, page: Any, config: Any) -> None:
+        """Under ``mkdocs serve``: a notebook page is executed again only when its bytes, the inputs digest (the
+        code it imports, the packages) or mkdocs-jupyter's options changed; else its last rendering is reused.
+        (mkdocs-jupyter's own cache is keyed on the notebook alone, so the site turns it off.)"""
+        import hashlib
+
+        render, src, memo = page.render, page.file.src_uri, self._memo
+        jupyter = config["plugins"].get("mkdocs-jupyter")
+        options = repr(sorted(dict(jupyter.config).items())) if jupyter is not None else ""
+        key = hashlib.sha256(
+            self._inputs[0].encode() + options.encode() + Path(page.file.abs_src_path).read_bytes()
+        ).hexdigest()
+
+        def reuse_or_render(config: Any, files: Files) -> None:
+            hit = memo.notebooks.get(src)
+            if hit is not None and hit[0] == key:
+                log.info("claims: %s and what it imports are unchanged: not executed again", src)
+                page.content, page.toc, page.title = hit[1:]
+                return
+            render(config, files)
+            self._memo.notebooks[src] = (key, page.content, page.toc, page.title)
+
+        page.render = reuse_or_render
 
     def on_page_content(self, html: str, *, page: Any, config: Any, files: Files) -> str:
         """No active content from a page: its HTML passes the allow-list sanitizer unchanged (:mod:`.sanitize`),
