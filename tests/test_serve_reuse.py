@@ -20,7 +20,7 @@ from tests.test_serve import Server, edit, rebuilt, server  # noqa: F401  # the 
 
 def _project(tmp_path: Path) -> Path:
     for folder in ("course", "docs", "results"):
-        (tmp_path / folder).mkdir()
+        (tmp_path / folder).mkdir(parents=True)
     (tmp_path / "course" / "__init__.py").write_text("", encoding="utf-8")
     (tmp_path / "course" / "helper.py").write_text("def count():\n    return 36\n", encoding="utf-8")
     (tmp_path / "results" / "run.json").write_text('{"accuracy": 0.9}\n', encoding="utf-8")
@@ -98,26 +98,41 @@ def test_a_checking_process_compares_with_the_truths_it_is_handed(
     assert "code computes: 35" in handed.report.results[0].message
 
 
-def _judged(srv: Server) -> Path:
-    return srv.project.parent / "judged"  # touched by the claim's function when it runs
+def test_a_truth_computed_from_a_file_outside_the_digest_is_never_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Data beside the project (as ../shared/data is) is not in the inputs digest: a truth read from it, and any
+    computed after it in the same process, is computed again on every rebuild instead of being kept."""
+    root = _project(tmp_path / "project")
+    (tmp_path / "data.txt").write_text("36\n", encoding="utf-8")
+    reads = CLAIMS.replace("from course.helper import count\n", "from pathlib import Path\n").replace(
+        "return count()", f"return int(Path({str(tmp_path / 'data.txt')!r}).read_text())"
+    )
+    (root / "course" / "demo_claims.py").write_text(reads, encoding="utf-8")
+    (root / "docs" / "a.md").write_text("There are [[demo.triplets: 36]] triplets.\n", encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    check = background.start(root / "docs", replace(SETTINGS, packages=("course",), root=root, workers=1)).result()
+    assert [r.status for r in check.report.results] == [VERIFIED]
+    assert check.truths == {}
 
 
 def test_serve_reuses_the_verdicts_for_a_prose_edit_and_the_truths_for_a_value_edit(server: Server) -> None:  # noqa: F811
-    judged = _judged(server)
-    judged.unlink(missing_ok=True)
+    ran = "JUDGED demo.triplets"  # printed by the claim's function
     # Prose: no claim changed, nor any code: the last verdicts stand, no checking process starts.
-    at = rebuilt(server, edit(server, "b.md", "No result here.", "No result here, still."))
-    assert "the last verdicts stand" in server.printed()[at - 2000 :]
-    assert not judged.exists() and "claim-verified" in server.get("a/")[1]
+    at = edit(server, "b.md", "No result here.", "No result here, still.")
+    rebuilt(server, at)
+    assert "the last verdicts stand" in server.printed()[at:] and ran not in server.printed()[at:]
+    assert "claim-verified" in server.get("a/")[1]
     # A claim's value: compared with the truth kept, the claim's function does not run.
-    at = rebuilt(server, edit(server, "a.md", "[[demo.triplets: 36]]", "[[demo.triplets: 37]]"))
-    assert "with 1 truths kept" in server.printed()[at - 4000 :] and not judged.exists()
+    at = edit(server, "a.md", "[[demo.triplets: 36]]", "[[demo.triplets: 37]]")
+    rebuilt(server, at)
+    assert "with 1 truths kept" in server.printed()[at:] and ran not in server.printed()[at:]
     assert "claim demo.triplets is wrong." in server.get("a/")[1]
     # The code: every truth is computed again.
     claims = server.project / "course" / "demo_claims.py"
     at = len(server.printed())
     claims.write_text(claims.read_text(encoding="utf-8").replace("return 36", "return 37"), encoding="utf-8")
     rebuilt(server, at)
-    assert "every truth computed" in server.printed()[at:] and judged.exists()
+    assert "every truth computed" in server.printed()[at:] and ran in server.printed()[at:]
     page = server.get("a/")[1]
     assert "claim-verified" in page and "problem(s) on this page" not in page

@@ -19,8 +19,10 @@ Under ``mkdocs serve`` only, a rebuild reuses work whose inputs did not change, 
 package's version): with the same digest, the truths the last checking process computed (``SiteCheck.truths``,
 handed to the next one in a file, ``TRUTHS``) are compared with the pages' values again instead of being
 computed again; the plugin reuses the whole :class:`SiteCheck` when no page's claims changed either.  The key
-is coarse (any code or results edit recomputes every truth) but it cannot go stale: a claim can only depend on
-what the digest covers (the course's code, its recorded results, the packages), never on the docs.
+is coarse (any code or results edit recomputes every truth).  It cannot go stale for a truth computed from what
+the digest covers (the course's code, its recorded results, the packages); a truth computed after this process
+read anything else (data beside the project, a hidden cache, the docs) is never handed back
+(:func:`_watch_reads`), so it is computed again on every rebuild.
 
 Importing the claims modules is bounded (the plugin's ``import_limit``, per module): the process says
 on a pipe of its own which module it starts importing, and a watcher thread here stops it when one takes
@@ -31,6 +33,7 @@ the process is named too.  Either way the build fails with one line, never a wai
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -43,6 +46,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,14 +102,67 @@ def inputs_digest(root: Path, skip: list[Path]) -> str:
 
 # The jobs of the running judge_in_parallel: forked workers inherit them, so only indices travel to them.
 _JOBS: list[Job] = []
-# The truths the forked workers computed (claim id -> pickled), sent back with their results.
-_WORKER_TRUTHS: dict[str, bytes] = {}
+# The truths this process (or its forked workers) computed and may hand back (claim id -> pickled).
+_TRUTHS: dict[str, bytes] = {}
+# Files this process read that inputs_digest does not cover (audited by _watch_reads); after the first, no truth
+# it computes is handed back, since a cached helper may carry what it read into later claims too.
+_UNCOVERED: list[str] = []
+_COVERED: list[str] = []  # folders whose files the digest covers (the project, the interpreter and its packages)
+_EXCLUDED: list[str] = []  # ... but for these (the docs)
+_NOT_INPUTS = ("/dev/", "/proc/", "/sys/")  # the machine's state, not files a truth is computed from
+_READS = {"open", "os.listdir", "os.scandir"}
+_RECORDING = [False]  # on while the claims modules are imported and while a claim is judged (not the page scan)
+
+
+@contextlib.contextmanager
+def _recording() -> Iterator[None]:
+    _RECORDING[0] = True
+    try:
+        yield
+    finally:
+        _RECORDING[0] = False
+
+
+def _covered(path: str) -> bool:
+    if path.startswith(_NOT_INPUTS) or "/__pycache__/" in path:
+        return True
+    if any(path == e or path.startswith(e + os.sep) for e in _EXCLUDED):
+        return False
+    for folder in _COVERED:
+        if path == folder or path.startswith(folder + os.sep):
+            rest = path[len(folder) :].split(os.sep)
+            return not any(part.startswith(".") for part in rest)  # hidden folders are not in the digest
+    return False
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if not _RECORDING[0] or event not in _READS or not args or args[0] is None or isinstance(args[0], int):
+        return
+    try:
+        path = os.path.realpath(os.fsdecode(args[0]))
+    except (TypeError, ValueError, OSError):
+        return
+    if not _covered(path):
+        _UNCOVERED.append(path)
+
+
+def _watch_reads(root: Path, docs: Path) -> None:
+    """Audit every file this process opens or lists (``sys.addaudithook``; a reader in native code that bypasses
+    Python's ``open`` is not seen): a truth computed after a read that :func:`inputs_digest` does not cover (data
+    beside the project, a hidden cache, a temporary file) is not handed back for reuse.  Hand-written, not a
+    library: the audit hook is the standard library's own interface for exactly this."""
+    _COVERED[:] = sorted({os.path.realpath(p) for p in (root, sys.prefix, sys.base_prefix, sys.exec_prefix)})
+    _EXCLUDED[:] = [os.path.realpath(docs)]
+    sys.addaudithook(_audit)
 
 
 def _pickled_truth(claim: Any) -> bytes | None:
-    """The claim's truth, if its function ran here and returned something pickle can carry; else None."""
+    """The claim's truth, if its function ran here with only covered reads so far and returned something pickle
+    can carry; else None."""
     from .checks import remembered_truth
 
+    if _UNCOVERED:
+        return None
     known = remembered_truth(claim)
     if known is None or not known[0]:
         return None  # not run, or it raised (Pending, a time limit): computed again next time
@@ -118,7 +175,8 @@ def _pickled_truth(claim: Any) -> bytes | None:
 def _judge_group(indices: list[int]) -> list[tuple[int, Result, bytes | None]]:
     out = []
     for i in indices:
-        result = _JOBS[i].judge()
+        with _recording():
+            result = _JOBS[i].judge()
         out.append((i, result, _pickled_truth(_JOBS[i].claim)))
     return out
 
@@ -138,7 +196,13 @@ def judge_in_parallel(jobs: list[Job], workers: int) -> list[Result]:
     for i, job in enumerate(jobs):
         groups[job.claim.module].append(i)
     if workers <= 1 or len(groups) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [job.judge() for job in jobs]
+        results = []
+        for job in jobs:
+            with _recording():
+                results.append(job.judge())
+            if (truth := _pickled_truth(job.claim)) is not None:
+                _TRUTHS[job.claim.id] = truth
+        return results
     order = sorted(groups.values(), key=len, reverse=True)
     out: list[Result | None] = [None] * len(jobs)
     _JOBS = jobs  # before the first submit, which forks the workers
@@ -152,7 +216,7 @@ def judge_in_parallel(jobs: list[Job], workers: int) -> list[Result]:
                 for i, r, truth in done.result():
                     out[i] = r
                     if truth is not None:
-                        _WORKER_TRUTHS[jobs[i].claim.id] = truth
+                        _TRUTHS[jobs[i].claim.id] = truth
     finally:
         _JOBS = []
     return out  # type: ignore[return-value]
@@ -176,8 +240,7 @@ def check_site(docs_dir: Path, settings: Settings, known: dict[str, bytes] | Non
         report = site.verify_docs(
             docs_dir, settings, judge_all=lambda jobs: judge_in_parallel(jobs, workers), coverage=False
         )  # the plugin scans claim coverage on the pages MkDocs renders
-        truths = {cid: blob for cid, c in claims.items() if (blob := _pickled_truth(c)) is not None}
-    truths.update(_WORKER_TRUTHS)
+    truths = {**(known or {}), **_TRUTHS}  # the ones handed in hold under the same digest
     seconds = time.perf_counter() - t0
     results = report.by_id()
     by_module: dict[str, list] = defaultdict(list)
@@ -378,10 +441,13 @@ def main(argv: list[str]) -> int:
     if not Path(argv[1]).is_dir():
         print(f"{argv[1]}: not a folder (the docs folder whose claims to check)", file=sys.stderr)
         return 2
+    _watch_reads(settings.root, Path(argv[1]))
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever a check prints goes to stderr, never into the verdicts
     try:
-        if not _load(settings, progress):
+        with _recording():
+            loaded = _load(settings, progress)
+        if not loaded:
             return IMPORT_FAILED
     finally:
         if progress is not None:

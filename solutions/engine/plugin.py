@@ -21,6 +21,9 @@ Enabled in ``mkdocs.yml`` as ``plugins: - claims: {packages: [...]}`` (the entry
 * ``on_serve``: under ``mkdocs serve``, a build that MkDocs stops for its own warnings (``--strict``) is
   served anyway, its warnings listed on the home page: MkDocs would otherwise hold every request until
   the page is fixed.
+* Under ``mkdocs serve`` a rebuild reuses what did not change (:class:`_ServeMemo`, keyed by
+  :func:`.background.inputs_digest`): the verdicts after a prose edit, the claims' truths after a claim
+  value edit, a notebook's execution while neither it nor the code changed.  ``mkdocs build`` checks from cold.
 * A failing claim is logged as an error and aborts the build (``--strict`` or not): a site
   never ships a page the code contradicts.  Under ``mkdocs serve`` every problem the build would stop
   on (a failing claim, an unchecked number, a page the engine cannot read or would refuse, a page saved
