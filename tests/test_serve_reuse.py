@@ -90,7 +90,9 @@ def test_a_checking_process_compares_with_the_truths_it_is_handed(
     (root / "docs" / "a.md").write_text("There are [[demo.triplets: 36]] triplets.\n", encoding="utf-8")
     monkeypatch.setenv("PYTHONPATH", str(ROOT))  # this repository's engine in the process
     settings = replace(SETTINGS, packages=("course",), root=root, workers=1)
-    cold = background.start(root / "docs", settings).result()
+    built = background.start(root / "docs", settings).result()  # a build: hands nothing back
+    assert [r.status for r in built.report.results] == [VERIFIED] and built.truths == {}
+    cold = background.start(root / "docs", settings, {}).result()  # serve's first build
     assert [r.status for r in cold.report.results] == [VERIFIED]
     assert pickle.loads(cold.truths["demo.triplets"]) == 36
     handed = background.start(root / "docs", settings, {"demo.triplets": pickle.dumps(35)}).result()
@@ -111,7 +113,7 @@ def test_a_truth_computed_from_a_file_outside_the_digest_is_never_kept(
     (root / "course" / "demo_claims.py").write_text(reads, encoding="utf-8")
     (root / "docs" / "a.md").write_text("There are [[demo.triplets: 36]] triplets.\n", encoding="utf-8")
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    check = background.start(root / "docs", replace(SETTINGS, packages=("course",), root=root, workers=1)).result()
+    check = background.start(root / "docs", replace(SETTINGS, packages=("course",), root=root, workers=1), {}).result()
     assert [r.status for r in check.report.results] == [VERIFIED]
     assert check.truths == {}
 

@@ -111,6 +111,7 @@ _COVERED: list[str] = []  # folders whose files the digest covers (the project, 
 _EXCLUDED: list[str] = []  # ... but for these (the docs)
 _NOT_INPUTS = ("/dev/", "/proc/", "/sys/")  # the machine's state, not files a truth is computed from
 _READS = {"open", "os.listdir", "os.scandir"}
+_KEEP = [False]  # hand truths back (mkdocs serve only: a build keeps nothing, and watches no read)
 _RECORDING = [False]  # on while the claims modules are imported and while a claim is judged (not the page scan)
 
 
@@ -161,7 +162,7 @@ def _pickled_truth(claim: Any) -> bytes | None:
     can carry; else None."""
     from .checks import remembered_truth
 
-    if _UNCOVERED:
+    if _UNCOVERED or not _KEEP[0]:
         return None
     known = remembered_truth(claim)
     if known is None or not known[0]:
@@ -330,7 +331,7 @@ class Running:
     def __init__(self, docs_dir: Path, settings: Settings, known: dict[str, bytes] | None = None) -> None:
         self.docs_dir = docs_dir
         self._known: str | None = None  # the file that hands the process its known truths, removed at the end
-        if known:
+        if known is not None:  # (even none: the process then hands back the truths it computes)
             with tempfile.NamedTemporaryFile(prefix="claims-truths-", suffix=".pickle", delete=False) as f:
                 pickle.dump(known, f, protocol=pickle.HIGHEST_PROTOCOL)
             self._known = f.name
@@ -441,7 +442,9 @@ def main(argv: list[str]) -> int:
     if not Path(argv[1]).is_dir():
         print(f"{argv[1]}: not a folder (the docs folder whose claims to check)", file=sys.stderr)
         return 2
-    _watch_reads(settings.root, Path(argv[1]))
+    if known is not None:  # under `mkdocs serve`: the audit hook costs a build time, which keeps nothing
+        _KEEP[0] = True
+        _watch_reads(settings.root, Path(argv[1]))
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever a check prints goes to stderr, never into the verdicts
     try:

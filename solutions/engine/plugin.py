@@ -292,7 +292,7 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         if memo.check is not None and memo.digest == digest and written is not None and memo.written == written:
             log.info("claims: no code, result or claim changed (%.2f s to tell): the last verdicts stand", took)
             return _Reused(memo.check)
-        known = memo.truths if memo.digest == digest else None
+        known = memo.truths if memo.digest == digest else {}  # {}: none known, but hand back what it computes
         log.info("claims: checking, %s", f"with {len(known)} truths kept" if known else "every truth computed")
         return background.start(docs, settings, known)
 
