@@ -25,7 +25,7 @@ def _files(tmp_path: Path, pages: dict[str, tuple[str, str]]) -> Files:
     for name, (source, content) in pages.items():
         (docs / name).write_text(source, encoding="utf-8")
         f = File(name, str(docs), str(tmp_path / "site"), True)
-        f.page = SimpleNamespace(content=content)
+        f.page = SimpleNamespace(content=content, file=f)
         out.append(f)
     return Files(out)
 
@@ -58,8 +58,14 @@ def test_serve_shows_them_on_the_page_and_fills_the_tables(tmp_path: Path) -> No
     plugin = _plugin("serve", _Finished(_checked()))
     files = _files(tmp_path, PAGES)
     plugin.on_env(None, config={**EXTENSIONS, "docs_dir": str(tmp_path / "docs")}, files=files)
-    a = files.get_file_from_path("a.md").page.content
-    assert "2 number(s) or formula(s) on this page are not checked" in a and "docs/a.md:3: the number" in a
+    a = files.get_file_from_path("a.md")
+    assert "docs/a.md:3: the number" in plugin.build.problems.pages["a.md"][0]
+    # The banner goes on the finished page, after its checks (its own numbers are not the page's).
+    out = plugin.on_post_page(
+        f"<html><body><article>{a.page.content}</article></body></html>", page=a.page, config={"docs_dir": "docs"}
+    )
+    assert "2 problem(s) on this page" in out and "docs/a.md:3: the number &#x27;17&#x27; is not checked" in out
+    assert out.index("2 problem(s)") < out.index("<h1>A</h1>")
     home = files.get_file_from_path("index.md").page.content
     assert "claims:summary" not in home and "claims:coverage" not in home
     assert "<strong>0</strong> claims" in home

@@ -329,3 +329,57 @@ def test_a_symbolic_link_in_the_docs_stops_the_build(tmp_path: Path) -> None:
     plugin.config.validate()
     with pytest.raises(PluginError, match=r"leak\.txt: a symbolic link where pages are built from"):
         plugin.on_config({"config_file_path": str(ROOT / "mkdocs.yml"), "docs_dir": str(docs)})
+
+
+class _Stopped:
+    """Stands in for a checking process that stopped before its verdicts (a claims module that fails to import)."""
+
+    def result(self) -> background.SiteCheck:
+        raise background.CheckerFailed("course/x_claims.py:3: importing it raised NameError: name 'y' is not defined")
+
+    def cancel(self) -> None:
+        pass
+
+
+def _one_page(tmp_path: Path, text: str) -> tuple[SimpleNamespace, Files, dict]:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "p.md").write_text(text, encoding="utf-8")
+    config = _Config(
+        docs_dir=str(docs),
+        site_dir=str(tmp_path / "site"),
+        use_directory_urls=True,
+        plugins=SimpleNamespace(_current_plugin="claims"),
+    )
+    f = File("p.md", str(docs), str(tmp_path / "site"), True)
+    files = Files([f, *(File.generated(config, p, content="") for p in background.generated_pages(SETTINGS))])
+    return SimpleNamespace(file=f), files, config
+
+
+def test_serve_without_verdicts_marks_every_claim_and_says_why_at_the_top(tmp_path: Path) -> None:
+    """The checking process stopped: a build stops with its reason; `mkdocs serve` builds every page, each claim
+    marked as not checked and the reason in the page's banner (the page keeps being served)."""
+    text = "# P\n\nThere are [[a.b.c: 36]] triplets.\n"
+    page, files, config = _one_page(tmp_path, text)
+    with pytest.raises(PluginError, match=r"x_claims.py:3: importing it raised NameError"):
+        _plugin("build", _Stopped()).on_page_markdown(text, page=page, config=config, files=files)
+    plugin = _plugin("serve", _Stopped())
+    out = plugin.on_page_markdown(text, page=page, config=config, files=files)
+    assert "claim-failed" in out and "was not checked in this build: course/x_claims.py:3" in out
+    verification = SimpleNamespace(file=files.get_file_from_path("verification.md"))
+    assert "Not checked" in plugin.on_page_read_source(page=verification, config=config)
+    shown = plugin.on_post_page("<body><article><p>There are</p></article></body>", page=page, config=config)
+    assert shown.index("x_claims.py:3: importing it raised NameError") < shown.index("There are")
+
+
+def test_serve_shows_a_refused_page_as_its_banner_only(tmp_path: Path) -> None:
+    """Active content is never shown, not even by `mkdocs serve`: the page is replaced by the refusal."""
+    page, files, config = _one_page(tmp_path, "# P\n\n<img src=x onerror=alert(1)>\n")
+    page.file.generated_by = None
+    bad = '<h1>P</h1><p><img src="x" onerror="alert(1)"></p>'
+    with pytest.raises(PluginError, match=r"docs/p.md:3: .*event handler"):
+        _plugin("build", _Finished(_checked())).on_page_content(bad, page=page, config=config, files=files)
+    plugin = _plugin("serve", _Finished(_checked()))
+    assert plugin.on_page_content(bad, page=page, config=config, files=files) == ""
+    shown = plugin.on_post_page("<body><article></article></body>", page=page, config=config)
+    assert "the page is not shown until it is fixed" in shown and "event handler runs code" in shown

@@ -46,6 +46,8 @@ __all__ = [
     "compare_within",
     "compute_truth",
     "judge",
+    "remember_truth",
+    "remembered_truth",
     "reused_truths",
     "time_limit",
 ]
@@ -105,7 +107,8 @@ def excerpt(text: str | None, width: int = 60) -> str:
 
 
 # Off except inside ``reused_truths()``: a test that judges many copies of the same pages with the same
-# code may reuse each claim's truth.  Builds and ``mkdocs serve`` never do, so no truth can go stale.
+# code may reuse each claim's truth.  A build never does; ``mkdocs serve`` seeds it only with truths computed
+# under the same inputs digest (:func:`.background.inputs_digest`), so no truth can go stale.
 _truths: dict[int, tuple[Callable[[], Any], bool, Any]] | None = None
 
 
@@ -119,6 +122,20 @@ def reused_truths() -> Iterator[None]:
         yield
     finally:
         _truths = outer
+
+
+def remembered_truth(claim: Claim) -> tuple[bool, Any] | None:
+    """Inside :func:`reused_truths`: whether the claim's function returned, and its value or exception, once
+    it has run; None before."""
+    hit = _truths.get(id(claim.compute)) if _truths is not None else None
+    return (hit[1], hit[2]) if hit is not None and hit[0] is claim.compute else None
+
+
+def remember_truth(claim: Claim, truth: Any) -> None:
+    """Inside :func:`reused_truths`: ``truth`` is what the claim's function returns (computed before, under the
+    same inputs); its function does not run."""
+    if _truths is not None:
+        _truths[id(claim.compute)] = (claim.compute, True, truth)
 
 
 def compute_truth(claim: Claim, seconds: float = DEFAULT_TIME_LIMIT_S * TRUTH_FACTOR) -> Any:

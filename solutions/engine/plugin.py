@@ -18,9 +18,19 @@ Enabled in ``mkdocs.yml`` as ``plugins: - claims: {packages: [...]}`` (the entry
   the summary and coverage tables.
 * ``on_post_build``: stop the build for unchecked numbers or failed claims (after MkDocs has checked
   links and anchors), else write what the in-page answer checker loads (:mod:`.answers`) into the site.
+* ``on_serve``: under ``mkdocs serve``, a build that MkDocs stops for its own warnings (``--strict``) is
+  served anyway, its warnings listed on the home page: MkDocs would otherwise hold every request until
+  the page is fixed.
+* Under ``mkdocs serve`` a rebuild reuses what did not change (:class:`_ServeMemo`, keyed by
+  :func:`.background.inputs_digest`): the verdicts after a prose edit, the claims' truths after a claim
+  value edit, a notebook's execution while neither it nor the code changed.  ``mkdocs build`` checks from cold.
 * A failing claim is logged as an error and aborts the build (``--strict`` or not): a site
-  never ships a page the code contradicts.  Under ``mkdocs serve`` it is printed and shown
-  on the page instead, so the live preview keeps working while a contributor fixes it.
+  never ships a page the code contradicts.  Under ``mkdocs serve`` every problem the build would stop
+  on (a failing claim, an unchecked number, a page the engine cannot read or would refuse, a page saved
+  while it was being checked, a checking process that stopped) is printed and shown instead, as a banner
+  at the top of its page with the message the log prints, and summed up on the home page; the build goes
+  on, so the live preview keeps answering while a contributor fixes it.  A page whose HTML the engine
+  refuses (active content) or cannot read (a malformed marker) is shown as its banner only.
 
 Every piece of state lives on the plugin instance and is reset by ``on_config``, once per
 build.  This process never imports a course's code: it finds the claims modules by their file
@@ -34,6 +44,7 @@ import importlib
 import importlib.util
 import json
 import logging
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -41,7 +52,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from mkdocs.exceptions import PluginError
+from mkdocs.exceptions import Abort, PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
@@ -54,6 +65,42 @@ ANSWERS_DIR = "assets/answers"  # in the built site: claims.json and engine.zip,
 def _locations(package: str) -> list[str]:
     spec = importlib.util.find_spec(package)
     return list(spec.submodule_search_locations or []) if spec else []
+
+
+@dataclass
+class ServeProblems:
+    """What ``mkdocs serve`` shows instead of stopping: each page's messages (its banner), the site's (the home
+    page's summary), and the pages shown as their banner only.  Each message is logged once, as shown."""
+
+    pages: dict[str, list[str]] = field(default_factory=dict)  # page (docs-relative) -> its messages, in order
+    site: list[str] = field(default_factory=list)  # messages of no one page
+    hidden: set[str] = field(default_factory=set)  # pages whose HTML is not shown, only their banner
+    logged: set[str] = field(default_factory=set)
+
+    def add(self, page: str | None, label: str, message: str) -> None:
+        shown = self.pages.setdefault(page, []) if page is not None else self.site
+        if message not in shown:
+            shown.append(message)
+        if message not in self.logged:  # (the checking process's failure is on every page, logged once)
+            self.logged.add(message)
+            logging.getLogger("claims").warning("%s: %s", label, message)
+
+    def count(self) -> int:
+        return len(self.site) + sum(len(m) for m in self.pages.values())
+
+
+class _MkDocsWarnings(logging.Handler):
+    """MkDocs' own warnings during one ``mkdocs serve`` build (a broken link, an anchor), for the home page:
+    already printed by MkDocs, they are only collected here."""
+
+    def __init__(self, problems: ServeProblems) -> None:
+        super().__init__(logging.WARNING)
+        self.problems = problems
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message not in self.problems.site:
+            self.problems.site.append(message)
 
 
 @dataclass
@@ -70,6 +117,57 @@ class _Build:
     marks: dict[str, int] = field(default_factory=dict)  # page -> how many marks the engine rendered on it
     coverage: dict[str, Any] = field(default_factory=dict)  # page -> coverage.PageCoverage of its rendered HTML
     unchecked: int = 0  # how many numbers and formulas the pages show unchecked
+    docs_name: str = "docs"  # the docs folder's name, as results name their pages ("docs/a2/p.md")
+    # Under `mkdocs serve` only: what the build would stop on, shown instead (ServeProblems).
+    problems: ServeProblems = field(default_factory=ServeProblems)
+    checker_failed: str = ""  # why the checking process gave no verdicts (serve only; a build stops there)
+
+
+class _Reused:
+    """Stands in for a checking process under ``mkdocs serve`` when nothing the verdicts depend on changed."""
+
+    def __init__(self, check: Any) -> None:
+        self.check = check
+
+    def result(self) -> Any:
+        return self.check
+
+    def cancel(self) -> None:
+        pass
+
+
+@dataclass
+class _ServeMemo:
+    """What ``mkdocs serve`` keeps from one rebuild to the next (the plugin instance lives as long as the server).
+
+    * ``check``: the last verdicts, reused whole while ``digest`` (:func:`.background.inputs_digest`: the
+      project's files but the docs, the interpreter, the installed packages) and every page's claims as
+      written (``written``) are unchanged: a prose edit checks nothing again.
+    * ``truths``: each claim's truth under ``digest``: a claim value edit (or lines that moved) starts a
+      checking process that compares the pages with them instead of computing them.
+    * ``notebooks``: each notebook page as rendered, keyed by its bytes, ``digest`` and mkdocs-jupyter's
+      options: it is executed again only when one of them changed.
+
+    A build keeps none of this: ``mkdocs build`` checks from cold."""
+
+    digest: str = ""
+    written: dict[str, list[tuple[Any, ...]]] | None = None
+    check: Any = None
+    truths: dict[str, bytes] = field(default_factory=dict)
+    notebooks: dict[str, tuple[str, Any, Any, Any]] = field(default_factory=dict)
+
+
+def _claims_of_site(pages: ModuleType, docs: Path) -> dict[str, list[tuple[Any, ...]]] | None:
+    """Every Markdown page's claims as written (what the verdicts depend on of the docs); None when one
+    cannot be read (the checking process reports it)."""
+    out = {}
+    for page in sorted(p for p in docs.rglob("*.md") if p.is_file()):
+        rel = page.relative_to(docs).as_posix()
+        try:
+            out[rel] = _claims_as_written(pages.find_claims(page.read_text(encoding="utf-8"), f"{docs.name}/{rel}"))
+        except (pages.PageSyntaxError, OSError, UnicodeDecodeError):
+            return None
+    return out
 
 
 def coverage_problems(coverage: ModuleType, b: _Build, file: File, content: str, where: str, render: Any) -> list[str]:
@@ -85,13 +183,41 @@ def coverage_problems(coverage: ModuleType, b: _Build, file: File, content: str,
     return [coverage.unchecked_message(cov, item) for item in cov.unchecked]
 
 
-def _failure_banner(messages: list[str]) -> str:
-    """What ``mkdocs serve`` shows above a page whose numbers are not all checked."""
-    body = html.escape("\n".join(messages))
+def _failure_banner(messages: list[str], hidden: bool = False) -> str:
+    """What ``mkdocs serve`` shows at the top of a page with problems: every message, as the log prints it
+    (``hidden``: the page itself is not shown).  Added to the finished HTML, after every check of the page."""
+    title = f"{len(messages)} problem(s) on this page: <code>mkdocs build --strict</code> stops here"
+    if hidden:
+        title += "; the page is not shown until it is fixed"
+    body = html.escape("\n\n".join(messages))
     return (
-        f'<div class="admonition failure"><p class="admonition-title">{len(messages)} number(s) or formula(s) on '
-        f"this page are not checked</p><pre><code>{body}</code></pre></div>\n"
+        f'<div class="admonition failure claims-serve-banner"><p class="admonition-title">{title}</p>'
+        f"<pre><code>{body}</code></pre></div>\n"
     )
+
+
+_ARTICLE = re.compile(r"<article\b[^>]*>", re.IGNORECASE)
+_BODY = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
+
+
+def _with_banner(output: str, banner: str) -> str:
+    """``banner`` first in the page's content (the theme's ``<article>``; else first in ``<body>``)."""
+    found = _ARTICLE.search(output) or _BODY.search(output)
+    at = found.end() if found else 0
+    return output[:at] + banner + output[at:]
+
+
+def _unchecked_result(occ: Any, why: str) -> Any:
+    """The mark of a claim that this build has no verdict for (under ``mkdocs serve``): failed, saying why."""
+    from .verdicts import FAILED, Result
+
+    message = f"{occ.where}: claim {occ.id} was not checked in this build: {why}"
+    return Result(occ.id, FAILED, "page", occ.path, occ.line, occ.in_table, page=occ.value or "", message=message)
+
+
+def _claims_as_written(occurrences: list[Any]) -> list[tuple[Any, ...]]:
+    """What a verdict depends on of a page: each claim's id, value, line and form (offsets aside)."""
+    return [(o.id, o.value, o.line, o.display, o.in_table) for o in occurrences]
 
 
 class ClaimsPlugin(BasePlugin[ClaimsConfig]):
@@ -102,6 +228,9 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         self.command = "build"
         self.build: _Build | None = None
         self.files: Files | None = None
+        self._warnings: _MkDocsWarnings | None = None
+        self._memo = _ServeMemo()  # serve only: what a rebuild may reuse
+        self._inputs: tuple[str, Any] = ("", None)  # serve: this build's inputs digest and claims as written
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
@@ -122,6 +251,7 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
 
     def on_config(self, config: Any) -> Any:
         self._cancel()
+        self._stop_collecting_warnings()
         try:
             settings = settings_from(self.config, Path(config["config_file_path"]).parent, config["config_file_path"])
         except ConfigError as err:
@@ -138,8 +268,48 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
             generated = set(background.generated_pages(settings))
         except ValueError as err:
             raise PluginError(f"{config['config_file_path']}: {err}") from None
-        self.build = _Build(settings, background, render, pages, background.start(docs, settings), generated)
+        self.build = _Build(
+            settings, background, render, pages, self._start(background, pages, docs, settings, config), generated
+        )
+        self.build.docs_name = docs.name
+        if self.command == "serve":
+            self._warnings = _MkDocsWarnings(self.build.problems)
+            logging.getLogger("mkdocs").addHandler(self._warnings)
         return config
+
+    def _start(self, background: ModuleType, pages: ModuleType, docs: Path, settings: Settings, config: Any) -> Any:
+        """The checking process for this build; under ``mkdocs serve``, the last verdicts when nothing they depend
+        on changed, or a process handed the truths computed under the same inputs (:class:`_ServeMemo`)."""
+        if not self._serving():
+            return background.start(docs, settings)
+        started = time.perf_counter()
+        skip = [docs, Path(config["site_dir"])] if config.get("site_dir") else [docs]
+        digest = background.inputs_digest(settings.root, skip)
+        written = _claims_of_site(pages, docs)
+        self._inputs = (digest, written)
+        memo = self._memo
+        took = time.perf_counter() - started
+        if memo.check is not None and memo.digest == digest and written is not None and memo.written == written:
+            log.info("claims: no code, result or claim changed (%.2f s to tell): the last verdicts stand", took)
+            return _Reused(memo.check)
+        known = memo.truths if memo.digest == digest else {}  # {}: none known, but hand back what it computes
+        log.info("claims: checking, %s", f"with {len(known)} truths kept" if known else "every truth computed")
+        return background.start(docs, settings, known)
+
+    def _remember(self, check: Any) -> None:
+        """Under ``mkdocs serve``: what the next rebuild may reuse of these verdicts (:class:`_ServeMemo`)."""
+        digest, written = self._inputs
+        memo = self._memo
+        truths = {**memo.truths, **check.truths} if memo.digest == digest else dict(check.truths)
+        self._memo = _ServeMemo(digest, written, check, truths, memo.notebooks)
+
+    def _serving(self) -> bool:
+        return self.command == "serve"
+
+    def _page_of(self, path: str | None) -> str | None:
+        """The docs-relative page of a result's path (``docs/a2/p.md`` -> ``a2/p.md``); None for none."""
+        prefix = f"{self._state().docs_name}/"
+        return path.removeprefix(prefix) if path and path.startswith(prefix) else None
 
     def _check(self) -> Any:
         """The verdicts, waiting for the checking process the first time; failures are reported once, here."""
@@ -148,11 +318,20 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
             try:
                 check = b.running.result()
             except b.background.CheckerFailed as err:
-                raise PluginError(str(err)) from None
+                if not self._serving():
+                    raise PluginError(str(err)) from None
+                # Served without verdicts: every claim's mark says why, the home page shows the message.
+                b.checker_failed = str(err)
+                b.problems.add(None, "NOT CHECKED", b.checker_failed)
+                text = "# Not checked\n\nThe checking process stopped; the home page and the log say why.\n"
+                check = b.background.SiteCheck(b.background.Report(), {}, dict.fromkeys(b.generated, text), 0.0)
+            else:
+                if self._serving():
+                    self._remember(check)  # not a stand-in without verdicts
             for r in check.report.failures:
-                if self.command == "serve":
+                if self._serving():
                     # Shown in the terminal and on the page, but it does not freeze the live server.
-                    logging.getLogger("claims").warning("CLAIM FAILED: %s", r.message)
+                    b.problems.add(self._page_of(r.path), "CLAIM FAILED", r.message)
                 else:
                     log.error(r.message)
             b.check = check
@@ -202,27 +381,40 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         b = self._state()
         render, pages = b.render, b.pages
         src = page.file.src_uri
-        if not page.file.generated_by and not src.endswith(".md"):
-            return markdown
-        check = self._check()
-        report = check.report
         # The summary and coverage markers stay comments here: on_env fills them in, once every page is scanned.
-        if page.file.generated_by:
+        if page.file.generated_by or not src.endswith(".md"):
+            if self._serving() and src.endswith(".ipynb") and not page.file.generated_by:
+                self._reuse_notebook(page, config)
             return markdown
         shown = f"{Path(config['docs_dir']).name}/{src}"
-        failed_here = [r.message for r in report.failures if r.path == shown]
-        banner = ""
-        if failed_here:  # only reachable under `mkdocs serve`: a build stops on the first failure
-            body = "\n".join("    " + ln for m in failed_here for ln in ("```text", *m.splitlines(), "```", ""))
-            banner = f'!!! failure "{len(failed_here)} claim(s) on this page fail their checks"\n\n{body}\n'
         # MkDocs hands the page over without its front matter: count lines as the file does.
         raw = page.file.content_string
         first_line = raw[: len(raw) - len(markdown)].count("\n") + 1 if raw.endswith(markdown) else 1
         try:
             occurrences = pages.find_claims(markdown, shown, first_line)
         except pages.PageSyntaxError as err:  # the checking process reports it too; never a traceback
-            raise PluginError(str(err)) from None
+            if not self._serving():
+                raise PluginError(str(err)) from None
+            b.problems.add(src, "PAGE ERROR", str(err))
+            b.problems.hidden.add(src)  # its markers cannot be rendered, and must not reach the page as text
+            b.marks[src] = 0
+            return ""
+        b.marks[src] = len(occurrences)
+        if not occurrences:
+            return markdown  # built while the checks run; it needs no verdict
+        check = self._check()  # (a failing claim's message is logged there; on_post_page shows it under serve)
+        report = check.report
         results = {(r.claim_id, r.path, r.line): r for r in report.results}
+        # The verdicts are for the page as the checking process read it; a save since (during this build)
+        # can move or change its claims.  The save also queued the next build, which checks them.
+        why = b.checker_failed
+        if why:
+            b.problems.add(src, "NOT CHECKED", why)
+        elif _claims_as_written(report.occurrences.get(src, [])) != _claims_as_written(occurrences):
+            why = "the page changed while its claims were being checked (saved during the build?)"
+            if not self._serving():
+                raise PluginError(f"{shown}: {why}; build again")
+            b.problems.add(src, "CHANGED", f"{shown}: {why}; the next build checks it")
 
         def url(from_page: str, to_page: str, frag: str) -> str:
             target = files.get_file_from_path(to_page)
@@ -231,11 +423,38 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
             return target.url_relative_to(page.file) + (f"#{frag}" if frag else "")
 
         def rendered(occ: Any) -> str:
-            result = results[occ.id, occ.path, occ.line]
+            result = None if why else results.get((occ.id, occ.path, occ.line))
+            if result is None:
+                if not self._serving():  # unreachable: every claim the checking process read has a verdict
+                    raise PluginError(f"{occ.where}: claim {occ.id} has no verdict")
+                result = _unchecked_result(occ, why or "no verdict came back for it")
             return render.render_occurrence(occ, result, check.listings.get(occ.id), src, url, b.settings.command)
 
-        b.marks[src] = len(occurrences)
-        return banner + pages.replace_claims(markdown, occurrences, rendered)
+        return pages.replace_claims(markdown, occurrences, rendered)
+
+    def _reuse_notebook(self, page: Any, config: Any) -> None:
+        """Under ``mkdocs serve``: a notebook page is executed again only when its bytes, the inputs digest (the
+        code it imports, the packages) or mkdocs-jupyter's options changed; else its last rendering is reused.
+        (mkdocs-jupyter's own cache is keyed on the notebook alone, so the site turns it off.)"""
+        import hashlib
+
+        render, src, memo = page.render, page.file.src_uri, self._memo
+        jupyter = config["plugins"].get("mkdocs-jupyter")
+        options = repr(sorted(dict(jupyter.config).items())) if jupyter is not None else ""
+        key = hashlib.sha256(
+            self._inputs[0].encode() + options.encode() + Path(page.file.abs_src_path).read_bytes()
+        ).hexdigest()
+
+        def reuse_or_render(config: Any, files: Files) -> None:
+            hit = memo.notebooks.get(src)
+            if hit is not None and hit[0] == key:
+                log.info("claims: %s and what it imports are unchanged: not executed again", src)
+                page.content, page.toc, page.title = hit[1:]
+                return
+            render(config, files)
+            self._memo.notebooks[src] = (key, page.content, page.toc, page.title)
+
+        page.render = reuse_or_render
 
     def on_page_content(self, html: str, *, page: Any, config: Any, files: Files) -> str:
         """No active content from a page: its HTML passes the allow-list sanitizer unchanged (:mod:`.sanitize`),
@@ -248,7 +467,14 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         offence = sanitize.check_html(html, nonce, sanitize.notebook_template_parts() if notebook else frozenset())
         if offence is not None:
             where = f"{Path(config['docs_dir']).name}/{page.file.src_uri}"
-            raise PluginError(offence.message(where, page.file.content_string))
+            message = offence.message(where, page.file.content_string)
+            if not self._serving():
+                raise PluginError(message)
+            # Not even the preview shows it: only the banner (on_post_page).
+            self.build.problems.add(page.file.src_uri, "PAGE REFUSED", message)
+            self.build.problems.hidden.add(page.file.src_uri)
+            self.build.marks[page.file.src_uri] = 0
+            return ""
         return sanitize.strip_nonce(html, nonce)
 
     def on_env(self, env: Any, *, config: Any, files: Files) -> Any:
@@ -267,18 +493,16 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         b.coverage = {}
         for file in files.documentation_pages():
             page = file.page
-            if page is None or page.content is None or file.generated_by:
+            if page is None or page.content is None or file.generated_by or file.src_uri in b.problems.hidden:
                 continue
             here = coverage_problems(coverage, b, file, page.content, f"{docs}/{file.src_uri}", render)
-            if here and self.command == "serve":
-                page.content = _failure_banner(here) + page.content
+            for message in here:
+                if self._serving():  # shown on the page by on_post_page, after its own checks
+                    b.problems.add(file.src_uri, "UNCHECKED", message)
+                else:
+                    log.error(message)
             problems += here
         log.info("claim coverage: %d pages scanned in %.2f s", len(b.coverage), time.perf_counter() - started)
-        for message in problems:
-            if self.command == "serve":
-                logging.getLogger("claims").warning("UNCHECKED: %s", message)
-            else:
-                log.error(message)
         b.unchecked = len(problems)  # the build stops in on_post_build, after MkDocs has checked links and anchors
         self._fill_markers(files)
         return env
@@ -310,27 +534,42 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         """A page shows exactly the marks the engine rendered: one more came from elsewhere (a snippet
         whose raw HTML imitates a mark), and would look checked; and no claim marker outside code is left
         as typed (one in an included file would be published unchecked)."""
-        if self.build is None or page.file.generated_by:
+        if self.build is None:
             return output
-        seen = importlib.import_module(f"{__spec__.parent}.sanitize").rendered(output)  # as a browser parses it
-        where = f"{Path(config['docs_dir']).name}/{page.file.src_uri}"
-        if seen.stray:
-            raise PluginError(
-                f"{where}: {seen.stray!r} reached the page as text: a claim marker there was never checked "
-                "(from an included file, or written with escapes?); markers belong on the page, well formed"
-            )
-        rendered = self.build.marks.get(page.file.src_uri, 0)
-        if seen.marks != rendered:
-            raise PluginError(
-                f"{where}: the page shows {seen.marks} claim marks but the engine rendered {rendered}; only the "
-                "engine may write an element of class claim-mark (is one hand-written, or in an included file?)"
-            )
+        b, src = self.build, page.file.src_uri
+        if not page.file.generated_by:
+            seen = importlib.import_module(f"{__spec__.parent}.sanitize").rendered(output)  # as a browser parses it
+            where = f"{Path(config['docs_dir']).name}/{src}"
+            wrong = []
+            if seen.stray:
+                wrong.append(
+                    f"{where}: {seen.stray!r} reached the page as text: a claim marker there was never checked "
+                    "(from an included file, or written with escapes?); markers belong on the page, well formed"
+                )
+            rendered = b.marks.get(src, 0)
+            if seen.marks != rendered:
+                wrong.append(
+                    f"{where}: the page shows {seen.marks} claim marks but the engine rendered {rendered}; only the "
+                    "engine may write an element of class claim-mark (is one hand-written, or in an included file?)"
+                )
+            if wrong and not self._serving():
+                raise PluginError(wrong[0])
+            for message in wrong:
+                b.problems.add(src, "PAGE ERROR", message)
+        if self._serving():
+            if messages := b.problems.pages.get(src):
+                output = _with_banner(output, _failure_banner(messages, src in b.problems.hidden))
+            if b.checker_failed and page.file.generated_by:
+                output = _with_banner(output, _failure_banner([b.checker_failed]))
         return output
 
     def on_post_build(self, *, config: Any) -> None:
         if self.build is None:
             return
         failed = self._check().report.failures  # judged even where no page showed a claim
+        if self._serving():
+            self._stop_collecting_warnings()
+            self._write_home_summary(config)
         if self.build.unchecked and self.command != "serve":
             raise PluginError(
                 f"{self.build.unchecked} number(s) or formula(s) on the pages are not checked (see the errors "
@@ -364,8 +603,65 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         (out / "claims.json").write_text(json.dumps(catalog, ensure_ascii=False), encoding="utf-8")
         (out / "engine.zip").write_bytes(answers.bundle())
 
+    def _write_home_summary(self, config: Any) -> None:
+        """Under ``mkdocs serve``: every problem of the site, first on the home page (already written: a page
+        after it may add to the list), each page's linked; the messages of no one page in full."""
+        b = self._state()
+        if not b.problems.count() or self.files is None or not config.get("site_dir"):
+            return
+        home = self.files.get_file_from_path("index.md")
+        if home is None or not Path(home.abs_dest_path).is_file():
+            return
+        items = []
+        for src, messages in sorted(b.problems.pages.items()):
+            target = self.files.get_file_from_path(src)
+            link = html.escape(target.url_relative_to(home) if target is not None else "")
+            first = html.escape(messages[0].splitlines()[0])
+            more = f" (and {len(messages) - 1} more)" if len(messages) > 1 else ""
+            items.append(f'<li><a href="{link}">{html.escape(src)}</a>: <code>{first}</code>{more}</li>')
+        body = f"<ul>{''.join(items)}</ul>" if items else ""
+        if b.problems.site:
+            body += f"<pre><code>{html.escape(chr(10).join(b.problems.site))}</code></pre>"
+        title = (
+            f"{b.problems.count()} problem(s) on this site: <code>mkdocs build --strict</code> stops on them "
+            "(each page shows its own at its top)"
+        )
+        banner = (
+            f'<div class="admonition failure claims-serve-summary"><p class="admonition-title">{title}</p>'
+            f"{body}</div>\n"
+        )
+        out = Path(home.abs_dest_path)
+        out.write_text(_with_banner(out.read_text(encoding="utf-8"), banner), encoding="utf-8")
+
+    def on_serve(self, server: Any, *, config: Any, builder: Any) -> Any:
+        """A rebuild that MkDocs stops for its own warnings (``--strict``: a broken link, a missing anchor) is
+        served anyway: the site is written by then, the warnings are on the home page; MkDocs would hold every
+        request until the page is fixed.  Any other error still stops the rebuild, as MkDocs does."""
+        build = server.builder
+
+        def build_and_serve() -> None:
+            try:
+                build()
+            except Abort as err:
+                if "in strict mode" not in str(err):
+                    raise
+                logging.getLogger("claims").warning(
+                    "%s: served anyway (the warnings are listed on the home page); `mkdocs build --strict` stops",
+                    err,
+                )
+
+        server.builder = build_and_serve
+        return server
+
+    def _stop_collecting_warnings(self) -> None:
+        if self._warnings is not None:
+            logging.getLogger("mkdocs").removeHandler(self._warnings)
+            self._warnings = None
+
     def on_build_error(self, *, error: Exception) -> None:
+        self._stop_collecting_warnings()
         self._cancel()
 
     def on_shutdown(self) -> None:
+        self._stop_collecting_warnings()
         self._cancel()
