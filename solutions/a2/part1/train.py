@@ -212,7 +212,16 @@ def train(
     torch.set_flush_denormal(flush_denormal)  # torch has no getter: left at its default (off) on the way out
     try:
         return _train(
-            cfg, source, results_dir, device, dry_run, embeddings, resume, checkpoints, stop_after, fingerprint_only,
+            cfg,
+            source,
+            results_dir,
+            device,
+            dry_run,
+            embeddings,
+            resume,
+            checkpoints,
+            stop_after,
+            fingerprint_only,
             flush_denormal,
         )
     finally:
