@@ -22,9 +22,10 @@ PIP_INSTALL := $(PY) -m pip install --disable-pip-version-check $(FIND_LINKS)
 # (no PyPI), pip installs everything.  INSTALLER=pip forces pip.
 UV_VERSION := 0.13.9
 INSTALLER ?= uv
-# pytest: one worker per core (pytest-xdist); a test module that needs its own worker says so with
-# @pytest.mark.xdist_group (--dist loadgroup).
-PYTEST_PARALLEL ?= -n auto --dist loadgroup
+# pytest: one worker per core (pytest-xdist), each test file on one worker (--dist loadfile), so that a module's
+# expensive fixtures (a planted site build, Chromium, trained runs) are set up once.  (xdist 3.8's loadgroup
+# does not group under pytest 9.2: it renames items by an attribute pytest no longer reads.)
+PYTEST_PARALLEL ?= -n auto --dist loadfile
 
 .PHONY: serve test test-slow check build env katex lock clean browser screenshots
 
@@ -53,7 +54,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@if [ "$(INSTALLER)" = uv ] && $(PIP_INSTALL) -q uv==$(UV_VERSION); then \
 	  echo "installing with uv $(UV_VERSION) (requirements.lock)"; \
-	  $(VENV)/bin/uv pip install --python $(PY) $(FIND_LINKS) -c requirements.lock -e '.[test]'; \
+	  $(VENV)/bin/uv pip install --compile-bytecode --python $(PY) $(FIND_LINKS) -c requirements.lock -e '.[test]'; \
 	else \
 	  echo "installing with pip (requirements.lock)"; \
 	  $(PIP_INSTALL) --progress-bar on -c requirements.lock -e '.[test]'; \

@@ -16,9 +16,10 @@ from solutions.common.files import DataError
 from solutions.common.paths import RESULTS_DIR
 
 RECORDED = sorted(RESULTS_DIR.glob("*/*.json"))
-# `make test` recomputes one fingerprint per task, of its smallest model; `make test-slow` (which CI runs after
-# `make test`, .ci/run) recomputes every other one: together every recorded run, in minutes rather than seconds.
-REPRESENTATIVE = {"captions": "rnn-seed0-", "imdb": "rnn-seed0-e5-2", "yelp": "bow-seed0-"}
+# `make test` recomputes one fingerprint of each task whose data load in seconds, of its smallest model;
+# `make test-slow` (which CI runs after `make test`, .ci/run) recomputes every other one, IMDB's included: an IMDB
+# fingerprint needs the tokenised corpus, 8 minutes of spaCy in a fresh clone (483 s measured, .cache/ empty).
+REPRESENTATIVE = {"captions": "rnn-seed0-", "yelp": "bow-seed0-"}
 
 
 def _representative(path: Path) -> bool:
@@ -51,7 +52,7 @@ def test_every_recorded_task_with_a_trainer_here_is_covered() -> None:
     assert len(RECORDED) >= 38
 
 
-def test_the_fast_suite_recomputes_one_run_of_each_task() -> None:
+def test_the_fast_suite_recomputes_one_run_of_each_task_but_imdb() -> None:
     chosen = [p for p in RECORDED if _representative(p)]
     assert sorted(p.parent.name for p in chosen) == sorted(REPRESENTATIVE), chosen
 

@@ -69,10 +69,6 @@ def test_home_page_shows_the_totals(built: Path) -> None:
     assert f"<strong>{counts['verified']}</strong> verified" in html
 
 
-# The tests of one planted build run on one xdist worker (make test's --dist loadgroup), which builds it once.
-planted = pytest.mark.xdist_group("planted_build")
-
-
 @pytest.fixture(scope="module")
 def planted_build(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
     """A copy of the project with a wrong claim, an unchecked number, a link to a missing page and one to a
@@ -94,7 +90,6 @@ def planted_build(tmp_path_factory: pytest.TempPathFactory) -> subprocess.Comple
     return mkdocs_build(project, project / "site")
 
 
-@planted
 def test_strict_build_fails_on_a_planted_error(planted_build: subprocess.CompletedProcess[str]) -> None:
     assert planted_build.returncode != 0
     err = planted_build.stderr
@@ -102,14 +97,12 @@ def test_strict_build_fails_on_a_planted_error(planted_build: subprocess.Complet
     assert "page - truth = -2·f_2 + 2·f_6" in err
 
 
-@planted
 def test_strict_build_fails_on_an_unchecked_number(planted_build: subprocess.CompletedProcess[str]) -> None:
     assert planted_build.returncode != 0
     line = (DOCS / "hw2/q6.md").read_text().split("- **Shuffle the training set.**")[0].count("\n") + 1
     assert f"docs/hw2/q6.md:{line}: the number '3' is not checked: make it a claim" in planted_build.stderr
 
 
-@planted
 def test_strict_build_fails_on_a_broken_link_or_anchor(planted_build: subprocess.CompletedProcess[str]) -> None:
     assert planted_build.returncode != 0
     err = planted_build.stderr

@@ -255,10 +255,6 @@ def test_text_vectors_and_the_embedding_matrix(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- training, predictions
 
 
-# The tests of the tiny runs run on one xdist worker (make test's --dist loadgroup), which trains them once.
-on_tiny_runs = pytest.mark.xdist_group("yelp_tiny_runs")
-
-
 @pytest.fixture(scope="module")
 def tiny_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every model trained (not as a dry run) on the tiny corpus, two seeds each."""
@@ -271,7 +267,6 @@ def tiny_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp
 
 
-@on_tiny_runs
 def test_a_run_records_what_the_page_needs(tiny_runs: Path) -> None:
     for path in sorted((tiny_runs / "results" / "yelp").glob("*.json")):
         run = json.loads(path.read_text())
@@ -284,7 +279,6 @@ def test_a_run_records_what_the_page_needs(tiny_runs: Path) -> None:
         assert (run["glove"] is not None) == (run["model"] in yelp_models.USES_GLOVE)
 
 
-@on_tiny_runs
 def test_the_same_seed_trains_the_same_model(tiny_runs: Path) -> None:
     folder = tiny_runs / "data"
     again = yelp_train.train(
@@ -299,7 +293,6 @@ def test_the_same_seed_trains_the_same_model(tiny_runs: Path) -> None:
     assert a["unlabelled_predictions"] == b["unlabelled_predictions"]
 
 
-@on_tiny_runs
 def test_predictions_are_written_from_the_best_dev_run_and_validate(tiny_runs: Path) -> None:
     out = tiny_runs / "predictions"
     written = yelp_predictions.write_all(out, root=tiny_runs / "results")
