@@ -19,6 +19,8 @@ from scripts import chromium
 from solutions.engine import registry
 from solutions.engine.checks import reused_truths
 from solutions.engine.config import Settings, from_mkdocs_yml
+from solutions.engine.site import verify_docs
+from solutions.engine.verdicts import Report
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -29,6 +31,13 @@ SETTINGS: Settings = from_mkdocs_yml(ROOT / "mkdocs.yml")
 def load_claims() -> dict[str, registry.Claim]:
     """Every claim of the course, as the checking process loads them."""
     return registry.load_all(SETTINGS.packages, SETTINGS.root)
+
+
+@functools.cache
+def site_report() -> Report:
+    """Every claim of the real docs judged, once per test process (``verify_docs``, as ``verify`` and the site's
+    checking process judge them): the tests that only read that report share it."""
+    return verify_docs(DOCS, SETTINGS)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -70,8 +79,31 @@ def mkdocs_build(project: Path, site: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real site, built once with ``mkdocs build --strict`` as CI and contributors build it."""
-    site = tmp_path_factory.mktemp("site")
+    """The real site, built once with ``mkdocs build --strict`` as CI and contributors build it.
+
+    Under pytest-xdist (``make test`` runs one worker per core) the workers share that one build: the first to
+    need it builds it into the run's common temporary folder, holding a file lock (``filelock``) that the others
+    wait on, and a failed build is reported by every worker that needs it, from the same stderr."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # not distributed
+        return _build_site(tmp_path_factory.mktemp("site"))
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker of this run
+    with FileLock(shared / "site.lock"):
+        site, done, failed = shared / "site", shared / "site.done", shared / "site.failed"
+        if failed.exists():
+            pytest.fail(failed.read_text(encoding="utf-8"))
+        if not done.exists():
+            try:
+                _build_site(site)
+            except AssertionError as err:
+                failed.write_text(str(err), encoding="utf-8")
+                raise
+            done.touch()
+    return site
+
+
+def _build_site(site: Path) -> Path:
     run = mkdocs_build(ROOT, site)
     assert run.returncode == 0, run.stderr[-4000:]
     return site

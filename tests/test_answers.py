@@ -21,16 +21,14 @@ from hypothesis import strategies as st
 
 from solutions.__main__ import main
 from solutions.engine import answers
-from solutions.engine.config import from_mkdocs_yml
-from solutions.engine.site import verify_docs
-from tests.conftest import DOCS, ROOT, plant
+from tests.conftest import DOCS, ROOT, plant, site_report
 
 CLI_EXIT = {"equivalent": 0, "different": 1, "mistake": 1, "invalid": 2, "timeout": 2}
 
 
 @pytest.fixture(scope="module")
 def report():
-    return verify_docs(DOCS, from_mkdocs_yml(ROOT / "mkdocs.yml"))
+    return site_report()
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from solutions.engine import background
-from solutions.engine.site import verify_docs
-from tests.conftest import DOCS, SETTINGS
+from tests.conftest import DOCS, SETTINGS, site_report
 
 
 def _rows(results: list) -> list[tuple]:
@@ -19,7 +18,7 @@ def _rows(results: list) -> list[tuple]:
 
 
 def test_judging_in_forked_workers_gives_the_verdicts_of_one_process() -> None:
-    one = verify_docs(DOCS, SETTINGS)
+    one = site_report()
     check = background.check_site(DOCS, replace(SETTINGS, workers=2))
     assert _rows(check.report.results) == _rows(one.results)
     assert check.report.occurrences == one.occurrences

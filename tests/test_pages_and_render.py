@@ -226,7 +226,8 @@ def test_the_nonce_is_new_in_every_build() -> None:
     assert len(runs) == 2 and all(len(r.strip()) == 32 for r in runs)
 
 
-@pytest.mark.parametrize("nonce", ["", "0" * 32, NONCE.upper()])
+# Explicit ids: the nonce is new in every process, and the xdist workers must collect the same tests.
+@pytest.mark.parametrize("nonce", ["", "0" * 32, NONCE.upper()], ids=["empty", "zeros", "upper-case"])
 def test_a_mark_without_this_builds_nonce_is_refused(nonce: str) -> None:
     from solutions.engine.sanitize import check_html, strip_nonce
 

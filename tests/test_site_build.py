@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from solutions.engine.site import verify_docs
-from tests.conftest import DOCS, ROOT, SETTINGS, mkdocs_build
+from tests.conftest import DOCS, ROOT, mkdocs_build, site_report
 
 pytestmark = pytest.mark.build
 
@@ -42,7 +41,7 @@ def test_notebook_page_has_no_cdn_mathjax_and_keeps_its_math(built: Path) -> Non
 
 
 def test_every_claim_on_a_page_carries_its_status_mark(built: Path) -> None:
-    report = verify_docs(DOCS, SETTINGS)
+    report = site_report()
     for page, occurrences in report.occurrences.items():
         html = (built / page.removesuffix(".md").removesuffix("index") / "index.html").read_text()
         for occ in occurrences:
@@ -58,13 +57,13 @@ def test_every_claim_on_a_page_carries_its_status_mark(built: Path) -> None:
 
 def test_verification_page_lists_every_claim(built: Path) -> None:
     html = (built / "verification/index.html").read_text()
-    for r in verify_docs(DOCS, SETTINGS).results:
+    for r in site_report().results:
         assert f"<code>{r.claim_id}</code>" in html, r.claim_id
     assert "FAILING" not in html
 
 
 def test_home_page_shows_the_totals(built: Path) -> None:
-    counts = verify_docs(DOCS, SETTINGS).counts()
+    counts = site_report().counts()
     html = (built / "index.html").read_text()
     assert f"<strong>{sum(counts.values())}</strong> claims" in html
     assert f"<strong>{counts['verified']}</strong> verified" in html

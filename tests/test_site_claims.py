@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from solutions.engine.checks import FAILED
-from solutions.engine.site import Report, scan, verify_docs
-from tests.conftest import DOCS, SETTINGS, load_claims
+from solutions.engine.site import Report, scan
+from tests.conftest import DOCS, load_claims, site_report
 
 
 def claim_ids() -> list[str]:
@@ -23,7 +23,7 @@ def claim_ids() -> list[str]:
 
 @functools.cache
 def report() -> Report:
-    return verify_docs(DOCS, SETTINGS)
+    return site_report()
 
 
 def to_job_summary(claim_id: str, problems: list[str]) -> None:

@@ -79,20 +79,82 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if not docs.is_dir():
         print(f"error: {docs}: not a folder (the docs folder whose claims to check)", file=sys.stderr)
         return 2
+    if args.changed:
+        if args.ids:
+            print("error: give claim ids or --changed, not both", file=sys.stderr)
+            return 2
+        return verify_changed(docs, settings)
     try:
         report = verify_docs(docs, settings, set(args.ids) if args.ids else None)
     except ImportFailed as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    width = max((len(r.claim_id) for r in report.results), default=5)
+    return _print_report(report.results, report.counts())
+
+
+def _print_report(results: list, counts: dict[str, int], extra: list[str] = ()) -> int:  # type: ignore[assignment]
+    """The table of ``verify``; each failure's message on stderr, as the build words it.  Exit 1 on a failure."""
+    width = max((len(r.claim_id) for r in results), default=5)
     print(f"{'claim':<{width}}  {'status':<9} {'kind':<22} {'ms':>6}  where")
-    for r in sorted(report.results, key=lambda r: (r.path or "~", r.line or 0)):
+    for r in sorted(results, key=lambda r: (r.path or "~", r.line or 0)):
         print(f"{r.claim_id:<{width}}  {r.status:<9} {r.kind:<22} {r.seconds * 1000:6.0f}  {r.where}")
-    failures = [r for r in report.results if r.status == FAILED]
-    for r in failures:
-        print("\n" + r.message, file=sys.stderr)
-    print("\n" + ", ".join(f"{n} {s}" for s, n in report.counts().items()))
+    failures = [r.message for r in results if r.status == FAILED] + list(extra)
+    for message in failures:
+        print("\n" + message, file=sys.stderr)
+    print("\n" + ", ".join(f"{n} {s}" for s, n in counts.items()))
     return 1 if failures else 0
+
+
+def verify_changed(docs: Path, settings: Settings) -> int:
+    """``verify --changed``: only the claims and pages that the working tree's change touches
+    (:mod:`.changed`), judged as ``verify`` and the build judge them; a changed Markdown page also passes the
+    build's sanitizer here.  Exit 0 when all hold, 1 on a failure, 2 when the change cannot be listed."""
+    import secrets
+
+    from . import changed, registry, sanitize
+    from .pages import FRONT_MATTER_RE, PageSyntaxError, find_claims, replace_claims
+    from .site import site_markdown, verify_docs
+
+    try:
+        claims = registry.load_all(settings.packages, settings.root, settings.import_limit)
+        files = changed.changed_files(settings.root)
+    except (registry.ImportFailed, changed.ChangedError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    t = changed.touched(files, settings.root, docs, list(settings.packages), claims)
+    if t.everything:
+        print("mkdocs.yml changed: checking every claim and page")
+        report = verify_docs(docs, settings)
+        return _print_report(report.results, report.counts())
+    for rel in t.unread:
+        print(f"note: {rel} changed; no page or claim reads it as far as `verify --changed` can tell")
+    if not t.ids and not t.pages:
+        print(f"nothing to check: {len(files)} changed file(s), none a page, a claims module's code or a run it reads")
+        return 0
+    modules = ", ".join(sorted(t.modules)) or "none"
+    print(
+        f"changed: {len(files)} file(s); checking {len(t.ids)} claim(s) (claims modules: {modules}) "
+        f"and {len(t.pages)} page(s): {', '.join(sorted(t.pages)) or 'none'}"
+    )
+    report = verify_docs(docs, settings, t.ids, pages=t.pages)
+    offences: list[str] = []
+    nonce = secrets.token_hex(8)  # no page can carry it: every engine-named element on a page is hand-written
+    render = site_markdown(settings.root / "mkdocs.yml")
+    for page in sorted(p for p in t.pages if p.endswith(".md")):
+        text = (docs / page).read_text(encoding="utf-8")
+        try:
+            occurrences = find_claims(text, f"{docs.name}/{page}")
+        except PageSyntaxError:
+            continue  # reported by the scan
+        # The page as the site renders it, each claim left out (what the engine renders there carries the
+        # build's nonce, and is not the page's): the rest must pass the sanitizer unchanged, as in the build.
+        body = replace_claims(text, occurrences, lambda o, text=text: "\n" * text.count("\n", o.start, o.end))
+        head = FRONT_MATTER_RE.match(body)
+        html = render(body[head.end() :] if head else body)
+        offence = sanitize.check_html(html, nonce)
+        if offence is not None:
+            offences.append(offence.message(f"{docs.name}/{page}", text))
+    return _print_report(report.results, report.counts(), offences)
 
 
 def add_commands(sub: argparse._SubParsersAction, config: Path) -> None:
@@ -112,4 +174,10 @@ def add_commands(sub: argparse._SubParsersAction, config: Path) -> None:
     p.add_argument("ids", nargs="*", help="only these claim ids")
     p.add_argument("--docs", help="the docs folder (default: the mkdocs.yml's docs_dir)")
     p.add_argument("--config", default=str(config), help="the mkdocs.yml whose `claims` plugin entry to use")
+    p.add_argument(
+        "--changed",
+        action="store_true",
+        help="only what the working tree changes since the last commit (git): the claims of changed pages, of "
+        "the claims modules a changed module reaches and of a changed run's task, and the changed pages' checks",
+    )
     p.set_defaults(func=cmd_verify)

@@ -30,10 +30,11 @@ def markdown_pages(docs_dir: Path) -> list[Path]:
     return sorted(p for p in docs_dir.rglob("*.md") if p.is_file())
 
 
-def scan(docs_dir: Path, report: Report, settings: Settings | None = None) -> None:
-    """Every page's claim markers; with ``settings``, also every page's claim coverage, read from the page
-    rendered as the site renders it (:func:`render_pages`).  The site build passes none: its plugin scans
-    the pages MkDocs itself rendered."""
+def scan(docs_dir: Path, report: Report, settings: Settings | None = None, pages: set[str] | None = None) -> None:
+    """Every page's claim markers; with ``settings``, also every page's claim coverage (of the pages in
+    ``pages`` only, paths relative to ``docs_dir``, where given), read from the page rendered as the site
+    renders it (:func:`render_pages`).  The site build passes none: its plugin scans the pages MkDocs itself
+    rendered."""
     for page in markdown_pages(docs_dir):
         rel = page.relative_to(docs_dir).as_posix()
         shown = f"{docs_dir.name}/{rel}"
@@ -43,7 +44,7 @@ def scan(docs_dir: Path, report: Report, settings: Settings | None = None) -> No
             report.results.append(Result("(marker)", FAILED, "page", shown, err.line, message=str(err)))
     if settings is None:
         return
-    for rel, cov in render_pages(docs_dir, settings, report.occurrences):
+    for rel, cov in render_pages(docs_dir, settings, report.occurrences, pages):
         shown = f"{docs_dir.name}/{rel}"
         if isinstance(cov, CoverageError):
             report.results.append(Result("(context)", FAILED, "page", shown, cov.line, message=str(cov)))
@@ -64,7 +65,7 @@ def scan(docs_dir: Path, report: Report, settings: Settings | None = None) -> No
 
 
 def render_pages(
-    docs_dir: Path, settings: Settings, occurrences: dict[str, list[Occurrence]]
+    docs_dir: Path, settings: Settings, occurrences: dict[str, list[Occurrence]], pages: set[str] | None = None
 ) -> Iterator[tuple[str, PageCoverage | CoverageError]]:
     """Each page's coverage, outside a site build: a Markdown page is rendered by Python-Markdown with the
     extensions and settings of the project's mkdocs.yml, as MkDocs loads them (each claim marker becomes a
@@ -74,8 +75,8 @@ def render_pages(
     render = site_markdown(settings.root / "mkdocs.yml")
     for page in markdown_pages(docs_dir):
         rel = page.relative_to(docs_dir).as_posix()
-        if rel not in occurrences:
-            continue  # its markers cannot be read: reported already
+        if rel not in occurrences or (pages is not None and rel not in pages):
+            continue  # its markers cannot be read (reported already), or not asked for
         shown = f"{docs_dir.name}/{rel}"
         text = page.read_text(encoding="utf-8")
         try:
@@ -89,6 +90,8 @@ def render_pages(
         from mkdocs_jupyter.nbconvert2 import nb2html
 
         rel = notebook.relative_to(docs_dir).as_posix()
+        if pages is not None and rel not in pages:
+            continue
         try:
             html = nb2html(str(notebook))
             yield rel, notebook_coverage(html, notebook.read_text(encoding="utf-8"), f"{docs_dir.name}/{rel}")
@@ -147,17 +150,19 @@ def verify_docs(
     only: set[str] | None = None,
     judge_all: Callable[[list[Job]], list[Result]] = judge_each,
     coverage: bool = True,
+    pages: set[str] | None = None,
 ) -> Report:
     """Judge every claim in ``docs_dir`` (or only the ids in ``only``) against the claims of ``settings.packages``.
 
     ``judge_all`` judges the claims the pages show, returning one result per job in order
     (:func:`.background.judge_in_parallel` spreads them over processes).  ``coverage``: also scan each page's
     claim coverage, rendering the pages (:func:`render_pages`); the site build's checking process does not,
-    since the plugin scans the pages MkDocs rendered.
+    since the plugin scans the pages MkDocs rendered.  ``pages``: scan the coverage of these pages only
+    (paths relative to ``docs_dir``; ``verify --changed`` passes the changed ones).
     """
     claims = registry.load_all(settings.packages, settings.root, settings.import_limit)
     report = Report()
-    scan(docs_dir, report, settings if coverage else None)
+    scan(docs_dir, report, settings if coverage else None, pages)
     seen: dict[str, Occurrence] = {}
     jobs: list[Job] = []
     slots: list[int] = []  # where each job's result goes in report.results
