@@ -38,8 +38,8 @@ def kinds(text: str) -> list[tuple[str, str]]:
     return [(it.kind, it.text) for it in items(visible(html_of(text)))]
 
 
-def coverage(text: str):
-    return page_coverage(html_of(text), text, "docs/x.md", len(find_claims(text, "docs/x.md")), RENDER)
+def coverage(text: str, sources: Path | None = None):
+    return page_coverage(html_of(text), text, "docs/x.md", len(find_claims(text, "docs/x.md")), RENDER, sources)
 
 
 # ------------------------------------------------------------------ what is a number, what is a formula
@@ -185,7 +185,7 @@ def test_a_notebook_is_scanned_in_its_markdown_and_its_outputs(tmp_path: Path) -
                 ],
             },
         ],
-        "metadata": {"context": ["It took 17 minutes"]},
+        "metadata": {"context": [{"statement": "It took 17 minutes"}]},
         "nbformat": 4,
         "nbformat_minor": 5,
     }
@@ -210,8 +210,8 @@ def test_the_real_notebook_shows_no_unchecked_number() -> None:
 
 PAGE = """---
 context:
-  - Winter 2021        # the term
-  - question 6 (20 points)
+  - name: Winter 2021        # the term
+  - statement: question 6 (20 points)
 ---
 
 # Title
@@ -226,12 +226,15 @@ def test_declared_context_is_not_a_result() -> None:
     cov = coverage(PAGE)
     assert cov.unchecked == [] and cov.percent == 100.0
     assert [it.text for it in cov.context] == ["2021", "6", "20"]
-    assert cov.declared == ["Winter 2021", "question 6 (20 points)"]
+    assert [(d.kind, d.text) for d in cov.declared] == [
+        ("name", "Winter 2021"),
+        ("statement", "question 6 (20 points)"),
+    ]
 
 
 def test_a_declaration_matches_across_a_line_break_and_markup() -> None:
     assert coverage(PAGE.replace("question 6 (20 points).*", "question 6\n(20 points).*")).unchecked == []
-    page = '---\ncontext:\n  - "**Step 1.** then $x = 2$"\n---\n\n**Step 1.** then $x = 2$ and so on.\n'
+    page = '---\ncontext:\n  - statement: "**Step 1.** then $x = 2$"\n---\n\n**Step 1.** then $x = 2$ and so on.\n'
     assert coverage(page).unchecked == []
 
 
@@ -250,15 +253,22 @@ def test_changing_declared_text_unmasks_its_number() -> None:
 @pytest.mark.parametrize(
     ("front", "message"),
     [
-        ("context: Winter 2021\n", "context must be a list of pieces of the page's text"),
-        ("context:\n  - 2021\n", "quote the words around a number, not the bare number"),
-        ("context:\n  - '12.5 %'\n", "quote the words around a number, not the bare number"),
-        ("context:\n  - '(87)'\n", "quote the words around a number, not the bare number"),
-        ("context:\n  - 'n 87'\n", "quote the words around a number, not the bare number"),
+        ("context: Winter 2021\n", "context must be a list of declarations"),
+        ("context:\n  - name: 2021\n", "quote the words around a number, not the bare number"),
+        ("context:\n  - name: '12.5 %'\n", "quote the words around a number, not the bare number"),
+        ("context:\n  - name: '(87)'\n", "quote the words around a number, not the bare number"),
+        ("context:\n  - name: 'n 87'\n", "quote the words around a number, not the bare number"),
+        ("context:\n  - Text 2021\n", "say what it is: write `- KIND: text`"),
+        ("context:\n  - 2021\n", "say what it is: write `- KIND: text`"),
+        ("context:\n  - result: Text 2021\n", "not a kind of declaration"),
+        ("context:\n  - quote: Text 2021\n", "not a kind of declaration"),  # a quote names its source
+        ("context:\n  - name sheet: Text 2021\n", "not a kind of declaration"),  # only a quote names one
+        ("context:\n  - name: Text 2021\n    statement: Text\n", "say what it is"),  # one kind per item
+        ("context:\n  - quote sheet-Z: Text 2021\n", "context quotes 'sheet-Z', but there is no sources folder"),
         ("context:\n  - [a, b\n", "the front matter is not valid YAML"),
         ("- a list\n", "the front matter must be a mapping"),
-        ("context:\n  - {a: 1}\n", "context must be a list of pieces of the page's text"),
-        ("context:\n  - '<!-- Text -->'\n", "shows no text of one block once rendered"),
+        ("context:\n  - {a: 1}\n", "not a kind of declaration"),
+        ("context:\n  - name: '<!-- Text -->'\n", "shows no text of one block once rendered"),
     ],
 )
 def test_bad_declarations_are_one_clear_error(front: str, message: str) -> None:
@@ -267,11 +277,42 @@ def test_bad_declarations_are_one_clear_error(front: str, message: str) -> None:
     assert message in str(err.value)
 
 
+def test_a_quote_is_checked_against_its_source(tmp_path: Path) -> None:
+    """A `quote NAME:` declaration must be found in sources/NAME.md, white space aside; a paraphrase fails."""
+    (tmp_path / "sheets").mkdir()
+    (tmp_path / "sheets" / "sheet-B.md").write_text("we have 5 choices\nfor  the anchor, 4 choices for the positive")
+    page = (
+        "---\ncontext:\n  - quote sheet-B: 5 choices for the anchor, 4 choices\n---\n\n"
+        'It says "5 choices for the anchor, 4 choices".\n'
+    )
+    cov = coverage(page, tmp_path)
+    assert cov.unchecked == [] and [d.source for d in cov.declared] == ["sheet-B"]
+    paraphrase = page.replace("5 choices for the anchor, 4 choices", "5 choices of anchor, 4 choices")
+    with pytest.raises(
+        CoverageError, match=r"^docs/x\.md:3: context '5 choices of anchor, 4 choices' is declared a quote"
+    ):
+        coverage(paraphrase, tmp_path)
+    with pytest.raises(CoverageError, match=r"^docs/x\.md:3: context quotes 'sheet-C': no file named sheet-C\.md"):
+        coverage(page.replace("quote sheet-B", "quote sheet-C"), tmp_path)
+
+
+def test_the_real_pages_quotes_name_real_sources() -> None:
+    """Every quote declared on the site's pages names a file of the repository's sources folder."""
+    from solutions.engine.coverage import declarations, front_matter
+
+    quotes = []
+    for page in sorted(DOCS.rglob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        meta, _ = front_matter(text, str(page))
+        quotes += [d for d in declarations(meta, text, str(page), ROOT / "sources") if d.kind == "quote"]
+    assert {d.source for d in quotes} >= {"a2-sheet-B", "a2-notebook-recipe"}
+
+
 def test_a_declaration_matches_whole_words_in_text_a_reader_sees() -> None:
-    page = "---\ncontext:\n  - then 87 days\n---\n\nAnd then 87 days passed, then 87 days again.\n"
+    page = "---\ncontext:\n  - name: then 87 days\n---\n\nAnd then 87 days passed, then 87 days again.\n"
     assert coverage(page).unchecked == []
     with pytest.raises(CoverageError, match="context 'hen 87 days' is not on the page"):
-        coverage(page.replace("  - then 87", "  - hen 87"))
+        coverage(page.replace("  - name: then 87", "  - name: hen 87"))
 
 
 @pytest.mark.parametrize(
@@ -288,7 +329,7 @@ def test_a_declaration_matches_whole_words_in_text_a_reader_sees() -> None:
 def test_hidden_text_never_completes_a_declaration(body: str) -> None:
     decl = "kept 87 here" if "kept" in body else "points 87 here"
     with pytest.raises(CoverageError, match=r"docs/x\.md:3: context '.*' is not on the page"):
-        coverage(f"---\ncontext:\n  - {decl}\n---\n\n{body}")
+        coverage(f"---\ncontext:\n  - name: {decl}\n---\n\n{body}")
 
 
 def test_deep_front_matter_is_one_error() -> None:
@@ -327,7 +368,7 @@ def test_a_footnote_number_counts_as_furniture_only_up_to_the_footnotes_defined(
 
 def test_twenty_thousand_declarations_are_matched_in_one_pass() -> None:
     n = 20_000
-    front = "---\ncontext:\n" + "".join(f"  - word{k} has {k}\n" for k in range(n)) + "---\n\n"
+    front = "---\ncontext:\n" + "".join(f"  - name: word{k} has {k}\n" for k in range(n)) + "---\n\n"
     body = "\n\n".join(f"Here word{k} has {k}." for k in range(n)) + "\n"
     html = "".join(f"<p>Here word{k} has {k}.</p>" for k in range(n))  # rendering is Markdown's time, not ours
     start = time.perf_counter()

@@ -67,7 +67,9 @@ CLAIM = "The answer is [[demo.answer: 36]].\n"
 
 
 def test_a_clean_page_builds_and_its_claim_value_is_no_unchecked_number(tmp_path: Path) -> None:
-    run = _site(tmp_path, "---\ncontext:\n  - HW2 of a 2019 course\n---\n\n# Demo\n\nHW2 of a 2019 course.\n\n" + CLAIM)
+    run = _site(
+        tmp_path, "---\ncontext:\n  - name: HW2 of a 2019 course\n---\n\n# Demo\n\nHW2 of a 2019 course.\n\n" + CLAIM
+    )
     assert run.returncode == 0, run.stderr[-3000:]
 
 
@@ -92,7 +94,7 @@ def test_an_unchecked_number_stops_the_build_at_its_source_line(
 
 def test_twenty_thousand_declarations_build_in_seconds(tmp_path: Path) -> None:
     n = 20_000
-    front = "---\ncontext:\n" + "".join(f"  - word{k} has {k}\n" for k in range(n)) + "---\n\n"
+    front = "---\ncontext:\n" + "".join(f"  - name: word{k} has {k}\n" for k in range(n)) + "---\n\n"
     body = "\n\n".join(f"Here word{k} has {k}." for k in range(n))
     start = _cpu_seconds()
     run = _site(tmp_path, front + "# Demo\n\n" + CLAIM + "\n" + body + "\n")

@@ -1,7 +1,7 @@
 """The figures quoted in solutions/a2/part1/references.py are the ones the sources wrote, and all of them.
 
-The sources live beside the project (``../shared/sources/``), never in it; a machine without them
-cannot check the quotes, and says so by skipping.
+The sources are read from their byte-exact copies in the repository (``sources/``, checked against their
+checksums by tests/test_sources.py), so every machine checks the quotes.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from solutions.a2.part1 import references
 from solutions.a2.part1.part1_claims import LABELS
 from solutions.common.paths import REPO_ROOT
 
-SOURCES = REPO_ROOT.parent / "shared" / "sources"
-pytestmark = pytest.mark.skipif(not SOURCES.is_dir(), reason=f"{SOURCES} is not on this machine")
+SOURCES = REPO_ROOT / "sources"
 
 
 def _sheet_rows(file: str) -> dict[str, str]:

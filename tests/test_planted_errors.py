@@ -216,3 +216,48 @@ def test_a_check_that_breaks_while_comparing_fails_only_its_own_claim() -> None:
     r = judge(c, "36", "docs/p.md", 3)
     assert r.status == FAILED and r.message.startswith("docs/p.md:3: comparing claim test.broken with the page raised")
     assert "TypeError" in r.message and "must return an int" in r.message
+
+
+# Statements that used to be declared context (derived facts nobody checked) and are claims now: a wrong value
+# planted in any of them fails, named by its claim (issue: "context is only context").
+FORMERLY_CONTEXT = [
+    ("a2/part2.md", "[[a2.q3.half_sq_gradient.u: $u - v$]]", "[[a2.q3.half_sq_gradient.u: $v - u$]]"),
+    ("a2/part2.md", "[[a2.q2.kink.right_slope: 1]]", "[[a2.q2.kink.right_slope: 0]]"),
+    (
+        "a2/part2.md",
+        "\\frac{\\partial L^t}{\\partial f_p} = \\theta\\,(f_p - f_a)",
+        "\\frac{\\partial L^t}{\\partial f_p} = \\theta\\,(f_a - f_p)",
+    ),
+    ("a2/part2.md", "[[a2.q3.loss_above_zero: $z_t$]]", "[[a2.q3.loss_above_zero: $-z_t$]]"),
+    ("a2/part1.md", "[[a2.p1.shape.ih.rows: $gh$]]", "[[a2.p1.shape.ih.rows: $h$]]"),
+    ("a2/part1.md", "[[a2.p1.shape.hr.cols: $h$]]", "[[a2.p1.shape.hr.cols: $p$]]"),
+    ("a2/worked-example.md", "[[a2.example.delta_rows: 2]]", "[[a2.example.delta_rows: 3]]"),
+    ("hw2/q2.md", "[[hw2.q2.example.gram21: 0.625]]", "[[hw2.q2.example.gram21: 0.25]]"),
+    ("hw2/q3.md", "[[hw2.q3.dtanh: $1 - v^2$]]", "[[hw2.q3.dtanh: $1 + v^2$]]"),
+    ("hw2/q4.md", "[[hw2.q4.dsigma: $\\sigma (1 - \\sigma)$]]", "[[hw2.q4.dsigma: $1 - \\sigma^2$]]"),
+    ("hw2/q4.md", "[[hw2.q4.torch_weight_ih.rows: $4H$]]", "[[hw2.q4.torch_weight_ih.rows: $4D$]]"),
+    ("hw2/q5.md", "[[hw2.q5.softmax_gradient: $(p_v - y_v)/N$]]", "[[hw2.q5.softmax_gradient: $(y_v - p_v)/N$]]"),
+    ("hw2/q6.md", "[[hw2.q6.pad_feature: 0]]", "[[hw2.q6.pad_feature: 1]]"),
+]
+
+
+def test_a_wrong_value_in_a_formerly_declared_statement_fails(docs_copy: Path) -> None:
+    for page, old, new in FORMERLY_CONTEXT:
+        plant(docs_copy / page, old, new)
+    failed = {r.claim_id for r in failures(docs_copy)}
+    expected = {
+        "a2.q3.half_sq_gradient.u",
+        "a2.q2.kink.right_slope",
+        "a2.q2.kink.dL_dfp",
+        "a2.q3.loss_above_zero",
+        "a2.p1.shape.ih.rows",
+        "a2.p1.shape.hr.cols",
+        "a2.example.delta_rows",
+        "hw2.q2.example.gram21",
+        "hw2.q3.dtanh",
+        "hw2.q4.dsigma",
+        "hw2.q4.torch_weight_ih.rows",
+        "hw2.q5.softmax_gradient",
+        "hw2.q6.pad_feature",
+    }
+    assert failed == expected

@@ -39,6 +39,9 @@ class ClaimsConfig(base.Config):
     listings = c.Type(str, default="checks")  # the docs folder of the generated check listings
     # The course's command line, for the pages' "check it with ..." lines (`check` and `verify` are its commands).
     command = c.Type(str, default="")
+    # The folder (from the project root) of the texts that pages quote: a `quote NAME:` context declaration must
+    # be found, whitespace aside, in its file NAME.md there.
+    sources = c.Type(str, default="sources")
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class Settings:
     listings: str = "checks"
     command: str = ""  # the course's command line, e.g. "python -m course"
     import_limit: float = DEFAULT_IMPORT_LIMIT_S  # seconds to import one claims module
+    sources: str = "sources"  # the folder, from the root, of the texts pages quote (context `quote NAME:`)
 
     @property
     def truth_time_limit(self) -> float:
@@ -106,6 +110,7 @@ def settings_from(config: ClaimsConfig, root: Path, where: str) -> Settings:
         listings,
         command,
         float(config.import_limit),
+        config.sources.strip("/") or "sources",
     )
 
 

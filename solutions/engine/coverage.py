@@ -36,9 +36,13 @@ notebook's metadata ``"context"`` list), or it is an unchecked result and the bu
 
     ---
     context:               # text on this page whose numbers and formulas are not results
-      - Winter 2021        # the course's term
-      - question 6 (20 points)
+      - name: Winter 2021  # the course's term
+      - statement: question 6 (20 points)
+      - quote a2-sheet-B: 5 choices for the anchor
     ---
+
+Each declaration says what it is (:data:`KINDS`): the question's own words or values, notation, a name, a
+citation, or a quote of a source, which must be found (white space aside) in its copy ``sources/NAME.md``.
 
 A declaration quotes a piece of the page; it is rendered like the page (on a Markdown page, with the site's
 Markdown extensions: ``**Step 1.**`` reads as the reader's "Step 1.") and matches only text a reader sees,
@@ -58,6 +62,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
 
 import ahocorasick
 import yaml
@@ -176,7 +182,7 @@ class PageCoverage:
     claims: int = 0
     context: list[Item] = field(default_factory=list)
     unchecked: list[Item] = field(default_factory=list)
-    declared: list[str] = field(default_factory=list)  # the page's context declarations
+    declared: list[Declaration] = field(default_factory=list)  # the page's context declarations
     notebook: bool = False
 
     @property
@@ -211,33 +217,107 @@ def front_matter(text: str, path: str) -> tuple[dict, int]:
     return meta, m.group(0).count("\n") + 1
 
 
-def declarations(meta: dict, text: str, path: str) -> list[str]:
-    """The page's ``context:`` list, checked: a list of non-empty one-line strings."""
+# What a declaration may be: context holds only these.  A result, a derived formula or rule, a shape or a
+# restated measurement is none of them: it is a claim, checked by code.
+KINDS = {
+    "statement": "the question's own words or values (what the assignment gives)",
+    "notation": "notation or a definition this page introduces",
+    "name": "a name (a model, a data set, a course, a published set of vectors)",
+    "citation": "a citation (authors, venue, year)",
+    "quote": "words of a source, found in its copy under the sources folder (`quote NAME:`)",
+    # Not context at all: a derived fact that no code checks yet.  Allowed so that the gap is declared and
+    # counted (the Verification page's coverage table shows it per page), never hidden under another kind.
+    "derived": "a derived fact no code checks yet (to be made a claim; counted on the Verification page)",
+}
+KIND_RE = re.compile(r"(statement|notation|name|citation|quote|derived)(?:\s+([A-Za-z0-9][A-Za-z0-9_.-]*))?")
+KIND_HINT = (
+    "write `- KIND: text`, KIND one of statement (the question's own words or values), notation, name, citation, "
+    "`quote NAME` (words of sources/NAME.md), or derived (a derived fact not yet checked: make it a claim)"
+)
+
+
+class Declaration(NamedTuple):
+    """One context declaration: what it is (:data:`KINDS`), the piece of the page it quotes, and for a quote
+    the source it comes from."""
+
+    kind: str
+    text: str
+    source: str = ""
+
+
+def _normal_space(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _source_text(sources: Path | None, name: str, path: str, line: int) -> str:
+    """The whitespace-normalised text of ``sources/NAME.md`` (searched in the folder and below it)."""
+    if sources is None or not sources.is_dir():
+        raise CoverageError(path, line, f"context quotes {name!r}, but there is no sources folder {sources}")
+    found = sorted(p for p in sources.rglob(f"{name}.md") if p.is_file())
+    if len(found) != 1:
+        what = "no file" if not found else f"{len(found)} files"
+        raise CoverageError(path, line, f"context quotes {name!r}: {what} named {name}.md under {sources}")
+    return _normal_space(found[0].read_text(encoding="utf-8"))
+
+
+def declarations(meta: dict, text: str, path: str, sources: Path | None = None) -> list[Declaration]:
+    """The page's ``context:`` list, checked: each item a one-key mapping ``KIND: piece of one line`` (the
+    piece a number would be), and each quote found in its source (``sources``: the folder of the copies)."""
     value = meta.get("context", [])
     if value is None:
         value = []
-    if isinstance(value, list):  # YAML reads `- 2021` as a number: the same mistake as '2021'
-        value = [str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for v in value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if not isinstance(value, list):
         raise CoverageError(
             path,
             _meta_line(text, "context"),
-            "context must be a list of pieces of the page's text "
-            "(one '- text' line each; quote a piece that holds ': ' or starts with | or #)",
+            f"context must be a list of declarations, one '- KIND: text' line each ({KIND_HINT})",
         )
-    for v in value:
+    out: list[Declaration] = []
+    cache: dict[str, str] = {}
+    for item in value:
+        if not (isinstance(item, dict) and len(item) == 1):
+            shown = item if isinstance(item, str) else repr(item)
+            raise CoverageError(
+                path,
+                _meta_line(text, shown) if isinstance(item, str) and item.strip() else _meta_line(text, "context"),
+                f"context {shown!r}: say what it is: {KIND_HINT}",
+            )
+        ((key, v),) = item.items()
+        if isinstance(v, int | float) and not isinstance(v, bool):  # YAML reads `- name: 2021` as a number
+            v = str(v)
+        m = KIND_RE.fullmatch(str(key).strip()) if isinstance(key, str) else None
+        if m is None or (m.group(1) == "quote") != bool(m.group(2)):
+            raise CoverageError(
+                path,
+                _meta_line(text, str(v)) if isinstance(v, str) and v.strip() else _meta_line(text, "context"),
+                f"context {key!r}: not a kind of declaration ({KIND_HINT})",
+            )
+        if not isinstance(v, str) or not v.strip():
+            raise CoverageError(path, _meta_line(text, "context"), f"context {key}: needs a piece of the page's text")
+        line = _meta_line(text, v)
         if not re.search(r"[^\W\d_]{3}", v):
             raise CoverageError(
                 path,
-                _meta_line(text, v) if v.strip() else _meta_line(text, "context"),
+                line,
                 f"context {v!r}: quote the words around a number, not the bare number (a declaration needs a "
                 "word of three letters or more, so that it cannot excuse other copies of the number)",
             )
         if "\n" in v:
-            raise CoverageError(
-                path, _meta_line(text, "context"), f"context {v!r}: a declaration is a non-empty piece of one line"
-            )
-    return value
+            raise CoverageError(path, line, f"context {v!r}: a declaration is a non-empty piece of one line")
+        kind, source = m.group(1), m.group(2) or ""
+        if kind == "quote":
+            if source not in cache:
+                cache[source] = _source_text(sources, source, path, line)
+            if _normal_space(v) not in cache[source]:
+                raise CoverageError(
+                    path,
+                    line,
+                    f"context {v!r} is declared a quote of {source}, but {source}.md does not say it "
+                    "(white space aside): quote its words exactly, or say it in the page's own words and declare "
+                    "what kind of text it is",
+                )
+        out.append(Declaration(kind, v, source))
+    return out
 
 
 def _meta_line(text: str, needle: str) -> int:
@@ -663,14 +743,17 @@ FOOTNOTE_DEFINITION_RE = re.compile(r"^[ \t]{0,3}\[\^[^\]\n]+\]:", re.MULTILINE)
 TOC_LABEL_RE = re.compile(r"data-toc-label", re.IGNORECASE)
 
 
-def page_coverage(html: str, source: str, path: str, claims: int, render: Renderer | None = None) -> PageCoverage:
+def page_coverage(
+    html: str, source: str, path: str, claims: int, render: Renderer | None = None, sources: Path | None = None
+) -> PageCoverage:
     """Classify every item of a Markdown page's rendered ``html``; ``source`` is its file (with its front
-    matter), ``render`` the site's Markdown (to read declarations as the page reads).  Raises CoverageError
-    for declarations that cannot be used."""
+    matter), ``render`` the site's Markdown (to read declarations as the page reads), ``sources`` the folder of
+    the texts it may quote.  Raises CoverageError for declarations that cannot be used."""
     meta, _ = front_matter(source, path)
-    pieces = declarations(meta, source, path)
+    declared = declarations(meta, source, path, sources)
+    pieces = [d.text for d in declared]
     seen = visible(html, footnotes_defined=len(FOOTNOTE_DEFINITION_RE.findall(source)))
-    cov = PageCoverage(path, claims, declared=pieces)
+    cov = PageCoverage(path, claims, declared=declared)
     classify(seen, match_context(seen, pieces, _shown(pieces, render), path, source), cov)
     locate(sorted(cov.context + cov.unchecked, key=lambda it: it.start), seen, source)
     for key in SHOWN_META:  # the browser tab, the navigation, search results show them
@@ -686,7 +769,7 @@ def page_coverage(html: str, source: str, path: str, claims: int, render: Render
     return cov
 
 
-def notebook_coverage(html: str, raw: str, path: str) -> PageCoverage:
+def notebook_coverage(html: str, raw: str, path: str, sources: Path | None = None) -> PageCoverage:
     """The same for a notebook page's rendered ``html``, with the declarations of its metadata's ``context``
     list (matched as typed: a notebook's Markdown keeps ``$...$`` as text).  ``raw`` is the notebook file:
     an item's line is a line of it."""
@@ -697,9 +780,10 @@ def notebook_coverage(html: str, raw: str, path: str) -> PageCoverage:
     except RecursionError:
         raise CoverageError(path, 1, "not a valid notebook: nested too deeply") from None
     meta = nb.get("metadata", {}) if isinstance(nb, dict) else {}
-    pieces = declarations(meta if isinstance(meta, dict) else {}, "", path)
+    declared = declarations(meta if isinstance(meta, dict) else {}, "", path, sources)
+    pieces = [d.text for d in declared]
     seen = visible(html, notebook=True)
-    cov = PageCoverage(path, 0, declared=pieces, notebook=True)
+    cov = PageCoverage(path, 0, declared=declared, notebook=True)
     classify(seen, match_context(seen, pieces, [_normal(p) for p in pieces], path, ""), cov)
     locate(sorted(cov.context + cov.unchecked, key=lambda it: it.start), seen, raw)
     return cov
@@ -727,7 +811,9 @@ def markdown_renderer(extensions: list, configs: dict[str, dict]) -> Renderer:
 
 
 __all__ = [
+    "KINDS",
     "CoverageError",
+    "Declaration",
     "Item",
     "PageCoverage",
     "Visible",

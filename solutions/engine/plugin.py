@@ -172,11 +172,13 @@ def _claims_of_site(pages: ModuleType, docs: Path) -> dict[str, list[tuple[Any, 
 
 def coverage_problems(coverage: ModuleType, b: _Build, file: File, content: str, where: str, render: Any) -> list[str]:
     """One page's claim coverage from its rendered HTML (kept in ``b.coverage``): one message per problem."""
+    sources = b.settings.root / b.settings.sources
     try:
         if file.src_uri.endswith(".ipynb"):
-            cov = coverage.notebook_coverage(content, file.content_string, where)
+            cov = coverage.notebook_coverage(content, file.content_string, where, sources)
         else:
-            cov = coverage.page_coverage(content, file.content_string, where, b.marks.get(file.src_uri, 0), render)
+            marks = b.marks.get(file.src_uri, 0)
+            cov = coverage.page_coverage(content, file.content_string, where, marks, render, sources)
     except coverage.CoverageError as err:
         return [str(err)]
     b.coverage[file.src_uri] = cov

@@ -190,12 +190,28 @@ def summary(counts: dict[str, int], link: str) -> str:
     )
 
 
+def _kinds(cov: PageCoverage) -> str:
+    """The page's declarations counted by kind, e.g. "statement 12, notation 5, derived 1"."""
+    counts: dict[str, int] = {}
+    for d in cov.declared:
+        counts[d.kind] = counts.get(d.kind, 0) + 1
+    return ", ".join(f"{k} {n}" for k, n in sorted(counts.items())) or "none"
+
+
 def coverage_table(coverage: dict[str, PageCoverage], href: Callable[[str], str]) -> str:
     """Per page: how many of the results it states are claims checked by code (declared context aside).
 
     HTML (``href``: a page's URL from the page that shows the table): the plugin fills it in after the
     build has scanned every rendered page (:mod:`.coverage`), where the page's Markdown is already HTML."""
-    head = ("page", "results stated", "checked by code", "unchecked", "declared context", "coverage")
+    head = (
+        "page",
+        "results stated",
+        "checked by code",
+        "unchecked",
+        "declared context",
+        "declarations by kind",
+        "coverage",
+    )
     out = ["<table>", "<thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead>", "<tbody>"]
     for rel, cov in sorted(coverage.items()):
         cells = (
@@ -204,6 +220,7 @@ def coverage_table(coverage: dict[str, PageCoverage], href: Callable[[str], str]
             str(cov.claims),
             str(len(cov.unchecked)),
             str(len(cov.context)),
+            html.escape(_kinds(cov)),
             f"<strong>{cov.percent:.0f} %</strong>",
         )
         out.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")

@@ -82,7 +82,14 @@ def render_pages(
         try:
             yield (
                 rel,
-                page_coverage(page_html(text, occurrences[rel], render), text, shown, len(occurrences[rel]), render),
+                page_coverage(
+                    page_html(text, occurrences[rel], render),
+                    text,
+                    shown,
+                    len(occurrences[rel]),
+                    render,
+                    settings.root / settings.sources,
+                ),
             )
         except CoverageError as err:
             yield rel, err
@@ -94,7 +101,8 @@ def render_pages(
             continue
         try:
             html = nb2html(str(notebook))
-            yield rel, notebook_coverage(html, notebook.read_text(encoding="utf-8"), f"{docs_dir.name}/{rel}")
+            raw = notebook.read_text(encoding="utf-8")
+            yield rel, notebook_coverage(html, raw, f"{docs_dir.name}/{rel}", settings.root / settings.sources)
         except CoverageError as err:
             yield rel, err
 

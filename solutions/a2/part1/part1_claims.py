@@ -556,6 +556,48 @@ def general_layer() -> sympy.Expr:
     return expr
 
 
+# The weight shapes the parameter formulas start from, as symbols, checked against PyTorch's own modules:
+# every cell (g blocks: RNN 1, GRU 3, LSTM 4), several input and hidden sizes, and an LSTM with a projection.
+_g = sympy.Symbol("g")
+SHAPES = {  # weight -> (rows, columns)
+    "ih": (_g * h, d),
+    "hh": (_g * h, h),
+    "proj_hh": (4 * h, p),
+    "hr": (p, h),
+}
+_SHAPE_GRID = ((3, 2), (5, 7), (1, 4))  # (input size, hidden size)
+
+
+def _shape(weight: str, axis: int) -> sympy.Expr:
+    expr = SHAPES[weight][axis]
+    for (din, hid), (cell, gates) in itertools.product(_SHAPE_GRID, rp.GATES.items()):
+        if weight in ("proj_hh", "hr"):
+            if cell != "LSTM":
+                continue
+            proj = hid - 1  # PyTorch needs 0 < proj_size < hidden_size (every hidden size of the grid is > 1)
+            module = torch.nn.LSTM(din, hid, proj_size=proj)
+            tensor = module.weight_hh_l0 if weight == "proj_hh" else module.weight_hr_l0
+            values = {d: din, h: hid, p: proj}
+        else:
+            module = getattr(torch.nn, cell)(din, hid)
+            tensor = module.weight_ih_l0 if weight == "ih" else module.weight_hh_l0
+            values = {d: din, h: hid, _g: gates}
+        if int(expr.subs(values)) != tensor.shape[axis]:
+            raise AssertionError(
+                f"{cell} {weight}: axis {axis} is {tensor.shape[axis]}, not {expr} = {expr.subs(values)}"
+            )
+    return expr
+
+
+for _weight in SHAPES:
+    for _axis, _name in enumerate(("rows", "cols")):
+        claim(
+            f"a2.p1.shape.{_weight}.{_name}",
+            Formula(),
+            "the weight's shape in PyTorch's nn.RNN, nn.GRU and nn.LSTM (proj_size for the projection) at 3 sizes",
+        )(lambda weight=_weight, axis=_axis: _shape(weight, axis))
+
+
 @claim(
     "a2.p1.formula.lstm_proj_layer",
     Formula(),

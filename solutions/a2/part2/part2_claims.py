@@ -94,6 +94,89 @@ for _way in ("relu", "clamp_min", "maximum", "TripletMarginWithDistanceLoss"):
     )
 
 
+# ------------------------------------------------------------------ Q2: at exactly z = 0 (the kink)
+
+_theta = sympy.Symbol("theta")
+
+
+@claim("a2.q2.loss_below_zero", Integer(), "sympy: max(0, z) for a negative symbol z")
+def loss_below_zero() -> int:
+    return int(sympy.Max(0, sympy.Symbol("z", negative=True)))
+
+
+@claim("a2.q2.kink.left_slope", Integer(), "sympy: d/dz max(0, z) left of 0; equal to the difference quotient at -1e-9")
+def kink_left_slope() -> int:
+    return _one_sided_slope(-1)
+
+
+@claim(
+    "a2.q2.kink.right_slope", Integer(), "sympy: d/dz max(0, z) right of 0; equal to the difference quotient at 1e-9"
+)
+def kink_right_slope() -> int:
+    return _one_sided_slope(1)
+
+
+def _one_sided_slope(side: int) -> int:
+    slope = _hinge_slope(side)
+    h = side * 1e-9
+    quotient = (max(0.0, h) - max(0.0, 0.0)) / h
+    if abs(float(slope) - quotient) > 1e-12:
+        raise AssertionError(f"sympy's slope {slope} and the difference quotient {quotient} disagree")
+    return int(slope)
+
+
+def _kink_member(role: str) -> sympy.Expr:
+    """theta times the active hinge's gradient: at the two one-sided slopes it must be Q2's and Q3's answers."""
+    member = _theta * tl.role_gradients()[role]
+    for side, active in ((-1, False), (1, True)):
+        if sympy.expand(member.subs(_theta, _one_sided_slope(side)) - _role_claim(role, active)) != 0:
+            raise AssertionError(
+                f"theta = {_one_sided_slope(side)} does not give the {'Q3' if active else 'Q2'} answer"
+            )
+    return member
+
+
+_HOW_KINK = (
+    "sympy: theta times the active hinge's gradient (Clarke's chain rule, max(0, .) convex), equal to Q2's answer "
+    "at theta = 0 and to Q3's at theta = 1, each checked by autograd"
+)
+for _role in tl.ROLES:
+    claim(f"a2.q2.kink.dL_df{_role}", Formula(lhs=_lhs("t", _role), vectors=(*ROLE_VECTORS,)), _HOW_KINK)(
+        lambda role=_role: _kink_member(role)
+    )
+
+
+@claim("a2.q2.kink.theta_for_q2", Integer(), "sympy: the theta for which every member of the set is the zero vector")
+def kink_theta_for_q2() -> int:
+    (theta,) = sympy.solve(_theta * sympy.Symbol("g", nonzero=True), _theta)  # theta g = 0 for a vector g != 0
+    if any(sympy.expand(_kink_member(r).subs(_theta, theta)) != 0 for r in tl.ROLES):
+        raise AssertionError(f"theta = {theta} does not make every member zero")
+    return int(theta)
+
+
+# ------------------------------------------------------------------ the half squared distance's gradients
+
+
+def _half_sq_gradient(wrt: str) -> sympy.Expr:
+    u, v = tl._vec("u"), tl._vec("v")
+    return tl.gradient((u - v).T * (u - v) / 2, u if wrt == "u" else v)
+
+
+_HOW_HALF_SQ = "sympy matrix calculus on d-dimensional vectors u, v (d symbolic)"
+for _wrt in ("u", "v"):
+    claim(
+        f"a2.q3.half_sq_gradient.{_wrt}",
+        Formula(vectors=("u", "v")),
+        _HOW_HALF_SQ,
+    )(lambda wrt=_wrt: _half_sq_gradient(wrt))
+
+
+@claim("a2.q3.loss_above_zero", Formula(), "sympy: max(0, z_t) for a positive symbol z_t")
+def loss_above_zero() -> sympy.Expr:
+    z = sympy.Symbol("z_t", positive=True)
+    return sympy.Max(0, z).subs(z, sympy.Symbol("z_t"))
+
+
 # ------------------------------------------------------------------ Q3: hinge active
 
 for _role in tl.ROLES:
@@ -359,6 +442,24 @@ def example_delta_sum() -> Shown:
         _matrix(r"\sum_{i=1}^{6} \Delta_i", sum(e.deltas(), sympy.zeros(*e.W.shape))),
         "step 3: Delta_i = (dL/df_i) x_i^T; autograd's dL/dW equals the sum",
     )
+
+
+def _delta_shape(axis: int) -> int:
+    e = _checked_example()
+    shapes = {tuple(m.shape) for m in e.deltas()}
+    if shapes != {tuple(e.W.shape)}:
+        raise AssertionError(f"the Delta_i have shapes {shapes}, W has {tuple(e.W.shape)}")
+    return int(e.W.shape[axis])
+
+
+@claim("a2.example.delta_rows", Integer(), "rows of every Delta_i = (dL/df_i) x_i^T in the example; equal to W's")
+def example_delta_rows() -> int:
+    return _delta_shape(0)
+
+
+@claim("a2.example.delta_cols", Integer(), "columns of every Delta_i in the example; equal to W's")
+def example_delta_cols() -> int:
+    return _delta_shape(1)
 
 
 @claim("a2.example.W_new", Generated(), _HOW_EXAMPLE)

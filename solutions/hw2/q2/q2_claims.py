@@ -72,7 +72,7 @@ def example_content() -> sympy.Rational:
     return _agree(style.content_loss(0.5, _example(), torch.zeros_like(_example())).item(), loops, "content")
 
 
-for _a, _b in ((0, 0), (0, 1), (1, 1)):
+for _a, _b in ((0, 0), (0, 1), (1, 0), (1, 1)):
     claim(
         f"hw2.q2.example.gram{_a + 1}{_b + 1}", Decimal(tol=1e-9), "gram_matrix against the definition in plain loops"
     )(

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from functools import partial
 
-from solutions.engine import Generated, Shown, claim, mistake
+import sympy
+import torch
+
+from solutions.engine import Formula, Generated, Shown, claim, mistake
+from solutions.hw2.common import derivatives
 from solutions.hw2.common import gradient_cases as gc
 from solutions.hw2.common import layer_checks as lc
 from solutions.hw2.common.gradient_cases import GATES, dl
@@ -81,4 +85,34 @@ def torch_cell() -> Shown:
     return Shown(
         lc.cell_mapping("lstm"),
         "LSTMCell(5, 4) in float64 against lstm_step_forward on 3 examples; the block order read off the mapping",
+    )
+
+
+_HOW_DERIVATIVE = "sympy: a quadratic in the function's value, proved for all z; autograd agrees at 101 points"
+
+
+@claim("hw2.q4.dsigma", Formula(), _HOW_DERIVATIVE)
+def dsigma() -> sympy.Expr:
+    return derivatives.sigmoid_derivative()
+
+
+@claim("hw2.q4.dtanh", Formula(), _HOW_DERIVATIVE)
+def dtanh() -> sympy.Expr:
+    return derivatives.tanh_derivative()
+
+
+def _torch_weight_ih(axis: int) -> sympy.Expr:
+    """nn.LSTMCell's weight_ih shape (4H x D) as symbols, checked on a grid of sizes."""
+    D, H = sympy.symbols("D H")
+    expr = (4 * H, D)[axis]
+    for d, h in ((3, 2), (5, 7), (1, 1)):
+        shape = torch.nn.LSTMCell(d, h).weight_ih.shape
+        if int(expr.subs({D: d, H: h})) != shape[axis]:
+            raise AssertionError(f"LSTMCell({d}, {h}).weight_ih has shape {tuple(shape)}")
+    return expr
+
+
+for _axis, _name in enumerate(("rows", "cols")):
+    claim(f"hw2.q4.torch_weight_ih.{_name}", Formula(), "nn.LSTMCell(D, H).weight_ih's shape at three sizes")(
+        lambda axis=_axis: _torch_weight_ih(axis)
     )

@@ -10,8 +10,12 @@ from __future__ import annotations
 import html
 import statistics
 
+import numpy as np
+import sympy
+
 from solutions.common import plots, runs
-from solutions.engine import Decimal, Generated, Integer, Pending, Shown, claim
+from solutions.engine import Decimal, Formula, Generated, Integer, Pending, Shown, claim
+from solutions.hw2.common import rnn_layers
 from solutions.hw2.common.layer_checks import rows_latex
 from solutions.hw2.q5 import captioning_checks, data, train
 
@@ -145,3 +149,49 @@ def samples() -> Shown:
                 rows.append([cell, split, html.escape(s["generated"]), html.escape(s["truth"]), mark])
     table = plots.html_table(["model", "split", "generated (greedy)", "true caption", "identical"], rows)
     return Shown("", "read from results/captions/", html=table)
+
+
+# ------------------------------------------------------------------ the temporal softmax loss's gradient
+
+
+def _softmax_gradient_checked() -> None:
+    """The layer's gradient (rnn_layers.temporal_softmax_loss) is (p - y)/N where the mask is on, 0 where off."""
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        n, t, v = rng.integers(1, 4, size=3) + 1
+        x = rng.normal(size=(n, t, v))
+        y = rng.integers(0, v, size=(n, t))
+        mask = rng.random((n, t)) < 0.6
+        _, dx = rnn_layers.temporal_softmax_loss(x, y, mask)
+        p = np.exp(x - x.max(-1, keepdims=True))
+        p /= p.sum(-1, keepdims=True)
+        onehot = np.eye(v)[y]
+        expected = np.where(mask[..., None], (p - onehot) / n, 0.0)
+        if not np.allclose(dx, expected, atol=1e-12):
+            raise AssertionError("the temporal softmax loss's gradient is not (p - y)/N where the mask is on")
+
+
+@claim(
+    "hw2.q5.softmax_gradient",
+    Formula(),
+    "sympy: d/ds_v of -log(softmax(s)_y)/N, 3 classes, every v and y; the layer's gradient agrees at 20 random shapes",
+)
+def softmax_gradient() -> sympy.Expr:
+    p_v, y_v, big_n = sympy.symbols("p_v y_v N")
+    s = sympy.symbols("s_0:3")
+    total = sum(sympy.exp(si) for si in s)
+    for y in range(3):
+        loss = -sympy.log(sympy.exp(s[y]) / total) / big_n
+        for v in range(3):
+            derived = sympy.diff(loss, s[v])
+            stated = ((p_v - y_v) / big_n).subs({p_v: sympy.exp(s[v]) / total, y_v: int(v == y)})
+            if sympy.simplify(derived - stated) != 0:
+                raise AssertionError(f"d loss / d s_{v} with target {y} is {derived}")
+    _softmax_gradient_checked()
+    return (p_v - y_v) / big_n
+
+
+@claim("hw2.q5.softmax_gradient_off", Integer(), "the layer's gradient where the mask is off, at 20 random shapes")
+def softmax_gradient_off() -> int:
+    _softmax_gradient_checked()
+    return 0

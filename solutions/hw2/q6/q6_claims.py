@@ -343,3 +343,21 @@ def predictions() -> Shown:
         )
     head = ["file", "model", "seed (best dev)", "predicted positive %", "agrees with the LSTM %"]
     return Shown("", "read from results/yelp/", html=plots.html_table(head, rows))
+
+
+@claim(
+    "hw2.q6.pad_feature", Integer(), "the bag of words' features of 200 random padded batches: the <pad> column's max"
+)
+def pad_feature() -> int:
+    """The largest value the bag of words' feature for ``<pad>`` takes on random batches full of padding."""
+    gen = torch.Generator().manual_seed(6)
+    vocab, pad = 50, 1
+    model = build("bow", vocab, pad)
+    largest = 0.0
+    for _ in range(200):
+        tokens = torch.randint(0, vocab, (4, 9), generator=gen)
+        tokens[:, 5:] = pad  # every sentence padded
+        largest = max(largest, float(model.features(tokens)[:, pad].abs().max()))
+    if largest != int(largest):
+        raise AssertionError(f"the <pad> feature reached {largest}")
+    return int(largest)
