@@ -68,13 +68,22 @@ def main(site: Path) -> None:
         try:
             drv.get(urljoin(base, "a2/part2/"))
             wait_math(drv)
-            # 2. cold start (first, while nothing of the checker is loaded)
+            # 2. cold start (first, while nothing of the checker is loaded), typing while it starts
             cold = answer(drv, "a2.q4.valid_triplets", "36")
             requests = drv.execute_script("return window.answerCheckRequests") or []
             files = {urlparse(u).path for u in requests if u.startswith(base)}
             size = sum((site / p.lstrip("/")).stat().st_size for p in files if (site / p.lstrip("/")).is_file())
+            startup = drv.execute_script("return window.answerCheckStartup")
             print(f"cold start to first verdict: {cold:.2f} s; the checker fetched {size:,} bytes, {len(files)} files")
-            # 1. typing, in a formula field and in a plain input beside it
+            print("  worker timings (ms since it started): " + ", ".join(f"{k} {v:.0f}" for k, v in startup.items()))
+            # 1. typing while the checker starts (a page loaded again: focus starts a new worker; files cached) ...
+            drv.get(urljoin(base, "a2/part2/"))
+            wait_math(drv)
+            form = drv.find_element(By.CSS_SELECTOR, 'form[data-answer-for="a2.q6.dL_df2"]')
+            drv.execute_script("arguments[0].scrollIntoView({block: 'center'})", form)
+            starting = typing(drv, form.find_element(By.CSS_SELECTOR, "input"))
+            print(f"typing {len(TEXT)} characters while the checker starts (focus starts it): {starting:.2f} s")
+            answer(drv, "a2.q6.dL_df2", "")  # ... and once it has started, in a formula field and in a plain input
             form = drv.find_element(By.CSS_SELECTOR, 'form[data-answer-for="a2.q6.dL_df1"]')
             drv.execute_script("arguments[0].scrollIntoView({block: 'center'})", form)
             field = form.find_element(By.CSS_SELECTOR, "input")
