@@ -54,9 +54,25 @@ def on_config(config: Any) -> Any:
     return config
 
 
+_SITE = {"notebooks": False}
+
+
+def on_files(files: Any, config: Any) -> Any:
+    _SITE["notebooks"] = any(f.src_uri.endswith(".ipynb") for f in files)
+    return files
+
+
 def on_post_page(output: str, page: Any, config: Any) -> str:
     notebook = page.file.src_uri.endswith(".ipynb")
-    policy = content_security_policy(_template_scripts(output, page.content or "", page.file.src_uri, notebook))
+    scripts = _template_scripts(output, page.content or "", page.file.src_uri, notebook)
+    if _SITE["notebooks"] and not notebook:
+        # Instant navigation keeps the first page's policy for the whole visit and runs the inline scripts of each
+        # page it swaps in: a page that can lead to a notebook page allows that template's scripts too (nbconvert's
+        # own, the same on every notebook page: never a notebook's content).
+        from solutions.engine.sanitize import notebook_template_parts
+
+        scripts += sorted(notebook_template_parts())
+    policy = content_security_policy(scripts)
     if notebook:
         output = _NOTEBOOK_CDN.sub("", output)
     return _with_policy(output, policy, page.file.src_uri)

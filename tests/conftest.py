@@ -4,18 +4,16 @@ the browser tests' server and Chromium."""
 from __future__ import annotations
 
 import functools
-import http.server
 import os
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from scripts import chromium
+from scripts import chromium, site_server
 from solutions.engine import registry
 from solutions.engine.checks import reused_truths
 from solutions.engine.config import Settings, from_mkdocs_yml
@@ -128,17 +126,10 @@ def _browser_or_reason() -> str | None:
 
 @pytest.fixture(scope="module")
 def server(built: Path) -> Iterator[str]:
-    handler = functools.partial(_QuietHandler, directory=str(built))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    """The built site on a free port; its sitemap names that port, so that instant navigation works as deployed."""
+    url, httpd = site_server.serve(built)
+    yield url
     httpd.shutdown()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")

@@ -76,6 +76,15 @@ CASES = [
     # what a reader copies from the rendered page: the minus sign U+2212
     ("a2.q5.t4.dL_df2", "f_4 \u2212 f_2", "mistake"),
     ("a2.q4.valid_triplets", "\u221218", "different"),
+    # what a student writes as a matter of course: subscript digits, digits grouped by spaces, .5, an en dash
+    ("a2.q6.dL_df1", "2(f\u2081 - f\u2082 - f\u2083) + f\u2084 + f\u2085", "equivalent"),
+    ("a2.q6.dL_df1", ".5(4f_1 - 4f_2 - 4f_3 + 2f_4 + 2f_5)", "equivalent"),
+    ("a2.q6.dL_df1", "2f_1 \u2013 2f_2 - 2f_3 + f_4 + f_5", "equivalent"),
+    ("a2.p1.params.birnn2", "361 600", "equivalent"),
+    ("a2.p1.params.birnn2", "361\u2009600", "equivalent"),
+    ("a2.p1.params.birnn2", "362\u202f400", "mistake"),
+    ("a2.p1.params.birnn2", "36 1600", "invalid"),  # only groups of three are a number's groups
+    ("a2.p1.params.birnn2", "361 600 ", "equivalent"),
 ]
 
 
@@ -330,3 +339,21 @@ def test_letters_the_truth_does_not_use_get_a_hint(catalog: answers.Catalog, cap
     assert not catalog.check("a2.q3.dL_dfa", "f_n + f_p").hint  # its letters are the truth's: no hint
     main(["check", "a2.q3.dL_dfa", "fn - fp"])
     assert "hint: your answer uses f, n, p" in capsys.readouterr().out
+
+
+def test_lenient_readings_say_what_they_read(catalog: answers.Catalog) -> None:
+    assert catalog.check("a2.p1.params.birnn2", "361 600").read_as == "361,600"
+    got = catalog.check("a2.q6.dL_df1", "f\u2081\u2082 + f\u2081")
+    assert got.verdict == "different" and "f_12" in got.read_as and "f_1" in got.read_as
+
+
+def test_an_answer_over_the_limit_is_refused_with_its_length_never_cut(
+    catalog: answers.Catalog, capsys: pytest.CaptureFixture
+) -> None:
+    fits = "+".join(["f_1"] * 500)[: answers.MAX_ANSWER]
+    assert catalog.check("a2.q6.dL_df1", fits.rstrip("+")).verdict == "different"
+    for claim in ("a2.q4.valid_triplets", "a2.q6.dL_df1"):
+        text = "1" * (answers.MAX_ANSWER + 1)
+        got = catalog.check(claim, text)
+        assert got.verdict == "invalid" and "2,001 characters" in got.detail and "nothing was cut" in got.detail
+    assert cli_verdict("a2.q4.valid_triplets", "1" * 2001, capsys) == ("invalid", 2)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
+
+import pytest
 
 from solutions.common.plots import line_chart
 
@@ -45,3 +48,24 @@ def test_html_table_puts_cells_in_order_and_leaves_them_as_given() -> None:
         "<table><thead><tr><th>a</th><th>w<sub>c</sub></th></tr></thead><tbody>"
         "<tr><td>1</td><td><code>x</code></td></tr><tr><td>&lt;</td><td>2.5</td></tr></tbody></table>"
     )
+
+
+def _text_rows(svg: str) -> list[tuple[float, str]]:
+    return [(float(t.get("y")), t.text or "") for t in ET.fromstring(svg).iter(f"{NS}text") if t.get("y")]
+
+
+def test_legend_and_notes_never_overlap_and_every_series_has_its_own_line_style() -> None:
+    series = {f"bilstm2, seed {k}, a long label of a run": [(1, 1e-3 * (k + 1)), (2, 1e-2)] for k in range(8)}
+    note = "no measurement stored (the run predates it): " + ", ".join(f"rnn, seed {k}" for k in range(12))
+    svg = line_chart(series, "reach", "token position", "norm", log_y=True, notes=(note, "a second note"))
+    root = ET.fromstring(svg)
+    rows = sorted(y for y, _ in _text_rows(svg) if y > 300)  # under the plot: the legend's names, then the notes
+    assert len(rows) == 8 + len([r for r in rows if r > rows[7]]) and len(rows) > 10  # the long note wrapped
+    assert all(b - a >= 14 for a, b in itertools.pairwise(rows)), rows  # 12 px text, one line each
+    assert max(len(text) for y, text in _text_rows(svg) if y > rows[7]) <= 92
+    height = float(root.get("viewBox").split()[3])
+    assert rows[-1] <= height
+    lines = [p for p in root.iter(f"{NS}path") if p.get("stroke-width") == "2" and "L" in p.get("d")]
+    assert len({p.get("stroke-dasharray") for p in lines}) == len(lines) == 8
+    with pytest.raises(ValueError, match="distinct line styles"):
+        line_chart({str(k): [(1, 1.0)] for k in range(25)}, "many", "x", "y")

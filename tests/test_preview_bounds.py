@@ -39,8 +39,13 @@ REFUSED = [
     ("\\newcommand", r"\newcommand{\x}{\x\x}\x", r"not previewed: \newcommand defines a macro"),
     ("\\renewcommand", r"\renewcommand{\frac}{x}\frac", r"not previewed: \renewcommand defines a macro"),
     ("\\let", r"\let\x\frac \x12", r"not previewed: \let defines a macro"),
-    ("2,000 nested braces", NESTED_BRACES, "too long to preview: 4001 characters, at most 500 (Enter still checks it)"),
-    ("10,000 characters of x^{x^{...}}", POWER_TOWER, "too long to preview: 10000 characters, at most 500"),
+    (
+        "2,000 nested braces",
+        NESTED_BRACES,
+        "too long to check: 4,001 characters, and the checker reads at most 2,000; nothing is cut",
+    ),
+    ("10,000 characters of x^{x^{...}}", POWER_TOWER, "too long to check: 10,000 characters"),
+    ("1,000 characters", "x+" * 500, "too long to preview: 1000 characters, at most 500 (Enter still checks it)"),
     ("240 nested braces", _deep(240, "{", "}"), "nested too deeply to preview: 240 levels, at most 20"),
     ("nested \\left", _deep(30, r"\left(", r"\right)"), "nested too deeply to preview: 30 levels, at most 20"),
     ("nested options", _deep(30, r"\sqrt[", "]{x}"), "nested too deeply to preview: 30 levels, at most 20"),
@@ -145,7 +150,7 @@ def test_a_size_is_capped(page: object) -> None:
 
 def test_a_long_number_is_said_too_long_not_cut(page: object) -> None:
     shown = _paste(page, INTEGER, "1" * 3000)
-    assert "too long to preview: 3000 characters, at most 500" in shown["text"]
+    assert "too long to check: 3,000 characters, and the checker reads at most 2,000; nothing is cut" in shown["text"]
     assert (
         page.execute_script(f"return document.querySelector(\"form[data-answer-for='{INTEGER}'] input\").value.length")
         == 3000

@@ -11,6 +11,12 @@
 // buffer needs), so the page never freezes; the next check starts a fresh worker.
 (function () {
   "use strict";
+  // One checker for the whole visit.  Material's instant navigation swaps the page in and runs this file again;
+  // that run only mounts the new page's fields, so the first run's worker (already warm) checks them.
+  if (typeof window.answerCheckMount === "function") {
+    window.answerCheckMount();
+    return;
+  }
   const ROOT = new URL("../", document.currentScript.src); // this file is <site>/javascripts/answer-check.js
   // The live preview renders on the page's own thread, where nothing can stop KaTeX once it runs, so what it
   // renders is bounded before it starts: a short text, shallow nesting, no macro definitions, KaTeX's own
@@ -19,6 +25,7 @@
   const PREVIEW_MAX_LENGTH = 500; // characters
   const PREVIEW_MAX_DEPTH = 20; // nested {...}, \left...\right, \begin...\end
   const PREVIEW_DELAY_MS = 250; // the preview renders once typing pauses this long, never on every key
+  const CHECK_MAX_LENGTH = 2000; // characters the engine reads (answers.MAX_ANSWER): a longer answer is refused
   const KATEX_LIMITS = {
     throwOnError: false, // a mistake in the LaTeX shows in red, the source as typed
     trust: false, // no \href, \url, \includegraphics, \htmlClass...: a formula links to and loads nothing
@@ -154,6 +161,7 @@
 
   // Why a text is not previewed, in the reader's terms, or "" when it may be.
   function unpreviewable(text) {
+    if (text.length > CHECK_MAX_LENGTH) return tooLong(text);
     if (text.length > PREVIEW_MAX_LENGTH) {
       return "too long to preview: " + text.length + " characters, at most " + PREVIEW_MAX_LENGTH +
         " (Enter still checks it)";
@@ -174,6 +182,12 @@
         " (Enter still checks it)";
     }
     return "";
+  }
+
+  // Said as soon as typing pauses, before Enter: the engine reads at most CHECK_MAX_LENGTH characters and cuts none.
+  function tooLong(text) {
+    return "too long to check: " + text.length.toLocaleString("en") + " characters, and the checker reads at most " +
+      CHECK_MAX_LENGTH.toLocaleString("en") + "; nothing is cut, so shorten it";
   }
 
   function build(slot) {
@@ -369,6 +383,7 @@
     if (form) close(form);
   });
 
+  Object.defineProperty(window, "answerCheckMount", { value: mount }); // see the top: a later run only mounts
   if (typeof document$ !== "undefined") document$.subscribe(mount);
   else mount();
 })();

@@ -39,13 +39,32 @@ const booted = (async function () {
   const answers = py.pyimport(module);
   timings.imported = performance.now();
   const loaded = answers.Catalog.from_json(catalog);
-  answers.warm();
   timings.ready = performance.now();
-  return loaded;
+  return { answers: answers, catalog: loaded };
 })();
 
+// The parser's first formula costs seconds on Pyodide (sympy's first steps); a number needs none of it.  So the
+// worker says it is ready before that and warms up just after, while the reader is still typing; a check that
+// arrives first goes first.
+let warmed = false;
+let busy = 0;
+function warmLater(engine) {
+  setTimeout(function () {
+    if (warmed) return;
+    if (busy) return warmLater(engine);
+    warmed = true;
+    try {
+      engine.answers.warm();
+      timings.warm = performance.now();
+    } catch (error) { // only a head start: the check that needs the parser reports what is wrong with it
+      timings.warm = -1;
+    }
+  }, 200);
+}
+
 booted.then(
-  function () {
+  function (engine) {
+    warmLater(engine);
     // What this worker fetched (the page's own timing cannot see a worker's requests): for tests and figures.
     const requests = performance.getEntriesByType("resource").map(function (e) { return e.name; });
     postMessage({ type: "ready", timings: timings, requests: requests });
@@ -61,10 +80,13 @@ function lastLine(error) {
 
 self.onmessage = async function (event) {
   const { n, claim, text } = event.data;
+  busy += 1;
   try {
-    const loaded = await booted;
-    postMessage({ type: "verdict", n: n, result: JSON.parse(loaded.check_json(claim, text)) });
+    const engine = await booted;
+    postMessage({ type: "verdict", n: n, result: JSON.parse(engine.catalog.check_json(claim, text)) });
   } catch (error) {
     postMessage({ type: "error", n: n, message: lastLine(error) });
+  } finally {
+    busy -= 1;
   }
 };

@@ -5,6 +5,10 @@
 // (mkdocs-jupyter leaves $...$ as text in .jupyter-wrapper).
 (function () {
   "use strict";
+  // Instant navigation runs this file again on every page; the first run's subscription already renders each
+  // page, and a second one would render everything once more per page visited.
+  if (window.katexInitDone) return;
+  Object.defineProperty(window, "katexInitDone", { value: true });
   const options = {
     delimiters: [
       { left: "$$", right: "$$", display: true },

@@ -10,10 +10,18 @@ from __future__ import annotations
 import html
 import math
 import statistics
+import textwrap
 from collections.abc import Collection, Mapping
 
 COLOURS = ("#3f51b5", "#e65100", "#2e7d32", "#ad1457", "#00838f", "#6d4c41")
-DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2", "10 4")
+# One dash pattern per series of a chart (never repeated: a chart with more series is refused), so that no two
+# series share a line style and none is told apart by colour alone.
+DASHES = (
+    *("", "6 3", "2 3", "8 3 2 3", "1 2", "10 4", "12 3 2 3 2 3", "4 6", "14 4 4 4", "3 3 9 3"),
+    *("20 4", "2 6", "8 2 2 2 2 2", "16 3 6 3", "1 2 1 2 6 2", "12 2", "6 3 1 3 1 3", "3 2", "18 3 2 3", "9 3 3 3"),
+    *("1 5", "10 2 2 2 10 6", "5 5 1 5", "24 6"),
+)
+NOTE_CHARS = 92  # characters of a 12 px note line across a 640-unit chart; longer notes wrap
 
 
 def _padded_range(lo: float, hi: float, fraction: float, tiny: float) -> tuple[float, float]:
@@ -47,8 +55,17 @@ def line_chart(
     notes: tuple[str, ...] = (),
 ) -> str:
     """``x_range`` fixes the x axis (e.g. every token position even where a series has no point);
-    ``notes`` are lines printed under the chart (and in its description)."""
-    left, right, top, bottom = 64, 180, 28, 44 + 20 * len(notes)
+    ``notes`` are lines printed under the chart (and in its description).
+
+    ``height`` is the plot's own, axes included; the legend (one line per series) and then the notes (wrapped to
+    the chart's width) go under it, each on lines of their own, so that nothing overlaps at any width."""
+    if len(series) > len(DASHES):
+        raise ValueError(f"chart {title!r}: {len(series)} series, but only {len(DASHES)} distinct line styles")
+    left, right, top, bottom = 64, 24, 28, 44
+    legend_top = height + 22  # under the x axis's label
+    note_lines = [line for note in notes for line in textwrap.wrap(note, NOTE_CHARS)]
+    notes_top = legend_top + 18 * len(series) + 8
+    total_height = notes_top + 18 * len(note_lines)
     pts = [p for s in series.values() for p in s]
     if not pts:
         raise ValueError(f"chart {title!r} has no points")
@@ -71,7 +88,7 @@ def line_chart(
     desc = "; ".join(f"{name}: " + ", ".join(f"({x:g}, {y:.4g})" for x, y in s) for name, s in series.items())
     desc = " ".join((desc, *notes))
     out = [
-        *_svg_start(width, height, title, desc),
+        *_svg_start(width, total_height, title, desc),
         (
             f'<g stroke="currentColor" stroke-width="1" fill="none"><path d="M{left} {top}V{height - bottom}'
             f'H{width - right}"/></g>'
@@ -97,20 +114,20 @@ def line_chart(
         out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{label}</text>')
     for x in sorted({p[0] for p in pts}) if len({p[0] for p in pts}) <= 12 else [x0, (x0 + x1) / 2, x1]:
         out.append(f'<text x="{sx(x):.1f}" y="{height - bottom + 16}" text-anchor="middle">{x:g}</text>')
-    for k, note in enumerate(notes):
-        out.append(f'<text x="{left}" y="{height - bottom + 58 + 20 * k}">{html.escape(note)}</text>')
+    for k, line in enumerate(note_lines):
+        out.append(f'<text x="{left}" y="{notes_top + 12 + 18 * k}">{html.escape(line)}</text>')
     out.append("</g>")
     for i, (name, s) in enumerate(series.items()):
-        colour, dash = COLOURS[i % len(COLOURS)], DASHES[i % len(DASHES)]
+        colour, dash = COLOURS[i % len(COLOURS)], DASHES[i]
         path = " ".join(f"{'M' if j == 0 else 'L'}{sx(x):.1f} {sy(y):.1f}" for j, (x, y) in enumerate(s))
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         out.append(f'<path d="{path}" stroke="{colour}" stroke-width="2" fill="none"{dash_attr}/>')
         if len(s) <= 12:
             out += [f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3" fill="{colour}"/>' for x, y in s]
-        ly = top + 14 + 18 * i
-        out.append(f'<path d="M{width - right + 10} {ly}h24" stroke="{colour}" stroke-width="2"{dash_attr}/>')
+        ly = legend_top + 9 + 18 * i
+        out.append(f'<path d="M{left} {ly}h32" stroke="{colour}" stroke-width="2"{dash_attr}/>')
         out.append(
-            f'<text x="{width - right + 40}" y="{ly + 4}" font-size="12" font-family="sans-serif" '
+            f'<text x="{left + 40}" y="{ly + 4}" font-size="12" font-family="sans-serif" '
             f'fill="currentColor">{html.escape(name)}</text>'
         )
     out.append("</svg>")

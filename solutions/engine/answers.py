@@ -95,7 +95,13 @@ def assess(claim: Claim, text: str, truth: Any, mistakes: list[Mistake] = (), se
     The whole of it (comparison, reading, the search among known mistakes) runs within ``seconds`` where the
     platform has interval timers (:func:`.checks.time_limit`); in the browser, which has none, the page stops
     the worker instead.  Never raises for any text: an error becomes an *invalid* verdict."""
-    text = text.translate(_TYPED)
+    if len(text) > MAX_ANSWER:  # told, never cut: a cut answer would be judged as something the reader did not write
+        return Verdict(
+            "invalid",
+            detail=f"too long: {len(text):,} characters, and the checker reads at most {MAX_ANSWER:,}; "
+            "nothing was cut, so shorten the answer and check it again",
+        )
+    text = lenient(claim.kind, text.translate(_TYPED))
     deadline = time.monotonic() + seconds
     try:
         cmp = compare_within(claim, text, truth, seconds)
@@ -120,7 +126,29 @@ def assess(claim: Claim, text: str, truth: Any, mistakes: list[Mistake] = (), se
 
 
 # What a reader may paste from a rendered page, read as the LaTeX it stands for.
-_TYPED = str.maketrans({"\u2212": "-", "\u00d7": "\\times ", "\u22c5": "\\cdot ", "\u00b7": "\\cdot "})
+_TYPED = str.maketrans({"\u2212": "-", "\u2013": "-", "\u00d7": "\\times ", "\u22c5": "\\cdot ", "\u00b7": "\\cdot "})
+
+
+# The longest answer read (the formula parser's own limit): a longer one is refused with its length, never cut.
+MAX_ANSWER = 2000
+_SUBSCRIPT_DIGITS = re.compile("[\u2080-\u2089]+")  # f₁, f₁₂: what a phone's keyboard or a copy from a PDF gives
+_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?![\d,])")  # 1 446 400, 1 446 400
+_BARE_POINT = re.compile(r"(?<![\d.])\.(?=\d)")  # .5
+
+
+def lenient(kind: Kind, text: str) -> str:
+    """A reader's answer as the engine's readers take it, where a student writes what is ordinary: subscript digits
+    (f₁ is f_1, f₁₂ is f_{12}), digits grouped by spaces (regular, no-break or thin) in threes in a number
+    (1 446 400), and a decimal without its leading zero (.5 is 0.5).  The verdict's "read as" shows the result."""
+
+    def subscript(m: re.Match[str]) -> str:
+        digits = "".join(str(ord(c) - 0x2080) for c in m.group())
+        return f"_{digits}" if len(digits) == 1 else f"_{{{digits}}}"
+
+    text = _BARE_POINT.sub("0.", _SUBSCRIPT_DIGITS.sub(subscript, text))
+    if isinstance(kind, Integer | Decimal):  # in a formula, digits side by side are a product or a mistake
+        text = _GROUPED.sub(lambda m: re.sub(r"\D", "", m.group()), text)
+    return text
 
 
 def _reading(kind: Kind, text: str, page: str) -> tuple[str, str]:

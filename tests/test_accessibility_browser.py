@@ -1,0 +1,124 @@
+"""Accessibility in a real browser: axe-core (pinned, ``scripts/fetch_axe.py``) on every page of the built site, in
+both palettes, with a checker panel open where the page has one, and at a phone's width (390 px) nothing cut off.
+
+axe-core is injected by the test (Selenium's ``execute_script``), never served by the site: the site's security
+policy would refuse it anyway.  A serious or critical violation fails, with its rule, the elements and axe's help.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urljoin
+
+import pytest
+
+from tests.test_answer_checker_browser import _scheme
+from tests.test_browser import _pages, _wait_for_math
+
+pytestmark = pytest.mark.build
+
+# Run axe on the document; resolve with each serious or critical violation, its nodes' selectors and summaries.
+RUN_AXE = """
+const done = arguments[arguments.length - 1];
+axe.run(document, {resultTypes: ["violations"]}).then(r => done(r.violations
+  .filter(v => v.impact === "serious" || v.impact === "critical")
+  .map(v => ({id: v.id, impact: v.impact, help: v.help,
+              nodes: v.nodes.slice(0, 4).map(n => n.target.join(" ") + ": " + (n.failureSummary || "").slice(0, 160)),
+              count: v.nodes.length}))), e => done([{id: "axe-error", help: String(e), nodes: [], count: 0}]));
+"""
+
+
+@pytest.fixture(scope="module")
+def axe_js() -> str:
+    from scripts import fetch_axe
+
+    try:
+        return fetch_axe.ensure().read_text(encoding="utf-8")
+    except SystemExit as err:  # npm missing or the registry out of reach
+        pytest.skip(f"axe-core could not be fetched: {err}")
+
+
+def axe_violations(driver: object, axe_js: str) -> list[dict]:
+    if not driver.execute_script("return typeof window.axe !== 'undefined'"):
+        driver.execute_script(axe_js)
+    driver.set_script_timeout(120)
+    return driver.execute_async_script(RUN_AXE)
+
+
+def open_a_checker(driver: object) -> bool:
+    """Open the page's first answer field's panel (focus it, type, let the preview render); False without one."""
+    return driver.execute_script(
+        "const i = document.querySelector('form.answer-check input');"
+        "if (!i) return false; i.scrollIntoView({block: 'center'}); i.focus();"
+        "i.value = '2f_1'; i.dispatchEvent(new Event('input', {bubbles: true})); return true"
+    )
+
+
+@pytest.mark.parametrize("scheme", ["default", "slate"])
+def test_no_serious_axe_violation_on_any_page(
+    driver: object, server: str, built: Path, axe_js: str, scheme: str
+) -> None:
+    problems, opened = [], 0
+    for page in _pages(built):
+        driver.get(urljoin(server, page))
+        _scheme(driver, scheme)
+        _wait_for_math(driver)
+        if open_a_checker(driver):
+            opened += 1
+            driver.execute_script("return new Promise(r => setTimeout(r, 400))")  # the preview renders
+        for v in axe_violations(driver, axe_js):
+            problems.append(f"{page or '/'} [{scheme}] {v['impact']} {v['id']} ({v['count']}): {v['help']}")
+            problems += [f"    {n}" for n in v["nodes"]]
+    assert opened >= 6  # the checker's panel really was open on the pages that have one
+    assert not problems, "\n".join(problems)
+
+
+# At a phone's width: what does not fit scrolls in its own focusable region, code in a table stays on one line,
+# and a displayed claim's mark does not cover its equation.
+PHONE_REPORT = r"""
+const width = window.innerWidth, out = [];
+const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (typeof el.className === 'string' &&
+  el.className ? '.' + el.className.trim().split(/\s+/).slice(0, 2).join('.') : '');
+const scrolls = e => /auto|scroll/.test(getComputedStyle(e).overflowX) && e.scrollWidth > e.clientWidth + 1;
+const scroller = el => {
+  for (let e = el.parentElement; e && e !== document.body; e = e.parentElement) {
+    if (scrolls(e)) return e;
+  }
+  return null;
+};
+if (document.documentElement.scrollWidth > width + 1) out.push('the page scrolls sideways: ' +
+  document.documentElement.scrollWidth + ' px wide');
+for (const el of document.querySelectorAll('.md-content :is(table, .katex-display > .katex, pre > code)')) {
+  const r = el.getBoundingClientRect();
+  if (r.width === 0 || r.right <= width + 1) continue;
+  const s = scrolls(el) ? el : scroller(el);
+  if (!s) out.push(name(el) + ' is cut off at the right edge (' + Math.round(r.right) + ' px)');
+  else if (s.tabIndex < 0) out.push(name(el) + ' scrolls in ' + name(s) + ', which the keyboard cannot reach');
+}
+for (const c of document.querySelectorAll('.md-content td code, .md-content th code')) {
+  if (c.getClientRects().length > 1) out.push('code broken across lines in a table: ' + c.textContent.slice(0, 40));
+}
+for (const d of document.querySelectorAll('.claim-display')) {
+  const mark = d.querySelector(':scope > p > .claim-mark'), math = d.querySelector('.katex-display, .katex');
+  if (!mark || !math) continue;
+  const a = mark.getBoundingClientRect(), b = math.closest('.arithmatex').getBoundingClientRect();
+  if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) {
+    out.push('the mark ' + mark.textContent + ' covers its equation in ' + (d.id || name(d)));
+  }
+}
+return out;
+"""
+
+
+def test_nothing_is_cut_off_on_a_phone(driver: object, server: str, built: Path) -> None:
+    driver.set_window_size(390, 844)
+    try:
+        problems = []
+        for page in _pages(built):
+            driver.get(urljoin(server, page))
+            _wait_for_math(driver)
+            driver.execute_script("return new Promise(r => setTimeout(r, 400))")  # a11y.js marks what scrolls
+            problems += [f"{page or '/'}: {p}" for p in driver.execute_script(PHONE_REPORT)]
+        assert not problems, "\n".join(problems[:60])
+    finally:
+        driver.set_window_size(1280, 900)
