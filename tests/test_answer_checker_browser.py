@@ -173,18 +173,6 @@ def test_the_checker_after_instant_navigation(driver: object, server: str) -> No
     assert not _errors(driver) and not _outside_requests(driver, server)
 
 
-def test_matrix_gradients_point_to_the_command_line(driver: object, server: str) -> None:
-    driver.get(urljoin(server, "hw2/q3/"))
-    _wait_for_math(driver)
-    assert (
-        driver.execute_script("return document.querySelectorAll('form[data-answer-for^=\"hw2.q3.step\"]').length") == 0
-    )
-    commands = driver.execute_script(
-        "return [...document.querySelectorAll('.answer-cli code')].map(c => c.textContent)"
-    )
-    assert "python -m solutions check hw2.q3.step.dx '…'" in commands
-
-
 def test_an_open_checker_fits_a_phone_screen(driver: object, server: str) -> None:
     """Opened on a phone, the checker's panel lies wholly on the screen, in a paragraph and in a table cell (where
     it is a sheet at the bottom of the window, since the table scrolls sideways)."""

@@ -35,7 +35,11 @@
     integer: ["a whole number, such as ", "1,446,400", " (digits only, no arithmetic)"],
     decimal: ["a decimal number, such as ", "0.865", " (digits and a point: no fractions, no e-notation)"],
     formula: ["LaTeX, such as ", "2f_1 - f_4", " or ", "\\frac{1}{2}(f_1 - f_2)"],
+    // A matrix gradient, in the page's batched rows or the question's column vectors (both are checked).
+    gradient: ["a matrix formula in LaTeX, in the page's rows, such as ", "\\frac{\\partial L}{\\partial A_t} W_x^\\top",
+      ", or the question's columns, such as ", "W_x^\\top \\frac{\\partial L}{\\partial a_t}"],
   };
+  const TYPESET = { formula: true, gradient: true }; // kinds whose answer is LaTeX, previewed with KaTeX
   const HINTS = {};
   Object.keys(EXAMPLES).forEach(function (kind) { HINTS[kind] = EXAMPLES[kind].join(""); });
   // The limit of one check; a page (or a test) may lower it by setting window.answerCheckLimitMs.
@@ -260,11 +264,11 @@
     const math = el("span", "answer-math");
     preview.append(math);
     // A number is shown as typed; it is bounded by its length only.
-    const why = form.dataset.kind === "formula" || text.length > PREVIEW_MAX_LENGTH ? unpreviewable(text) : "";
+    const why = TYPESET[form.dataset.kind] || text.length > PREVIEW_MAX_LENGTH ? unpreviewable(text) : "";
     if (why) {
       preview.dataset.refused = why;
       math.append(el("span", "answer-refused", "(" + why + ")"));
-    } else if (form.dataset.kind === "formula") tex(math, text);
+    } else if (TYPESET[form.dataset.kind]) tex(math, text);
     else math.textContent = text;
   }
 
