@@ -199,6 +199,13 @@ MATRIX_CASES = [
         "different",
         "entry",
     ),
+    (  # the largest: four gates, through time, typed in the page's rows for a claim in the question's columns
+        "hw2/q4/",
+        "hw2.q4.bptt.col.dh_recurrence",
+        "G_t + " + " + ".join(rf"\frac{{\partial L}}{{\partial A^{g}_{{t+1}}}} (W_h^{g})^\top" for g in "fico"),
+        "equivalent",
+        "batched rows",
+    ),
 ]
 
 
@@ -230,8 +237,9 @@ def test_matrix_gradients_are_checked_in_the_page(driver: object, server: str, b
     problems += [f"JavaScript error: {e}" for e in _errors(driver)]
     _screenshot(driver, "answer-checker-matrix.png", 900)
     assert not problems, "\n".join(problems)
-    print(f"matrix answer, warm check in the browser: {min(warm[1:]) * 1000:.0f} ms (all: {warm})")
-    assert min(warm[1:]) < 2.0
+    shown = ", ".join(f"{w * 1000:.0f} ms" for w in warm)
+    print(f"matrix answers, equivalent, in the browser (the first starts the checker): {shown}")
+    assert max(warm[1:]) < 2.0
 
 
 def test_an_open_checker_fits_a_phone_screen(driver: object, server: str) -> None:

@@ -277,7 +277,8 @@
     out.textContent = "";
     if (result.read_as) {
       const read = el("span", "answer-read");
-      read.append(el("span", "answer-label", "Read as: "));
+      // A matrix gradient is read in one of its notations (the formula itself is previewed as typed).
+      read.append(el("span", "answer-label", form.dataset.kind === "gradient" ? "Read in " : "Read as: "));
       const math = el("span", "answer-math");
       if (result.read_as_latex) tex(math, result.read_as_latex);
       else math.textContent = result.read_as;

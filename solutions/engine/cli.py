@@ -69,7 +69,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     verdict = answers.assess(c, answer, truth, mistakes, settings.time_limit)
     print(verdict.line())
     if verdict.verdict == "equivalent" and c.kind.name == "gradient" and len(truth) > 1:  # which notation it read
-        print(f"  read as: {verdict.read_as}")
+        print(f"  read in {verdict.read_as}")
     if args.verbose and verdict.verdict in ("different", "mistake"):
         print(f"  yours: {verdict.read_as}\n  truth: {verdict.truth}")
     return EXIT[verdict.verdict]

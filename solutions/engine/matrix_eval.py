@@ -417,7 +417,8 @@ def compare(text: str, notations: list[Notation]) -> Comparison:
 
 
 def _read(text: str, n: Notation) -> str:
-    return f"{' '.join(text.split())}   [{n.note}]"
+    """How an answer was read: in which notation (the formula itself the page previews as typed)."""
+    return n.note
 
 
 def same_as(text: str, other: str, notations: list[Notation]) -> bool:
