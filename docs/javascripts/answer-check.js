@@ -296,7 +296,10 @@
         tex(math, result.difference_latex);
         line.append(math, ".");
       } else {
-        line.append(result.detail || "it does not equal the checked answer.");
+        // A matrix formula's detail may end in the formula with a caret under the column: keep its lines.
+        const [first, ...rest] = (result.detail || "it does not equal the checked answer.").split("\n");
+        line.append(first);
+        if (rest.length) line.append(el("code", "answer-error", rest.join("\n")));
       }
     } else if (result.verdict === "mistake") {
       line.append("✗ A known mistake: " + result.mistake.why + " ");
