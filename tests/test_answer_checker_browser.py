@@ -174,16 +174,73 @@ def test_the_checker_after_instant_navigation(driver: object, server: str) -> No
     assert not _errors(driver) and not _outside_requests(driver, server)
 
 
-def test_matrix_gradients_point_to_the_command_line(driver: object, server: str) -> None:
-    driver.get(urljoin(server, "hw2/q3/"))
-    _wait_for_math(driver)
-    assert (
-        driver.execute_script("return document.querySelectorAll('form[data-answer-for^=\"hw2.q3.step\"]').length") == 0
-    )
-    commands = driver.execute_script(
-        "return [...document.querySelectorAll('.answer-cli code')].map(c => c.textContent)"
-    )
-    assert "python -m solutions check hw2.q3.step.dx '…'" in commands
+# (page, claim, answer, verdict, what the verdict says): matrix gradients, in either notation, typed into the page.
+MATRIX_CASES = [
+    ("hw2/q3/", "hw2.q3.step.dx", r"\frac{\partial L}{\partial A_t} W_x^\top", "equivalent", "batched rows"),
+    ("hw2/q3/", "hw2.q3.step.dx", r"W_x^\top \frac{\partial L}{\partial a_t}", "equivalent", "column vectors"),
+    ("hw2/q3/", "hw2.q3.step.dx", r"\frac{\partial L}{\partial A_t} W_x", "different", "cannot multiply"),
+    (
+        "hw2/q3/",
+        "hw2.q3.bptt.col.dWh",
+        r"\sum_{t=1}^{T} H_{t-1}^\top \frac{\partial L}{\partial A_t}",
+        "equivalent",
+        "",
+    ),
+    (
+        "hw2/q3/",
+        "hw2.q3.bptt.dh_recurrence",
+        r"G_t + \frac{\partial L}{\partial H_{t+1}} \odot \left((1 - H_t^2) W_h^\top\right)",
+        "mistake",
+        "",
+    ),
+    (
+        "hw2/q4/",
+        "hw2.q4.step.dAf",
+        r"\frac{\partial L}{\partial C_t} \odot C_{t-1} \odot F_t \odot (1 + F_t)",
+        "different",
+        "entry",
+    ),
+    (  # the largest: four gates, through time, typed in the page's rows for a claim in the question's columns
+        "hw2/q4/",
+        "hw2.q4.bptt.col.dh_recurrence",
+        "G_t + " + " + ".join(rf"\frac{{\partial L}}{{\partial A^{g}_{{t+1}}}} (W_h^{g})^\top" for g in "fico"),
+        "equivalent",
+        "batched rows",
+    ),
+]
+
+
+def test_matrix_gradients_are_checked_in_the_page(driver: object, server: str, built: Path) -> None:
+    """Every matrix gradient of HW2 Q3 and Q4 has a field; formulas typed into it, in the page's rows or the
+    question's columns, get the verdicts of the engine on CPython (which tests/test_matrix_answers.py ties to the
+    command line).  Prints the time of one warm matrix check (``-s`` shows it)."""
+    catalog = answers.Catalog.from_json((built / "assets/answers/claims.json").read_text(encoding="utf-8"))
+    problems, warm = [], []
+    for page in ("hw2/q3/", "hw2/q4/"):
+        driver.get(urljoin(server, page))
+        _wait_for_math(driver)
+        forms = driver.execute_script(
+            "return document.querySelectorAll('form[data-answer-for][data-kind=gradient]').length"
+        )
+        if forms != {"hw2/q3/": 28, "hw2/q4/": 76}[page]:
+            problems.append(f"{page}: {forms} gradient fields")
+        if driver.execute_script("return document.querySelectorAll('.answer-cli').length"):
+            problems.append(f"{page} still shows a command instead of a field")
+        for where, claim, text, expected, says in MATRIX_CASES:
+            if where != page:
+                continue
+            got, seconds, shown = _answer(driver, claim, text)
+            cpython = catalog.check(claim, text).verdict
+            if not got == cpython == expected or says not in shown:
+                problems.append(f"{claim} {text!r}: browser {got}, CPython {cpython}, expected {expected}: {shown!r}")
+            if got == "equivalent":
+                warm.append(seconds)
+    problems += [f"JavaScript error: {e}" for e in _errors(driver)]
+    _screenshot(driver, "answer-checker-matrix.png", 900)
+    assert not problems, "\n".join(problems)
+    shown = ", ".join(f"{w * 1000:.0f} ms" for w in warm)
+    print(f"matrix answers, equivalent, in the browser (the first starts the checker): {shown}")
+    assert max(warm[1:]) < 2.0
 
 
 def test_an_open_checker_fits_a_phone_screen(driver: object, server: str) -> None:

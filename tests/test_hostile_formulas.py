@@ -38,7 +38,7 @@ def test_every_input_ends_in_a_verdict_or_a_clear_parse_error(claim_id: str, tex
         assert cmp.detail and "\x1b" not in cmp.detail and len(cmp.detail) < 600
 
 
-@pytest.mark.parametrize("module", ["latex.py", "matrix_latex.py"])
+@pytest.mark.parametrize("module", ["latex.py", "matrix_latex.py", "matrix_eval.py"])
 def test_neither_parser_evaluates_text(module: str) -> None:
     """No eval/exec/compile, no sympify, no sympy.parsing: the parsers build expressions token by token."""
     tree = ast.parse((ROOT / "solutions" / "engine" / module).read_text(encoding="utf-8"))

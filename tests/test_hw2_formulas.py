@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from solutions.engine import Gradient, GradientTruth, registry
+from solutions.engine import Gradient, GradientNotation, GradientTruth, registry
 from solutions.engine.checks import EQUAL, compare
 from solutions.engine.site import scan
 from solutions.engine.verdicts import Report
@@ -56,5 +56,9 @@ def test_formulas_hold_at_random_shapes(page: str, n: int, d: int, h: int, t: in
         cases = ac.cases(partial(build, **kw) if kw else build, target, [shape], times, seed_offset=seed)
         if not cases:  # e.g. a recurrence for t < T when T = 1
             continue
-        cmp = compare(claim, PAGE_TEXT[claim.id], GradientTruth(cases, "random shapes"))
+        columns = ac.column_cases(cases)  # the question's column vectors: the cases of one example
+        if claim.kind.notation and not columns:
+            continue
+        truth = GradientTruth(cases, "random shapes", [GradientNotation("columns", "", "", columns)])
+        cmp = compare(claim, PAGE_TEXT[claim.id], truth)
         assert cmp.outcome == EQUAL, f"{claim.id} at N={n}, D={d}, H={h}, T={t}: {cmp.detail}"

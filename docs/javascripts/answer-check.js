@@ -42,7 +42,11 @@
     integer: ["a whole number, such as ", "1,446,400", " (digits only, no arithmetic)"],
     decimal: ["a decimal number, such as ", "0.865", " (digits and a point: no fractions, no e-notation)"],
     formula: ["LaTeX, such as ", "2f_1 - f_4", " or ", "\\frac{1}{2}(f_1 - f_2)"],
+    // A matrix gradient, in the page's batched rows or the question's column vectors (both are checked).
+    gradient: ["a matrix formula in LaTeX, in the page's rows, such as ", "\\frac{\\partial L}{\\partial A_t} W_x^\\top",
+      ", or the question's columns, such as ", "W_x^\\top \\frac{\\partial L}{\\partial a_t}"],
   };
+  const TYPESET = { formula: true, gradient: true }; // kinds whose answer is LaTeX, previewed with KaTeX
   const HINTS = {};
   Object.keys(EXAMPLES).forEach(function (kind) { HINTS[kind] = EXAMPLES[kind].join(""); });
   // The limit of one check; a page (or a test) may lower it by setting window.answerCheckLimitMs.
@@ -274,11 +278,11 @@
     const math = el("span", "answer-math");
     preview.append(math);
     // A number is shown as typed; it is bounded by its length only.
-    const why = form.dataset.kind === "formula" || text.length > PREVIEW_MAX_LENGTH ? unpreviewable(text) : "";
+    const why = TYPESET[form.dataset.kind] || text.length > PREVIEW_MAX_LENGTH ? unpreviewable(text) : "";
     if (why) {
       preview.dataset.refused = why;
       math.append(el("span", "answer-refused", "(" + why + ")"));
-    } else if (form.dataset.kind === "formula") tex(math, text);
+    } else if (TYPESET[form.dataset.kind]) tex(math, text);
     else math.textContent = text;
   }
 
@@ -287,7 +291,8 @@
     out.textContent = "";
     if (result.read_as) {
       const read = el("span", "answer-read");
-      read.append(el("span", "answer-label", "Read as: "));
+      // A matrix gradient is read in one of its notations (the formula itself is previewed as typed).
+      read.append(el("span", "answer-label", form.dataset.kind === "gradient" ? "Read in " : "Read as: "));
       const math = el("span", "answer-math");
       if (result.read_as_latex) tex(math, result.read_as_latex);
       else math.textContent = result.read_as;
@@ -305,7 +310,10 @@
         tex(math, result.difference_latex);
         line.append(math, ".");
       } else {
-        line.append(result.detail || "it does not equal the checked answer.");
+        // A matrix formula's detail may end in the formula with a caret under the column: keep its lines.
+        const [first, ...rest] = (result.detail || "it does not equal the checked answer.").split("\n");
+        line.append(first);
+        if (rest.length) line.append(el("code", "answer-error", rest.join("\n")));
       }
     } else if (result.verdict === "mistake") {
       line.append("✗ A known mistake: " + result.mistake.why + " ");

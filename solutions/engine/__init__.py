@@ -15,7 +15,18 @@ and names the packages that hold those modules in ``mkdocs.yml`` under ``plugins
 """
 
 from .cli import add_commands
-from .kinds import Decimal, Formula, Generated, Gradient, GradientCase, GradientTruth, Integer, Pending, Shown
+from .kinds import (
+    Decimal,
+    Formula,
+    Generated,
+    Gradient,
+    GradientCase,
+    GradientNotation,
+    GradientTruth,
+    Integer,
+    Pending,
+    Shown,
+)
 from .registry import claim, mistake
 
 __all__ = [
@@ -24,6 +35,7 @@ __all__ = [
     "Generated",
     "Gradient",
     "GradientCase",
+    "GradientNotation",
     "GradientTruth",
     "Integer",
     "Pending",

@@ -35,9 +35,9 @@ if TYPE_CHECKING:
     from .verdicts import Result
 
 VERDICTS = ("equivalent", "different", "mistake", "invalid", "timeout")
-ANSWERABLE = ("integer", "decimal", "formula")  # kinds a reader can type an answer to in the page
+ANSWERABLE = ("integer", "decimal", "formula", "gradient")  # kinds a reader can type an answer to in the page
 # The engine modules the browser imports (with empty package files for ``solutions`` and ``solutions.engine``).
-BUNDLE = ("answers", "checks", "registry", "kinds", "verdicts", "latex", "pages")
+BUNDLE = ("answers", "checks", "registry", "kinds", "verdicts", "latex", "pages", "matrix_latex", "matrix_eval")
 _MAX_TREE_DEPTH = 200
 _INT = re.compile(r"-?[0-9]{1,64}")  # the numbers of a truth's tree: plain digits, no separators, no huge ones
 _FLOAT = re.compile(r"-?[0-9]+(\.[0-9]+)?(e[+-]?[0-9]+)?")
@@ -111,7 +111,7 @@ def assess(claim: Claim, text: str, truth: Any, mistakes: list[Mistake] = (), se
             read_as, read_as_latex = _reading(claim.kind, text, cmp.page)
             if cmp.outcome == Outcome.EQUAL:
                 return Verdict("equivalent", read_as, read_as_latex, truth=cmp.truth)
-            found = next((m for m in mistakes if _is_mistake(claim, text, m)), None)
+            found = next((m for m in mistakes if _is_mistake(claim, text, m, truth)), None)
             hint = "" if found else _unknown_symbols(claim.kind, text, truth)
     except CheckTimeout:
         return Verdict("timeout", detail=f"the check took longer than its limit of {seconds:g} s")
@@ -194,10 +194,14 @@ def _unknown_symbols(kind: Kind, text: str, truth: Any) -> str:
     )
 
 
-def _is_mistake(claim: Claim, text: str, m: Mistake) -> bool:
+def _is_mistake(claim: Claim, text: str, m: Mistake, truth: Any = None) -> bool:
     """Whether the answer equals the mistake's value (and, for a formula, says what the mistake's left side says),
-    by the kind's own reading of both texts."""
+    by the kind's own reading of both texts (a matrix formula: the same values in every case of a notation)."""
     kind = claim.kind
+    if kind.name == "gradient" and isinstance(truth, list):  # matrix_eval.MatrixAnswer: truth is its notations
+        from . import matrix_eval
+
+        return matrix_eval.same_as(text, m.text, truth)
     if isinstance(kind, Integer):
         return kind.read(m.text) is not None and kind.read(m.text) == kind.read(text)
     if isinstance(kind, Decimal):
@@ -316,10 +320,48 @@ def _sympy_number(v: Any) -> Any:
 
 def spec(claim: Claim, truth: Any) -> dict[str, Any]:
     """What the in-page checker needs of a verified claim; :class:`Unsupported` for a kind it does not check."""
+    if claim.kind.name == "gradient":
+        return gradient_spec(claim, truth)
     tree = to_tree(truth)
     if from_tree(json.loads(json.dumps(tree))) != truth:  # what the browser rebuilds must be the truth itself
         raise Unsupported(f"{plain(truth)} does not survive its trip to the browser")
     return {"kind": kind_to_json(claim.kind), "truth": tree}
+
+
+def gradient_spec(claim: Claim, truth: Any) -> dict[str, Any]:
+    """A gradient claim's cases as plain numbers (:func:`.matrix_eval.dump`), every notation of its truth, the
+    claim's own first: ``matrix`` (the notations, their cases naming arrays) and ``arrays`` (the arrays, which
+    :func:`catalog` gathers into one table for the whole site)."""
+    from . import matrix_eval
+
+    own = claim.kind.notation
+    rows_lhs = truth.lhs or ("" if own else claim.kind.lhs)  # the page's notation needs its own left-hand side
+    every = [("rows", truth.note, rows_lhs, truth.cases), *((n.name, n.note, n.lhs, n.cases) for n in truth.notations)]
+    ordered = sorted((n for n in every if n[2]), key=lambda n: n[0] != (own or "rows"))  # stable: the claim's first
+    notations, arrays = matrix_eval.dump(ordered)
+    return {"kind": {"name": "gradient", "lhs": claim.kind.lhs}, "matrix": notations, "arrays": arrays}
+
+
+def reader_check(claim: Claim, truth: Any) -> tuple[Claim, Any]:
+    """The claim and truth that :func:`assess` judges a reader's answer with: a gradient claim's as the in-page
+    checker has them (its cases through JSON, evaluated in pure Python: :mod:`.matrix_eval`), so that the
+    command line's verdict is the page's; any other claim as it is."""
+    if claim.kind.name != "gradient":
+        return claim, truth
+    data = json.loads(json.dumps(gradient_spec(claim, truth)))
+    return _matrix_claim(claim.id, data["kind"], data["matrix"], data["arrays"])
+
+
+def _matrix_claim(
+    claim_id: str, kind: dict[str, Any], notations: Any, arrays: Any, cache: dict[str, Any] | None = None
+) -> tuple[Claim, Any]:
+    from . import matrix_eval
+
+    lhs = kind.get("lhs")
+    if not isinstance(lhs, str):
+        raise ValueError("a gradient kind needs a text lhs")  # noqa: TRY004 - a bad catalog is a ValueError
+    loaded = matrix_eval.load(notations, arrays, cache)
+    return Claim(claim_id, matrix_eval.MatrixAnswer(lhs), lambda: loaded, "", "", 0, ""), loaded
 
 
 def mistakes_of(results: list[Result]) -> dict[str, list[Mistake]]:
@@ -337,12 +379,14 @@ def catalog(results: list[Result], href: Any, time_limit: float) -> dict[str, An
 
     ``href(result)`` gives the site address of where a result's claim is shown (for the mistakes' links)."""
     mistakes = mistakes_of(results)
-    claims = {}
+    claims, arrays = {}, {}
     for r in results:
-        if r.status == "verified" and r.answer and "truth" in r.answer:
+        if r.status == "verified" and r.answer and ("truth" in r.answer or "matrix" in r.answer):
             known = [asdict(Mistake(m.id, m.text, m.why, href(m.id))) for m in mistakes.get(r.claim_id, [])]
-            claims[r.claim_id] = {**r.answer, "mistakes": known}
-    return {"version": 1, "module": __name__, "time_limit": time_limit, "claims": claims}
+            entry = dict(r.answer)
+            arrays.update(entry.pop("arrays", {}))  # a gradient's arrays, shared by the claims of one forward pass
+            claims[r.claim_id] = {**entry, "mistakes": known}
+    return {"version": 1, "module": __name__, "time_limit": time_limit, "claims": claims, "arrays": arrays}
 
 
 def bundle() -> bytes:
@@ -367,13 +411,16 @@ class Catalog:
 
     claims: dict[str, dict[str, Any]] = field(default_factory=dict)
     time_limit: float = 5.0
+    arrays: dict[str, Any] = field(default_factory=dict)  # the gradient claims' arrays (:func:`catalog`)
+    _read: dict[str, Any] = field(default_factory=dict, repr=False)  # those arrays once read (matrix_eval.load)
 
     @classmethod
     def from_json(cls, text: str) -> Catalog:
         data = json.loads(text)
         if not isinstance(data, dict) or data.get("version") != 1 or not isinstance(data.get("claims"), dict):
             raise ValueError("not a version-1 answer catalog")
-        return cls(data["claims"], float(data.get("time_limit", 5.0)))
+        arrays = data.get("arrays", {})
+        return cls(data["claims"], float(data.get("time_limit", 5.0)), arrays if isinstance(arrays, dict) else {})
 
     def check(self, claim_id: str, text: str) -> Verdict:
         entry = self.claims.get(claim_id)
@@ -381,9 +428,12 @@ class Catalog:
             return Verdict("invalid", detail=f"no claim {claim_id!r} can be checked in this page")
         if not text.strip():
             return Verdict("invalid", detail="type an answer first")
-        kind = kind_from_json(entry["kind"])
-        truth = from_tree(entry["truth"])
-        claim = Claim(claim_id, kind, lambda: truth, "", "", 0, "")
+        if entry["kind"].get("name") == "gradient":
+            claim, truth = _matrix_claim(claim_id, entry["kind"], entry.get("matrix"), self.arrays, self._read)
+        else:
+            kind = kind_from_json(entry["kind"])
+            truth = from_tree(entry["truth"])
+            claim = Claim(claim_id, kind, lambda: truth, "", "", 0, "")
         mistakes = [Mistake(m["id"], m["text"], m["why"], m.get("href", "")) for m in entry.get("mistakes", [])]
         return assess(claim, text, truth, mistakes, self.time_limit)
 

@@ -250,5 +250,3 @@ def _for_readers(r: Result, claim: Claim, text: str | None, truth: Any) -> None:
             r.answer = answers.spec(claim, truth)
         except answers.Unsupported as err:
             r.answer = {"unsupported": str(err)}
-    elif claim.kind.name == "gradient":
-        r.answer = {"unsupported": "a matrix formula is evaluated with NumPy, which the page does not load"}

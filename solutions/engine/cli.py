@@ -59,10 +59,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     except Exception as err:  # noqa: BLE001 - a broken check or results file: one line, never a traceback
         print(f"cannot check: the check of {c.id} ({c.location}) failed: {type(err).__name__}: {err}")
         return 2
+    try:  # a gradient claim: its cases as the page's checker has them, so that both give the same verdict
+        c, truth = answers.reader_check(c, truth)
+    except ValueError as err:
+        print(f"cannot check: the cases of {c.id} ({c.location}) cannot be read: {err}")
+        return 2
     docs = docs_dir_in(Path(args.config))
     mistakes = answers.mistakes_in(docs, claims, c.id) if docs.is_dir() else []
     verdict = answers.assess(c, answer, truth, mistakes, settings.time_limit)
     print(verdict.line())
+    if verdict.verdict == "equivalent" and c.kind.name == "gradient" and len(truth) > 1:  # which notation it read
+        print(f"  read in {verdict.read_as}")
     if args.verbose and verdict.verdict in ("different", "mistake"):
         print(f"  yours: {verdict.read_as}\n  truth: {verdict.truth}")
     return EXIT[verdict.verdict]

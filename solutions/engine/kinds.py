@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -73,9 +73,30 @@ class GradientCase:
 
 
 @dataclass
+class GradientNotation:
+    """Another way to write the same gradients: its own names and shapes for the same forward passes (the
+    question's column vectors beside the page's batched rows).  A reader's answer is accepted in any notation
+    of its claim (:mod:`.matrix_eval`); a claim ``Gradient(lhs, notation=name)`` is a page formula in it."""
+
+    name: str  # e.g. "columns"
+    note: str  # how the verdict names it: "the question's column vectors (one example; x_t is D x 1)"
+    lhs: str  # the claim's left-hand side in these names, e.g. \frac{\partial L}{\partial x_t}
+    cases: list[GradientCase]
+
+
+@dataclass
 class GradientTruth:
     cases: list[GradientCase]
     how: str  # how the truth was established (autograd, and finite differences agreeing to ...)
+    notations: list[GradientNotation] = field(default_factory=list)  # other notations of the same gradient
+    note: str = "the page's notation"  # how a verdict names the notation of ``cases``
+    lhs: str = ""  # the left-hand side in the notation of ``cases`` (where a claim in another notation needs it)
+
+    def notation(self, name: str) -> GradientNotation:
+        found = next((n for n in self.notations if n.name == name), None)
+        if found is None:
+            raise ValueError(f"this gradient has no notation {name!r} (it has {[n.name for n in self.notations]})")
+        return found
 
 
 class _Valued:
@@ -297,6 +318,7 @@ class Gradient(_Valued):
     """
 
     lhs: str
+    notation: str = ""  # the page writes the formula in this notation of the truth (``GradientTruth.notations``)
     name: ClassVar[str] = "gradient"
 
     def compare_text(self, claim: Claim, text: str, truth: Any) -> Comparison:
@@ -306,6 +328,8 @@ class Gradient(_Valued):
 
         if not isinstance(truth, GradientTruth):
             raise TypeError(f"a gradient claim must return GradientTruth, not {type(truth).__name__}")
+        if self.notation:
+            truth = GradientTruth(truth.notation(self.notation).cases, truth.how)  # its cases, in its names
         try:
             segments = matrix_latex.parse_chain(text)
             target = matrix_latex.quantity_key(self.lhs)

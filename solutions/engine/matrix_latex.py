@@ -38,11 +38,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import numpy as np
-
 from .latex import LIMITS, _excerpt  # one set of limits, one way to show untrusted text, for both parsers
 
-__all__ = ["MatrixLatexError", "Node", "evaluate", "parse_chain", "quantity_key"]
+__all__ = ["MatrixLatexError", "Node", "evaluate", "look_up", "parse_chain", "quantity_key"]
 
 # Length and nesting as in the LaTeX parser (one set of limits for both); sums and evaluation steps are this one's.
 MAX_LENGTH, MAX_DEPTH = LIMITS["max_length"], LIMITS["max_depth"]
@@ -516,7 +514,7 @@ class _Parser:
 
 # -- evaluation ----------------------------------------------------------------
 
-Value = float | np.ndarray
+Value = Any  # a float or a NumPy array (NumPy is imported by the evaluator only: the parser runs without it)
 
 
 class Env:
@@ -542,7 +540,48 @@ class Env:
         return total
 
 
+def look_up(node: Node, env: Env, src: str = "") -> Value:
+    """A number, a named quantity (at its time index) or the column of ones: what evaluation starts from.
+    Needs no NumPy (the in-page checker's evaluator, :mod:`.matrix_eval`, shares it)."""
+    op, a = node.op, node.args
+
+    def fail(reason: str) -> MatrixLatexError:
+        return MatrixLatexError(reason, src, node.pos)
+
+    if op == "num":
+        return a[0]
+    if op == "ones":
+        return env.values["_ones"]
+    if op not in ("name", "grad"):  # pragma: no cover - evaluate sends only these
+        raise fail(f"{op} is not a quantity")
+    q: Quantity = a[0]
+    shown = q.text().replace("dL/d", "∂L/∂")
+    if q.key not in env.values:
+        known = ", ".join(sorted(k.replace("dL/d", "∂L/∂") for k in env.values if not k.startswith("_")))
+        raise fail(f"{shown.split('[')[0]} is not a quantity of this problem (known: {known})")
+    value = env.values[q.key]
+    if q.index is None:
+        if isinstance(value, dict):
+            raise fail(f"{shown} changes with time: give it a time index such as _t")
+        at = None
+    else:
+        if not isinstance(value, dict):
+            raise fail(f"{q.key.replace('dL/d', '∂L/∂')} does not change with time: drop its time index")
+        at = env.index(q.index, src, node.pos)
+        if at not in value:
+            raise fail(
+                f"{q.key.replace('dL/d', '∂L/∂')} at time {at} does not exist here (it exists for "
+                f"{min(value)}..{max(value)}; t={env.bindings.get('t')}, T={env.bindings.get('T')})"
+            )
+        value = value[at]
+    if env.forbidden is not None and q.key == env.forbidden.key and at == env.forbidden_at:
+        raise fail(f"the formula uses {shown}, the very quantity it is meant to give")
+    return value
+
+
 def evaluate(node: Node, env: Env, src: str = "") -> Value:
+    import numpy as np
+
     env.steps += 1
     if env.steps > MAX_STEPS:
         raise MatrixLatexError(f"evaluating this formula takes more than {MAX_STEPS} steps")
@@ -551,34 +590,8 @@ def evaluate(node: Node, env: Env, src: str = "") -> Value:
     def fail(reason: str) -> MatrixLatexError:
         return MatrixLatexError(reason, src, node.pos)
 
-    if op == "num":
-        return a[0]
-    if op in ("name", "grad"):
-        q: Quantity = a[0]
-        shown = q.text().replace("dL/d", "∂L/∂")
-        if q.key not in env.values:
-            known = ", ".join(sorted(k.replace("dL/d", "∂L/∂") for k in env.values if not k.startswith("_")))
-            raise fail(f"{shown.split('[')[0]} is not a quantity of this problem (known: {known})")
-        value = env.values[q.key]
-        if q.index is None:
-            if isinstance(value, dict):
-                raise fail(f"{shown} changes with time: give it a time index such as _t")
-            at = None
-        else:
-            if not isinstance(value, dict):
-                raise fail(f"{q.key.replace('dL/d', '∂L/∂')} does not change with time: drop its time index")
-            at = env.index(q.index, src, node.pos)
-            if at not in value:
-                raise fail(
-                    f"{q.key.replace('dL/d', '∂L/∂')} at time {at} does not exist here (it exists for "
-                    f"{min(value)}..{max(value)}; t={env.bindings.get('t')}, T={env.bindings.get('T')})"
-                )
-            value = value[at]
-        if env.forbidden is not None and q.key == env.forbidden.key and at == env.forbidden_at:
-            raise fail(f"the formula uses {shown}, the very quantity it is meant to give")
-        return value
-    if op == "ones":
-        return env.values["_ones"]
+    if op in ("num", "name", "grad", "ones"):
+        return look_up(node, env, src)
     if op == "neg":
         return -evaluate(a[0], env, src)
     if op in ("add", "sub", "odot"):
@@ -630,10 +643,14 @@ def evaluate(node: Node, env: Env, src: str = "") -> Value:
 
 
 def _shape(x: Value) -> str:
+    import numpy as np
+
     return "scalar" if np.ndim(x) == 0 else " x ".join(str(s) for s in x.shape)
 
 
 def _same_shape(x: Value, y: Value, verb: str, fail: Callable[[str], MatrixLatexError]) -> None:
+    import numpy as np
+
     if np.ndim(x) == 0 or np.ndim(y) == 0:
         return
     if x.shape == y.shape:

@@ -20,12 +20,13 @@ differences entry by entry before any case is used.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable
 
 import numpy as np
 import torch
 
-from solutions.engine import Gradient, GradientCase, GradientTruth, claim
+from solutions.engine import Gradient, GradientCase, GradientNotation, GradientTruth, claim
 
 FD_EPS = 1e-6
 GATES = ("f", "i", "c", "o")  # the homework's block order in W_x, W_h and b
@@ -233,16 +234,62 @@ def how(shapes: Shapes) -> str:
     return HOW.format(shapes=label)
 
 
-def truth(build: Build, target: str, shapes: Shapes, times: str = "all", **kw: object) -> Callable[[], GradientTruth]:
-    """The function that computes autograd's ``target`` on these cases: the truth of one gradient claim.
+# The question's own notation: one example, column vectors.  The same forward passes (those with N = 1), each
+# per-example quantity a column (x_t = X_t^T, h_t, a_t, g_t, c_t, f_t, i_t, ~c_t, o_t, s_t and the gate
+# pre-activations a^g_t), each weight the transpose of the page's (W_x is H x D: the question's W_x x_t is the
+# page's X_t W_x), the bias a column, and every gradient the transpose of the page's.
+ROW_NOTE = "the page's batched rows (one row per example: X_t is N x D, W_x is D x H)"
+COLUMN_NOTE = "the question's column vectors (one example: x_t is D x 1, W_x is the page's W_x^T)"
+_PER_EXAMPLE = {"X", "H", "A", "G", "C", "F", "I", "O", "S", "~C"}
+
+
+def column_name(key: str) -> str:
+    """A quantity's name in the question's notation: the per-example ones in lower case (H -> h, A^f -> a^f,
+    dL/dX -> dL/dx), the weights and biases as they are."""
+    if key.startswith("dL/d"):
+        return "dL/d" + column_name(key[4:])
+    base, sep, label = key.partition("^")
+    return (base.lower() if base in _PER_EXAMPLE else base) + sep + label
+
+
+def column_lhs(lhs: str) -> str:
+    """A left-hand side such as ``\\frac{\\partial L}{\\partial H_{t-1}}`` in the question's notation."""
+    return re.sub(r"(\\partial )(X|H|A|C)(?=[_^])", lambda m: m.group(1) + m.group(2).lower(), lhs)
+
+
+def _transposed(value: object) -> object:
+    if isinstance(value, dict):
+        return {t: a.T.copy() for t, a in value.items()}
+    return value.T.copy() if isinstance(value, np.ndarray) else value
+
+
+def column_cases(row_cases: list[GradientCase]) -> list[GradientCase]:
+    """The cases of one example (N = 1) in the question's notation: every array transposed, renamed."""
+    out, views = [], {}
+    for case in row_cases:
+        if np.asarray(case.truth).ndim != 2 or next(iter(case.values["X"].values())).shape[0] != 1:
+            continue
+        view = views.get(id(case.values))
+        if view is None:
+            view = {("_ones" if k == "_ones" else column_name(k)): _transposed(v) for k, v in case.values.items()}
+            views[id(case.values)] = view
+        out.append(GradientCase(view, case.bindings, case.truth.T.copy(), case.label))
+    return out
+
+
+def truth(
+    build: Build, target: str, shapes: Shapes, times: str = "all", lhs: str = "", **kw: object
+) -> Callable[[], GradientTruth]:
+    """The function that computes autograd's ``target`` on these cases: the truth of one gradient claim, in
+    the page's notation and (given the page's left-hand side ``lhs``) in the question's column vectors.
 
     It carries ``spec = (build, target, times, kw)`` so that the tests can evaluate the same claim at
     random shapes."""
 
     def compute() -> GradientTruth:
-        return GradientTruth(
-            cases(build, target, shapes, times, **kw), "float64 autograd, checked by finite differences"
-        )
+        rows = cases(build, target, shapes, times, **kw)
+        columns = [GradientNotation("columns", COLUMN_NOTE, column_lhs(lhs), column_cases(rows))] if lhs else []
+        return GradientTruth(rows, "float64 autograd, checked by finite differences", columns, ROW_NOTE, lhs)
 
     compute.spec = (build, target, times, kw)  # type: ignore[attr-defined]
     return compute
@@ -251,6 +298,11 @@ def truth(build: Build, target: str, shapes: Shapes, times: str = "all", **kw: o
 def gradient_claims(prefix: str, table: dict[str, tuple[str, ...]], build: Build, shapes: Shapes) -> None:
     """Declare a claim ``<prefix>.<name>`` for each row ``name: (lhs, target)`` or ``(lhs, target, times)`` of
     ``table``: the page's formula for ``lhs`` equals autograd's ``target`` on these cases, at the times
-    ``times`` ("all" when not given).  The claims belong to the module and line that call this."""
+    ``times`` ("all" when not given); and a claim ``<prefix>.col.<name>``: the page's formula in the question's
+    column vectors equals it on the cases of one example.  The claims belong to the module and line that call
+    this."""
     for name, (lhs, target, *times) in table.items():
-        claim(f"{prefix}.{name}", Gradient(lhs), how(shapes), caller=1)(truth(build, target, shapes, *times))
+        compute = truth(build, target, shapes, *times, lhs=lhs)
+        claim(f"{prefix}.{name}", Gradient(lhs), how(shapes), caller=1)(compute)
+        col_how = how(shapes) + "; in the question's column vectors on the cases with N = 1"
+        claim(f"{prefix}.col.{name}", Gradient(column_lhs(lhs), notation="columns"), col_how, caller=1)(compute)
