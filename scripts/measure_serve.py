@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PROSE = ("docs/hw2/q3.md", "hw2/q3/", "Every formula below is checked by code", "Each formula below is checked by code")
-VALUE = ("docs/a2/part1.md", "a2/part1/", "[[a2.p1.params.rnn: 60,400]]", "[[a2.p1.params.rnn: 60,401]]")
+VALUE = ("docs/a2/part1.md", "a2/part1/", "[[?a2.p1.params.rnn: 60,400]]", "[[?a2.p1.params.rnn: 60,401]]")
 
 
 def copy_project(dest: Path) -> Path:

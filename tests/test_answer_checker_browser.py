@@ -166,7 +166,7 @@ def test_the_checker_after_instant_navigation(driver: object, server: str) -> No
     for target, claim, text, expected in (
         ("hw2/q6/", "hw2.q6.params.bow", "0", "different"),
         ("a2/part2/", "a2.q4.valid_triplets", "8", "mistake"),
-        ("a2/part1/", "a2.p1.params.lstm", "1", "different"),
+        ("a2/part1/", "a2.p1.params.rnn", "1", "different"),
     ):
         navigate_instantly(driver, target)
         assert _answer(driver, claim, text)[0] == expected, (target, claim, text)

@@ -26,7 +26,7 @@ def test_judging_in_forked_workers_gives_the_verdicts_of_one_process() -> None:
 
 def test_a_planted_error_is_caught_by_a_worker(docs_copy: Path) -> None:
     page = docs_copy / "a2/part2.md"
-    page.write_text(page.read_text().replace("[[a2.q4.valid_triplets: 36]]", "[[a2.q4.valid_triplets: 18]]"))
+    page.write_text(page.read_text().replace("[[?a2.q4.valid_triplets: 36]]", "[[?a2.q4.valid_triplets: 18]]"))
     failed = background.check_site(docs_copy, replace(SETTINGS, workers=2)).report.failures
     assert [r.claim_id for r in failed] == ["a2.q4.valid_triplets"]
     assert "page says:     18" in failed[0].message and "code computes: 36" in failed[0].message

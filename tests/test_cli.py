@@ -6,6 +6,7 @@ import re
 import shlex
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -56,7 +57,7 @@ def test_verify_prints_a_table_and_passes(capsys: pytest.CaptureFixture[str]) ->
 
 def test_verify_fails_on_a_planted_error(docs_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
     page = docs_copy / "a2/part2.md"
-    page.write_text(page.read_text().replace("[[a2.q4.valid_triplets: 36]]", "[[a2.q4.valid_triplets: 35]]"))
+    page.write_text(page.read_text().replace("[[?a2.q4.valid_triplets: 36]]", "[[?a2.q4.valid_triplets: 35]]"))
     assert main(["verify", "--docs", str(docs_copy)]) == 1
     assert "claim a2.q4.valid_triplets is wrong" in capsys.readouterr().err
 
@@ -65,8 +66,9 @@ def console_examples() -> list[tuple[str, str, str]]:
     """(page, command, expected output) for every ``$ ...python -m solutions check`` in a console block."""
     found = []
     for page in sorted(DOCS.rglob("*.md")):
+        # A block may sit in an admonition (indented): its lines are read without the indentation.
         for block in re.findall(r"```console\n(.*?)```", page.read_text(encoding="utf-8"), re.DOTALL):
-            lines = block.splitlines()
+            lines = textwrap.dedent(block).splitlines()
             for i, line in enumerate(lines):
                 if line.startswith("$ ") and "-m solutions check" in line:
                     output = []  # every line up to the next prompt

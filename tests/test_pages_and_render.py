@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -96,10 +97,7 @@ def test_mark_links_to_the_check_and_is_labelled() -> None:
         'id="claim-a.b.c"'
     )
     assert 'href="../checks/a2.x_claims.md#a.b.c"' in out
-    assert (
-        'aria-label="refuted (a known mistake, checked to be wrong): claim a.b.c; how: enumeration; page - truth = +1"'
-        in out
-    )
+    assert 'aria-label="refuted (a known mistake, checked to be wrong): c; how: enumeration; page - truth = +1"' in out
     assert ">✗</a>" in out
 
 
@@ -199,7 +197,7 @@ ANSWERABLE = {"kind": {"name": "integer"}}
 def test_every_element_the_engine_renders_carries_the_builds_nonce() -> None:
     import html5lib
 
-    occ = find_claims("there are [[a.b.c: 36]] of them", "docs/a2/p.md")[0]
+    occ = find_claims("there are [[?a.b.c: 36]] of them", "docs/a2/p.md")[0]
     out = render_occurrence(
         occ, Result("a.b.c", VERIFIED, "integer", how="enumeration", answer=ANSWERABLE), LISTING, "a2/p.md"
     )
@@ -284,3 +282,32 @@ def test_html_nested_without_end_is_refused_in_linear_time() -> None:
         "docs/p.md:2: <i> nested 60000 elements deep: "
         f"HTML on a page may nest (or leave open) at most {MAX_DEPTH} elements"
     )
+
+
+def test_only_an_answer_gets_a_field_and_practice_wrapping() -> None:
+    """``[[?id: value]]`` is an answer: its value is wrapped for practice mode and it gets a field labelled in
+    words; any other claim gets only its mark.  Neither label holds the claim's id (that is in the link)."""
+    page = "## Q4: how many triplets?\n\nthere are [[?a.q4.valid_triplets: 36]] of them, [[a.q4.anchors: 6]] anchors\n"
+    answer, other = find_claims(page, "docs/a2/p.md")
+    assert (answer.answer, other.answer) == (True, False)
+    result = Result("a.q4.valid_triplets", VERIFIED, "integer", how="enumeration", answer=ANSWERABLE)
+    shown = render_occurrence(answer, result, LISTING, "a2/p.md")
+    assert 'data-practice="shown" data-practice-for="a.q4.valid_triplets"' in shown
+    assert 'data-label="valid triplets, in Q4: how many triplets?"' in shown and "answer-slot" in shown
+    assert 'aria-label="verified: valid triplets, in Q4: how many triplets?; how: enumeration"' in shown
+    assert 'tabindex="-1"' in shown  # the mark is quiet: the field is the answer's one tab stop
+    plain = render_occurrence(other, Result("a.q4.anchors", VERIFIED, "integer", answer=ANSWERABLE), LISTING, "a2/p.md")
+    assert "answer-slot" not in plain and "data-practice" not in plain
+    for html_ in (shown, plain):
+        labels = re.findall(r'(?:aria-label|title|data-label)="([^"]*)"', html_)
+        assert labels and not any("a.q4." in label for label in labels)
+
+
+def test_an_answer_block_is_written_claim_question_mark_id() -> None:
+    page = "## Q6: the total\n\n```claim ?a.q6.dL_df1\n\\frac{\\partial L}{\\partial f_1} = 2f_1\n```\n"
+    (occ,) = find_claims(page, "docs/a2/p.md")
+    assert occ.answer and occ.display and occ.id == "a.q6.dL_df1"
+    shown = render_occurrence(occ, Result(occ.id, VERIFIED, "formula", answer=ANSWERABLE), LISTING, "a2/p.md")
+    assert 'class="claim-equation" data-practice="shown"' in shown
+    assert 'data-practice-lhs="\\frac{\\partial L}{\\partial f_1}"' in shown
+    assert 'data-label="dL/df_1, in Q6: the total"' in shown

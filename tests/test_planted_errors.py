@@ -39,7 +39,7 @@ def test_the_real_pages_have_no_failures(docs_copy: Path) -> None:
 
 
 def test_wrong_integer(docs_copy: Path) -> None:
-    line = plant(docs_copy / "a2/part2.md", "[[a2.q4.valid_triplets: 36]]", "[[a2.q4.valid_triplets: 37]]")
+    line = plant(docs_copy / "a2/part2.md", "[[?a2.q4.valid_triplets: 36]]", "[[?a2.q4.valid_triplets: 37]]")
     r = only_failure(docs_copy)
     assert r.claim_id == "a2.q4.valid_triplets"
     assert f"docs/a2/part2.md:{line}" in r.message
@@ -92,8 +92,8 @@ PLANTED = [
     ),
     planted(
         "a2/part2.md",
-        "[[a2.q5.t1.dL_df5: $f_1 - f_5$]]",
-        "[[a2.q5.t1.dL_df5: $f_1 - f_2$]]",
+        "[[?a2.q5.t1.dL_df5: $f_1 - f_5$]]",
+        "[[?a2.q5.t1.dL_df5: $f_1 - f_2$]]",
         "a2.q5.t1.dL_df5",
         ["docs/a2/part2.md:{line}: claim a2.q5.t1.dL_df5 is wrong", "page - truth = -f_2 + f_5"],
         kind="formula (table cell)",
@@ -110,15 +110,15 @@ PLANTED = [
     ),
     planted(
         "a2/part2.md",
-        "[[a2.q4.valid_triplets: 36]]",
-        "[[a2.q4.valid_triplets: 36]] [[a2.q4.typo: 36]]",
+        "[[?a2.q4.valid_triplets: 36]]",
+        "[[?a2.q4.valid_triplets: 36]] [[a2.q4.typo: 36]]",
         "a2.q4.typo",
         ["no check declares a2.q4.typo"],
         id="an answer with no check",
     ),
     planted(
         "a2/part2.md",
-        "[[a2.q4.valid_triplets: 36]]",
+        "[[?a2.q4.valid_triplets: 36]]",
         "many",  # a bare 36 would be a second failure: an unchecked number (tests/test_coverage.py)
         "a2.q4.valid_triplets",
         ["no page under docs/ shows it", "solutions/a2/part2/part2_claims.py:"],
@@ -126,8 +126,8 @@ PLANTED = [
     ),
     planted(
         "a2/part2.md",
-        "[[a2.q4.valid_triplets: 36]]",
-        "[[a2.q4.valid_triplets: 36]] and [[a2.q4.valid_triplets: 36]]",
+        "[[?a2.q4.valid_triplets: 36]]",
+        "[[?a2.q4.valid_triplets: 36]] and [[?a2.q4.valid_triplets: 36]]",
         "a2.q4.valid_triplets",
         ["is already shown at"],
         id="a claim shown twice",
@@ -198,7 +198,7 @@ def test_wrong_gradient_formula_gives_a_numeric_counterexample(docs_copy: Path) 
 
 
 def test_gradient_formula_in_a_table_cell_with_a_missing_transpose(docs_copy: Path) -> None:
-    line = plant(docs_copy / "hw2/q4.md", r"[[hw2.q4.step.dWxo: $X_t^\top \frac", r"[[hw2.q4.step.dWxo: $X_t \frac")
+    line = plant(docs_copy / "hw2/q4.md", r"[[?hw2.q4.step.dWxo: $X_t^\top \frac", r"[[?hw2.q4.step.dWxo: $X_t \frac")
     r = only_failure(docs_copy)
     assert r.claim_id == "hw2.q4.step.dWxo" and f"docs/hw2/q4.md:{line}" in r.message
     assert "cannot multiply" in r.message

@@ -80,7 +80,7 @@ def planted_build(tmp_path_factory: pytest.TempPathFactory) -> subprocess.Comple
         (project / watched).symlink_to(ROOT / watched)
     shutil.copytree(DOCS, project / "docs", ignore=shutil.ignore_patterns("katex.tmp", "pyodide.tmp"))
     page = project / "docs/a2/part2.md"
-    page.write_text(page.read_text().replace("[[a2.q5.t3.dL_df6: $f_2 - f_6$]]", "[[a2.q5.t3.dL_df6: $f_6 - f_2$]]"))
+    page.write_text(page.read_text().replace("[[?a2.q5.t3.dL_df6: $f_2 - f_6$]]", "[[?a2.q5.t3.dL_df6: $f_6 - f_2$]]"))
     q6 = project / "docs/hw2/q6.md"
     q6.write_text(q6.read_text().replace("- **Shuffle the training set.**", "- **Shuffle the training set 3 times.**"))
     q3 = project / "docs/hw2/q3.md"

@@ -207,8 +207,8 @@
     // No maxlength: it would cut a long paste silently; the preview and the engine say what is too long.
     input.placeholder = "✎";
     input.title = "Check an answer of your own: type " + HINTS[kind] + ", then press Enter";
-    input.setAttribute("aria-label", "Check your own answer for claim " + claim + ": type " + HINTS[kind] +
-      ", then press Enter");
+    input.setAttribute("aria-label", "Check your answer for " + (slot.dataset.label || "this value") + ": type " +
+      HINTS[kind] + ", then press Enter");
     input.setAttribute("spellcheck", "false");
     input.setAttribute("autocapitalize", "off");
     input.setAttribute("enterkeyhint", "go");
@@ -230,6 +230,7 @@
     panel.append(close, hint, preview, verdict);
     form.append(input, panel);
     slot.replaceWith(form);
+    practiceForm(form);
   }
 
   function mount() {
@@ -250,7 +251,7 @@
 
   function close(form) {
     form.classList.remove("open");
-    form.elements.answer.placeholder = "✎";
+    form.elements.answer.placeholder = practicePlaceholder(form);
   }
 
   // On every edit: only the cheap part (the old verdict goes); the preview waits for a pause in typing.
@@ -335,6 +336,7 @@
     out.append(line);
     if (result.hint) out.append(el("span", "answer-hint", "Hint: " + result.hint + "."));
     out.dataset.verdict = result.verdict;
+    practiceVerdict(form, result.verdict);
     out.scrollIntoView({ block: "nearest" });
   }
 
@@ -385,13 +387,181 @@
   });
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest(".answer-close")) close(formOf(event));
+    else if (event.target.closest && event.target.closest("[data-practice-reveal]")) practiceReveal(event);
+    else if (event.target.closest && event.target.closest("[data-practice-toggle]")) practiceToggle();
   });
   document.addEventListener("keydown", function (event) {
     const form = event.key === "Escape" ? formOf(event) : null;
     if (form) close(form);
   });
 
-  Object.defineProperty(window, "answerCheckMount", { value: mount }); // see the top: a later run only mounts
-  if (typeof document$ !== "undefined") document$.subscribe(mount);
-  else mount();
+  // Practice mode.  The engine renders each verified answer of a question (a claim written [[?id: value]] on the
+  // page) in an element with data-practice="shown" and data-practice-for=ID.  A switch on the page (remembered in
+  // localStorage, so across pages, visits and instant navigation) hides them until the reader has tried:
+  //   hidden    the value is not shown (display: none); its field is, with a prompt for an equation;
+  //   solved    an equivalent answer was typed: the value shows, with a ✓;
+  //   revealed  "show answer" was pressed: the value shows, without credit.
+  // A known mistake or a different answer keeps it hidden (the verdict explains).  What was solved or revealed is
+  // kept in localStorage too, and counted by every [data-practice-progress] element: on a page, its own answers;
+  // on the home page, the ids the engine lists in data-practice-ids.  Nothing leaves the browser.
+  const PRACTICE_MODE = "verified-answers.practice"; // "on", or absent
+  const PRACTICE_DONE = "verified-answers.practice.done"; // {claim id: "solved" | "revealed"}
+
+  function storage(key, value) { // localStorage, or nothing where the browser refuses it (a private window)
+    try {
+      if (value === undefined) return window.localStorage.getItem(key);
+      if (value === null) window.localStorage.removeItem(key);
+      else window.localStorage.setItem(key, value);
+    } catch (error) { /* practice mode then lasts as long as the page */ }
+    return null;
+  }
+  function practiceOn() { return storage(PRACTICE_MODE) === "on"; }
+  function practiceDone() {
+    try {
+      const done = JSON.parse(storage(PRACTICE_DONE) || "{}");
+      return done && typeof done === "object" && !Array.isArray(done) ? done : {};
+    } catch (error) {
+      return {};
+    }
+  }
+  function practiceRecord(claim, state) {
+    const done = practiceDone();
+    if (done[claim]) return; // solved stays solved; revealed stays without credit
+    done[claim] = state;
+    storage(PRACTICE_DONE, JSON.stringify(done));
+  }
+  function practiceValue(claim) {
+    return [...document.querySelectorAll("[data-practice-for]")].find(function (v) {
+      return v.dataset.practiceFor === claim;
+    });
+  }
+
+  // What an answer's field shows at rest: a pencil, or an invitation while its answer is hidden.
+  function practicePlaceholder(form) {
+    const value = practiceValue(form.dataset.answerFor);
+    return value && value.dataset.practice === "hidden" ? "your answer" : "✎";
+  }
+
+  function practiceForm(form) { // the "show answer" control, in the panel that opens with the field
+    if (!practiceValue(form.dataset.answerFor)) return;
+    const reveal = el("button", "practice-reveal", "Show the answer (no credit)");
+    reveal.type = "button";
+    reveal.dataset.practiceReveal = form.dataset.answerFor;
+    form.querySelector(".answer-panel").append(reveal);
+  }
+
+  function practiceApply() {
+    const on = practiceOn();
+    const done = practiceDone();
+    document.querySelectorAll("[data-practice-for]").forEach(function (value) {
+      const claim = value.dataset.practiceFor;
+      const state = on ? done[claim] || "hidden" : "shown";
+      value.dataset.practice = state;
+      let prompt = value.previousElementSibling;
+      if (!prompt || !prompt.classList.contains("practice-prompt")) { // first time: a prompt before, a badge after
+        prompt = el("span", "practice-prompt");
+        if (value.dataset.practiceLhs) tex(prompt, "\\displaystyle " + value.dataset.practiceLhs + " = \\;?");
+        value.before(prompt);
+        value.after(el("span", "practice-badge", "✓ solved"));
+      }
+      prompt.hidden = state !== "hidden" || !value.dataset.practiceLhs;
+      value.nextElementSibling.hidden = state !== "solved";
+      const form = [...document.querySelectorAll("form[data-answer-for]")].find(function (f) {
+        return f.dataset.answerFor === claim;
+      });
+      let reveal = [...document.querySelectorAll("[data-practice-reveal]")].find(function (r) {
+        return r.dataset.practiceReveal === claim;
+      });
+      if (!reveal) { // an answer checked on the command line only: a control of its own, after its mark
+        reveal = el("button", "practice-reveal", "show answer");
+        reveal.type = "button";
+        reveal.dataset.practiceReveal = claim;
+        value.nextElementSibling.nextElementSibling.after(reveal);
+      }
+      reveal.hidden = state !== "hidden";
+      if (form && !form.classList.contains("open")) form.elements.answer.placeholder = practicePlaceholder(form);
+    });
+    practiceProgress();
+  }
+
+  function practiceProgress() {
+    const done = practiceDone();
+    const onPage = [...document.querySelectorAll("[data-practice-for]")].map(function (v) {
+      return v.dataset.practiceFor;
+    });
+    document.querySelectorAll("[data-practice-progress]").forEach(function (out) {
+      const ids = out.dataset.practiceIds ? out.dataset.practiceIds.split(" ") : onPage;
+      const solved = ids.filter(function (id) { return done[id] === "solved"; }).length;
+      const revealed = ids.filter(function (id) { return done[id] === "revealed"; }).length;
+      out.textContent = solved + " of " + ids.length + " answered" + (revealed ? ", " + revealed + " shown" : "");
+      out.dataset.solved = solved;
+      out.dataset.revealed = revealed;
+      out.dataset.total = ids.length;
+    });
+  }
+
+  function practiceToggle() {
+    storage(PRACTICE_MODE, practiceOn() ? null : "on");
+    document.querySelectorAll("[data-practice-toggle]").forEach(practiceSwitchState);
+    practiceApply();
+  }
+  function practiceSwitchState(button) {
+    const on = practiceOn();
+    button.setAttribute("aria-pressed", on ? "true" : "false");
+    button.textContent = on ? "Practice mode: on (answers hidden)" : "Practice mode: off";
+  }
+
+  function practiceReveal(event) {
+    const claim = event.target.closest("[data-practice-reveal]").dataset.practiceReveal;
+    practiceRecord(claim, "revealed");
+    practiceApply();
+    const value = practiceValue(claim);
+    if (value) value.scrollIntoView({ block: "nearest" });
+  }
+
+  function practiceVerdict(form, verdict) {
+    const value = practiceValue(form.dataset.answerFor);
+    if (!value || value.dataset.practice !== "hidden" || verdict !== "equivalent") return;
+    practiceRecord(form.dataset.answerFor, "solved");
+    practiceApply();
+  }
+
+  function practiceMount() {
+    const home = document.querySelector("[data-practice-home]");
+    const article = document.querySelector(".md-content__inner");
+    if (!article || (!home && !document.querySelector("[data-practice-for]"))) return;
+    if (!article.querySelector("[data-practice-toggle]")) {
+      const bar = el("div", "practice-bar");
+      bar.setAttribute("role", "group");
+      bar.setAttribute("aria-label", "Practice");
+      const button = el("button", "practice-toggle");
+      button.type = "button";
+      button.dataset.practiceToggle = "";
+      button.title = "Hide the answers to the questions until you have tried them (remembered in this browser)";
+      practiceSwitchState(button);
+      bar.append(button);
+      if (!home) {
+        const progress = el("span", "practice-progress");
+        progress.dataset.practiceProgress = "";
+        progress.setAttribute("aria-live", "polite");
+        bar.append(" ", progress);
+      }
+      const heading = article.querySelector("h1");
+      if (home) home.before(bar);
+      else if (heading) heading.after(bar);
+      else article.prepend(bar);
+    }
+    practiceApply();
+  }
+  window.addEventListener("storage", function (event) { // another tab switched or answered
+    if (event.key === PRACTICE_MODE || event.key === PRACTICE_DONE) {
+      document.querySelectorAll("[data-practice-toggle]").forEach(practiceSwitchState);
+      practiceApply();
+    }
+  });
+
+  function mountAll() { mount(); practiceMount(); }
+  Object.defineProperty(window, "answerCheckMount", { value: mountAll }); // see the top: a later run only mounts
+  if (typeof document$ !== "undefined") document$.subscribe(mountAll);
+  else mountAll();
 })();

@@ -28,8 +28,11 @@ from typing import NamedTuple
 # What a claim id looks like: a2.q6.dL_df1 (the registry refuses any other).
 ID_PATTERN = r"[a-z0-9][A-Za-z0-9_.\-]*[A-Za-z0-9_]"
 
-INLINE_RE = re.compile(rf"\[\[(?P<id>{ID_PATTERN})(?::(?P<value>.*?))?\]\]")
-FENCE_OPEN_RE = re.compile(rf"^(?P<indent>[ \t]*)```claim[ \t]+(?P<id>{ID_PATTERN})[ \t]*$")
+# A ``?`` before the id marks the claim as the answer to one of the assignment's questions (practice mode hides
+# it until the reader has tried; only answers get a field): ``[[?a2.q4.valid_triplets: 36]]``, a block ``claim ?id``.
+INLINE_RE = re.compile(rf"\[\[(?P<answer>\?)?(?P<id>{ID_PATTERN})(?::(?P<value>.*?))?\]\]")
+FENCE_OPEN_RE = re.compile(rf"^(?P<indent>[ \t]*)```claim[ \t]+(?P<answer>\?)?(?P<id>{ID_PATTERN})[ \t]*$")
+HEADING_RE = re.compile(r"^#{1,6}[ \t]+(?P<text>.*?)(?:[ \t]+#+)?(?:[ \t]*\{[^{}]*\})?[ \t]*$")
 CLAIM_FENCE_RE = re.compile(r"^[ \t]*(?:`{3,}|~{3,})[ \t]*claim\b")  # any line that tries to open a claim block
 ANY_FENCE_RE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})")
 # What may follow a fence's opening characters (a language, options such as title="x", or {attributes}),
@@ -60,6 +63,8 @@ class Occurrence:
     display: bool
     in_table: bool
     indent: str = ""
+    answer: bool = False  # written with a ``?``: the answer to one of the assignment's questions
+    heading: str = ""  # the text of the last heading above it, as written (for labels in words)
 
     @property
     def is_latex(self) -> bool:
@@ -200,6 +205,7 @@ def find_claims(text: str, path: str, first_line: int = 1) -> list[Occurrence]:
     for ln in lines:
         offsets.append(offsets[-1] + len(ln))
     shift = first_line - 1
+    heading = ""
     try:
         for stretch in _stretches(lines, path, front_matter_lines(text)):
             i = stretch.first
@@ -213,12 +219,16 @@ def find_claims(text: str, path: str, first_line: int = 1) -> list[Occurrence]:
                         path, i + 1, f"claim block {m.group('id')!r} is empty: write the equation it claims"
                     )
                 end = offsets[j] + len(lines[j].rstrip("\r\n"))
-                out.append(Occurrence(m.group("id"), value, path, i + 1 + shift, offsets[i], end, True, False, indent))
+                occ = Occurrence(m.group("id"), value, path, i + 1 + shift, offsets[i], end, True, False, indent)
+                occ.answer, occ.heading = bool(m.group("answer")), heading
+                out.append(occ)
                 continue
             if stretch.kind in ("code", "meta"):
                 continue
             raw = lines[i].rstrip("\r\n")
             visible = _blank_code_spans(raw)
+            if h := HEADING_RE.match(raw):
+                heading = INLINE_RE.sub(lambda m: m.group("value") or "", h.group("text")).strip()
             in_table = visible.lstrip().startswith("|")
             for im in INLINE_RE.finditer(visible):
                 value = im.group("value")
@@ -234,6 +244,8 @@ def find_claims(text: str, path: str, first_line: int = 1) -> list[Occurrence]:
                         offsets[i] + im.end(),
                         False,
                         in_table,
+                        answer=bool(im.group("answer")),
+                        heading=heading,
                     )
                 )
             _no_stray_brackets(INLINE_RE.sub("", visible), path, i + 1)

@@ -230,6 +230,7 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         self.command = "build"
         self.build: _Build | None = None
         self.files: Files | None = None
+        self.config_nav: list[Any] | None = None  # mkdocs.yml's nav, as written: the home page's practice sections
         self._warnings: _MkDocsWarnings | None = None
         self._memo = _ServeMemo()  # serve only: what a rebuild may reuse
         self._inputs: tuple[str, Any] = ("", None)  # serve: this build's inputs digest and claims as written
@@ -274,6 +275,7 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
             settings, background, render, pages, self._start(background, pages, docs, settings, config), generated
         )
         self.build.docs_name = docs.name
+        self.config_nav = config.get("nav")
         if self.command == "serve":
             self._warnings = _MkDocsWarnings(self.build.problems)
             logging.getLogger("mkdocs").addHandler(self._warnings)
@@ -524,6 +526,8 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
                 link = target.url_relative_to(file) if target is not None else ""
                 summary = python_markdown.markdown(b.render.summary(report.counts(), link))
                 page.content = page.content.replace(b.render.SUMMARY_MARKER, summary)
+            if b.render.PRACTICE_MARKER in page.content:
+                page.content = page.content.replace(b.render.PRACTICE_MARKER, self._practice_progress(report))
             if b.render.COVERAGE_MARKER in page.content:
 
                 def href(rel: str, file: File = file) -> str:
@@ -531,6 +535,29 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
                     return target.url_relative_to(file) if target is not None else ""
 
                 page.content = page.content.replace(b.render.COVERAGE_MARKER, b.render.coverage_table(b.coverage, href))
+
+    def _practice_progress(self, report: Any) -> str:
+        """The home page's practice progress: the verified answers (``[[?id: value]]``) of each section of the
+        navigation, by its title (a page outside any section is its own)."""
+        verified = {r.claim_id for r in report.results if r.status == "verified"}
+        answers = {
+            rel: [o.id for o in occs if o.answer and o.id in verified] for rel, occs in report.occurrences.items()
+        }
+
+        def paths(item: Any) -> list[str]:
+            if isinstance(item, str):
+                return [item]
+            if isinstance(item, dict):
+                return [p for v in item.values() for p in paths(v)]
+            if isinstance(item, list):
+                return [p for v in item for p in paths(v)]
+            return []
+
+        sections = []
+        for item in self.config_nav or []:
+            title, value = next(iter(item.items())) if isinstance(item, dict) else (item, item)
+            sections.append((str(title), [i for p in paths(value) for i in answers.get(p, [])]))
+        return self.build.render.practice_progress(sections)
 
     def on_post_page(self, output: str, *, page: Any, config: Any) -> str:
         """A page shows exactly the marks the engine rendered: one more came from elsewhere (a snippet

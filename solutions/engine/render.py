@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import inspect
 import posixpath
+import re
 import secrets
 import textwrap
 from collections import defaultdict
@@ -36,6 +37,7 @@ NONCE = secrets.token_hex(16)
 _OWN = f' {ENGINE_ATTR}="{NONCE}"'
 SUMMARY_MARKER = "<!-- claims:summary -->"
 COVERAGE_MARKER = "<!-- claims:coverage -->"
+PRACTICE_MARKER = "<!-- claims:practice -->"
 
 
 def anchor(claim_id: str) -> str:
@@ -86,13 +88,19 @@ def md_link(from_page: str, to_page: str, frag: str = "") -> str:
     return rel_link(from_page, to_page, frag)
 
 
-def mark(result: Result, listing: str | None, page: str, link: LinkFn = md_link) -> str:
+def mark(result: Result, listing: str | None, page: str, link: LinkFn = md_link, words: str = "") -> str:
     """The status mark after a claim: a link to the code that checks it (``listing``, the check listing of
-    the module that declares it; None for a claim that no code declares: the mark links to the Verification page)."""
+    the module that declares it; None for a claim that no code declares: the mark links to the Verification page).
+    Its label is in words (``words``: what the value is, :func:`label_words`), never the claim's id (that is in the
+    link).  Quiet: out of the tab order (one tab stop per answer, its field); the page's link to all its checks
+    and the Verification page reach every check by keyboard."""
     status = result.status
-    label = f"{WORDS[status]}: claim {result.claim_id}"
-    if result.how:
-        label += f"; how: {result.how}"
+    label = f"{WORDS[status]}: {words or 'this value'}"
+    how = result.how
+    if how.startswith("shown wrong against "):  # a known mistake's: the id it refutes is in the link, not in words
+        how = "shown wrong against the right answer"
+    if how:
+        label += f"; how: {how}"
     if result.difference and status in (REFUTED, FAILED):
         label += f"; page - truth = {result.difference}"
     if status == PENDING:
@@ -102,17 +110,62 @@ def mark(result: Result, listing: str | None, page: str, link: LinkFn = md_link)
     target = link(page, listing, result.claim_id) if listing else link(page, "verification.md", "")
     return (
         f'<a class="claim-mark claim-{status}" id="{anchor(result.claim_id)}" href="{html.escape(target)}" '
-        f'title="{_attr(label)}" aria-label="{_attr(label)}"{_OWN}>{ICONS[status]}</a>'
+        f'title="{_attr(label)}" aria-label="{_attr(label)}" tabindex="-1"{_OWN}>{ICONS[status]}</a>'
     )
+
+
+_DERIVATIVE_RE = re.compile(r"^d([A-Za-z]\w*?)_d([A-Za-z])(\w*)$")
+
+
+def _humane(part: str) -> str:
+    """One part of a claim id in words: ``dL_df1`` -> ``dL/df_1``, ``valid_triplets`` -> ``valid triplets``."""
+    if m := _DERIVATIVE_RE.match(part):
+        return f"d{m[1]}/d{m[2]}" + (f"_{m[3]}" if m[3] else "")
+    return part.replace("_", " ")
+
+
+def _plain(latex: str) -> str:
+    """LaTeX as plain words for a label: ``\\frac{\\partial L}{\\partial f_1}`` -> ``dL/df_1``."""
+    text = re.sub(r"\\frac\{\\partial\s*([^{}]*)\}\{\\partial\s*([^{}]*)\}", r"d\1/d\2", latex)
+    text = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"(\1)/(\2)", text)
+    text = re.sub(r"\\(?:left|right|begin\{\w+\}|end\{\w+\}|[,;:!])|[{}&$]", "", text)
+    text = re.sub(r"\\([A-Za-z]+)", r"\1", text)
+    return " ".join(text.replace("\\", " ").split())
+
+
+def lhs(occ: Occurrence) -> str:
+    """The left-hand side of a displayed equation (the LaTeX before its first ``=``), or ""."""
+    if not occ.display or "=" not in (occ.value or ""):
+        return ""
+    left = (occ.value or "").split("=", 1)[0]
+    left = re.sub(r"\\begin\{\w+\}|&", "", left).strip()
+    return left if 0 < len(left) <= 80 and "\n" not in left else ""
+
+
+def label_words(occ: Occurrence) -> str:
+    """What a value is, in words, for the labels of its mark and field: the left-hand side of its equation, or the
+    last parts of its id; then the heading it sits under (``dL/df_1, in Q6: the gradient of the total loss``)."""
+    what = _plain(lhs(occ))
+    if not what:
+        parts = occ.id.split(".")
+        what = ", ".join(_humane(p) for p in (parts[2:] or parts[-1:]))
+    heading = _plain(occ.heading.replace("`", "")) if occ.heading else ""
+    return f"{what}, in {heading}" if heading else what
 
 
 def render_occurrence(
     occ: Occurrence, result: Result, listing: str | None, page: str, link: LinkFn = md_link, command: str = ""
 ) -> str:
     """What replaces a claim marker on the page.  The mark is raw HTML, which MkDocs does not
-    rewrite, so ``link`` must return the final URL.  ``command`` is the course's command line."""
-    m = mark(result, listing, page, link)
-    control = answer_control(result, occ.display or (occ.value is None and not occ.in_table), command)
+    rewrite, so ``link`` must return the final URL.  ``command`` is the course's command line.
+
+    Only an answer (``[[?id: value]]``) gets a field; a verified answer's value sits in an element with
+    ``data-practice="shown"``, which practice mode (``answer-check.js``) hides until the reader has tried."""
+    words = label_words(occ)
+    m = mark(result, listing, page, link, words)
+    display = occ.display or (occ.value is None and not occ.in_table)
+    control = answer_control(result, display, command, words) if occ.answer else ""
+    practice = _practice(occ, result)
     if occ.value is None and result.shown_html:  # a figure generated from the code
         return f'{occ.indent}<figure class="claim-figure"{_OWN}>\n{result.shown_html}\n{m}\n</figure>'
     if occ.value is None:  # generated from the code
@@ -123,12 +176,22 @@ def render_occurrence(
         )
         body = result.shown_latex or fallback
         if occ.in_table:
-            return f'<span class="claim-value"{_OWN}>${body}$</span>{_tail(m, control)}'
-        return _display(body, m, occ.indent, result, control)
+            return f'<span class="claim-value"{practice}{_OWN}>${body}$</span>{_tail(m, control)}'
+        return _display(body, m, occ.indent, result, control, practice)
     if occ.display:
-        return _display(occ.value, m, occ.indent, result, control)
+        return _display(occ.value, m, occ.indent, result, control, practice)
     # The value in an element of its own: the coverage scan skips what the engine checks (coverage.CLAIM_CLASSES).
-    return f'<span class="claim-value"{_OWN}>{occ.value}</span>{_tail(m, control)}'
+    return f'<span class="claim-value"{practice}{_OWN}>{occ.value}</span>{_tail(m, control)}'
+
+
+def _practice(occ: Occurrence, result: Result) -> str:
+    """The attributes of a verified answer's value, for practice mode: its state (``shown`` until the page's script
+    hides it), its claim, and for an equation its left-hand side (shown, as a prompt, while the answer is hidden)."""
+    if not occ.answer or result.status != VERIFIED:
+        return ""
+    left = lhs(occ)
+    prompt = f' data-practice-lhs="{html.escape(left, quote=True)}"' if left else ""
+    return f' data-practice="shown" data-practice-for="{html.escape(occ.id, quote=True)}"{prompt}'
 
 
 def _tail(m: str, control: str) -> str:
@@ -136,7 +199,7 @@ def _tail(m: str, control: str) -> str:
     return f'<span class="claim-tail"{_OWN}>{m}{control}</span>' if control else m
 
 
-def answer_control(result: Result, display: bool, command: str = "") -> str:
+def answer_control(result: Result, display: bool, command: str = "", words: str = "") -> str:
     """Where a reader may check an answer of their own (:mod:`.answers`).
 
     A verified claim the in-page checker can judge gets an empty slot that the page's script turns into a
@@ -153,20 +216,23 @@ def answer_control(result: Result, display: bool, command: str = "") -> str:
     kind = html.escape(result.answer["kind"]["name"])
     tol = result.answer["kind"].get("tol")
     extra = f' data-tol="{tol:g}"' if isinstance(tol, (int, float)) else ""
-    return f'<span class="answer-slot" data-claim="{cid}" data-kind="{kind}"{extra}{_OWN}></span>'
+    label = f' data-label="{_attr(words)}"' if words else ""
+    return f'<span class="answer-slot" data-claim="{cid}" data-kind="{kind}"{extra}{label}{_OWN}></span>'
 
 
-def _display(latex: str, m: str, indent: str, result: Result, control: str = "") -> str:
+def _display(latex: str, m: str, indent: str, result: Result, control: str = "", practice: str = "") -> str:
+    equation = ["$$", *latex.splitlines(), "$$"]
+    if practice:  # the equation in an element of its own, which practice mode hides
+        equation = [f'<div class="claim-equation"{practice} markdown{_OWN}>', "", *equation, "", "</div>"]
+    inline = control.startswith("<span")  # a field sits beside the mark; the command line below it
     lines = [
-        f'<div class="claim-display claim-{result.status}" markdown{_OWN}>',
+        f'<div class="claim-display claim-{result.status}{" claim-answer" if control else ""}" markdown{_OWN}>',
         "",
-        "$$",
-        *latex.splitlines(),
-        "$$",
+        *equation,
         "",
-        m,
+        m + control if inline else m,
         "",
-        *([control, ""] if control else []),
+        *([control, ""] if control and not inline else []),
     ]
     if result.status == REFUTED and result.difference_latex:
         lines += [f'<div class="claim-difference"{_OWN}>checked: page − truth = ${result.difference_latex}$</div>', ""]
@@ -196,6 +262,19 @@ def _kinds(cov: PageCoverage) -> str:
     for d in cov.declared:
         counts[d.kind] = counts.get(d.kind, 0) + 1
     return ", ".join(f"{k} {n}" for k, n in sorted(counts.items())) or "none"
+
+
+def practice_progress(sections: list[tuple[str, list[str]]]) -> str:
+    """The home page's progress in practice mode: per part of the site (``sections``: its title, and the ids of the
+    verified answers on its pages), an element that ``answer-check.js`` fills from the reader's browser ("3 of 12
+    answered"); without the script, how many answers there are to practise."""
+    items = [
+        f'<li>{html.escape(title)}: <span data-practice-progress data-practice-ids="{html.escape(" ".join(ids))}">'
+        f"{len(ids)} answers to practise</span></li>"
+        for title, ids in sections
+        if ids
+    ]
+    return f'<ul class="practice-home" data-practice-home>{"".join(items)}</ul>\n' if items else ""
 
 
 def coverage_table(coverage: dict[str, PageCoverage], href: Callable[[str], str]) -> str:
