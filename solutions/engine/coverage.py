@@ -294,24 +294,25 @@ def declarations(meta: dict, text: str, path: str, sources: Path | None = None) 
             )
         if not isinstance(v, str) or not v.strip():
             raise CoverageError(path, _meta_line(text, "context"), f"context {key}: needs a piece of the page's text")
-        line = _meta_line(text, v)
         if not re.search(r"[^\W\d_]{3}", v):
             raise CoverageError(
                 path,
-                line,
+                _meta_line(text, v),
                 f"context {v!r}: quote the words around a number, not the bare number (a declaration needs a "
                 "word of three letters or more, so that it cannot excuse other copies of the number)",
             )
         if "\n" in v:
-            raise CoverageError(path, line, f"context {v!r}: a declaration is a non-empty piece of one line")
+            raise CoverageError(
+                path, _meta_line(text, v), f"context {v!r}: a declaration is a non-empty piece of one line"
+            )
         kind, source = m.group(1), m.group(2) or ""
         if kind == "quote":
             if source not in cache:
-                cache[source] = _source_text(sources, source, path, line)
+                cache[source] = _source_text(sources, source, path, _meta_line(text, v))
             if _normal_space(v) not in cache[source]:
                 raise CoverageError(
                     path,
-                    line,
+                    _meta_line(text, v),
                     f"context {v!r} is declared a quote of {source}, but {source}.md does not say it "
                     "(white space aside): quote its words exactly, or say it in the page's own words and declare "
                     "what kind of text it is",
