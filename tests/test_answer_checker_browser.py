@@ -289,7 +289,7 @@ def test_one_warm_checker_for_the_whole_visit(driver: object, server: str) -> No
     driver.execute_script("window.__sameDocument = true")
     for target, claim, text, expected in (
         ("hw2/q6/", "hw2.q6.params.bow", "0", "different"),
-        ("a2/part1/", "a2.p1.params.lstm", "1", "different"),
+        ("a2/part1/", "a2.p1.params.rnn", "1", "different"),
     ):
         navigate_instantly(driver, target)
         assert driver.execute_script("return window.__sameDocument"), f"{target}: a new document, not instant"
