@@ -101,7 +101,7 @@ for (const c of document.querySelectorAll('.md-content td code, .md-content th c
 for (const d of document.querySelectorAll('.claim-display')) {
   const mark = d.querySelector(':scope > p > .claim-mark'), math = d.querySelector('.katex-display, .katex');
   if (!mark || !math) continue;
-  const a = mark.getBoundingClientRect(), b = math.closest('.arithmatex').getBoundingClientRect();
+  const a = mark.getBoundingClientRect(), b = (math.closest('.arithmatex') || math).getBoundingClientRect();
   if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) {
     out.push('the mark ' + mark.textContent + ' covers its equation in ' + (d.id || name(d)));
   }

@@ -452,7 +452,7 @@ def test_a_number_planted_in_any_page_is_caught_with_its_line(
     lines[i] = lines[i].rstrip("\n") + f" It is {planted} in all.\n"
     text = "".join(lines)
     try:
-        cov = page_coverage(html_of(text), text, "p", len(find_claims(text, "p")), RENDER)
+        cov = page_coverage(html_of(text), text, "p", len(find_claims(text, "p")), RENDER, ROOT / "sources")
     except CoverageError as err:  # the line was part of a declared piece of context: it no longer matches
         assert "is not on the page" in str(err)
     else:
