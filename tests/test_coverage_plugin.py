@@ -69,4 +69,7 @@ def test_serve_shows_them_on_the_page_and_fills_the_tables(tmp_path: Path) -> No
     home = files.get_file_from_path("index.md").page.content
     assert "claims:summary" not in home and "claims:coverage" not in home
     assert "<strong>0</strong> claims" in home
-    assert '<td><a href="a/">a.md</a></td><td>2</td><td>0</td><td>2</td><td>0</td><td>none</td><td><strong>0 %</strong></td>' in home
+    assert (
+        '<td><a href="a/">a.md</a></td><td>2</td><td>0</td><td>2</td><td>0</td><td>none</td><td><strong>0 %</strong></td>'
+        in home
+    )
