@@ -4,6 +4,7 @@ the browser tests' server and Chromium."""
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shutil
 import subprocess
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from scripts import chromium, site_server
-from solutions.engine import registry
+from solutions.engine import answers, registry
 from solutions.engine.checks import reused_truths
 from solutions.engine.config import Settings, from_mkdocs_yml
 from solutions.engine.site import verify_docs
@@ -36,6 +37,23 @@ def site_report() -> Report:
     """Every claim of the real docs judged, once per test process (``verify_docs``, as ``verify`` and the site's
     checking process judge them): the tests that only read that report share it."""
     return verify_docs(DOCS, SETTINGS)
+
+
+# The command line's exit status for each verdict of `python -m solutions check` (the CLI-versus-page tests).
+CLI_EXIT = {"equivalent": 0, "different": 1, "mistake": 1, "invalid": 2, "timeout": 2}
+
+
+@pytest.fixture(scope="module")
+def report() -> Report:
+    """The site's report (see :func:`site_report`)."""
+    return site_report()
+
+
+@pytest.fixture(scope="module")
+def catalog(report: Report) -> answers.Catalog:
+    """The in-page checker's catalog of every claim, passed through JSON as the browser receives it."""
+    data = answers.catalog(report.results, lambda cid: f"page#claim-{cid}", 5.0)
+    return answers.Catalog.from_json(json.dumps(data))
 
 
 @pytest.fixture(scope="session", autouse=True)

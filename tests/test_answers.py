@@ -21,20 +21,7 @@ from hypothesis import strategies as st
 
 from solutions.__main__ import main
 from solutions.engine import answers
-from tests.conftest import DOCS, ROOT, plant, site_report
-
-CLI_EXIT = {"equivalent": 0, "different": 1, "mistake": 1, "invalid": 2, "timeout": 2}
-
-
-@pytest.fixture(scope="module")
-def report():
-    return site_report()
-
-
-@pytest.fixture(scope="module")
-def catalog(report) -> answers.Catalog:
-    data = answers.catalog(report.results, lambda cid: f"page#claim-{cid}", 5.0)
-    return answers.Catalog.from_json(json.dumps(data))  # through JSON, as the browser receives it
+from tests.conftest import CLI_EXIT, DOCS, ROOT, plant
 
 
 def cli_verdict(claim_id: str, answer: str, capsys: pytest.CaptureFixture[str]) -> tuple[str, int]:

@@ -19,21 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from solutions.__main__ import main
 from solutions.engine import answers, matrix_eval
 from solutions.engine import matrix_latex as ml
-from tests.conftest import site_report
+from tests.conftest import CLI_EXIT
 from tests.test_hostile_formulas import texts
-
-CLI_EXIT = {"equivalent": 0, "different": 1, "mistake": 1, "invalid": 2, "timeout": 2}
-
-
-@pytest.fixture(scope="module")
-def report():
-    return site_report()
-
-
-@pytest.fixture(scope="module")
-def catalog(report) -> answers.Catalog:
-    data = answers.catalog(report.results, lambda cid: f"page#claim-{cid}", 5.0)
-    return answers.Catalog.from_json(json.dumps(data))  # through JSON, as the browser receives it
 
 
 @pytest.fixture(scope="module")

@@ -314,21 +314,10 @@ def evaluate(node: ml.Node, env: Env, src: str = "") -> Value:
     if op == "sigma":
         return _map(evaluate(a[0], env, src), _sigma, env)
     if op == "sum":
-        var, lo_terms, hi_terms, body = a
-        lo, hi = env.index(lo_terms, src, node.pos), env.index(hi_terms, src, node.pos)
-        if hi - lo + 1 > ml.MAX_SUM_TERMS:
-            raise fail(f"this sum has {hi - lo + 1} terms; the limit is {ml.MAX_SUM_TERMS}")
-        old = env.bindings.get(var)
         total: Value = 0.0
-        try:
-            for k in range(lo, hi + 1):
-                env.bindings[var] = k
+        with ml.summation(node, env, src) as terms:
+            for body in terms:
                 total = _zip(total, evaluate(body, env, src), lambda u, v: u + v, "add", env, fail)
-        finally:
-            if old is None:
-                env.bindings.pop(var, None)
-            else:
-                env.bindings[var] = old
         return total
     raise fail(f"unknown operation {op}")  # pragma: no cover - the parser makes no other nodes
 

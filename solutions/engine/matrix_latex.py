@@ -34,7 +34,8 @@ number of evaluation steps are all limited.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -540,6 +541,32 @@ class Env:
         return total
 
 
+@contextmanager
+def summation(node: Node, env: Env, src: str = "") -> Iterator[Iterator[Node]]:
+    """The terms of a ``\\sum_{k=lo}^{hi}`` node: yields an iterator that binds the index to each value in
+    turn and gives the body to evaluate; the index's former binding is restored on leaving, error or not.
+    Both evaluators (NumPy here, pure Python in :mod:`.matrix_eval`) sum through it, so the bounds, the term
+    limit and the restoring are written once."""
+    var, lo_terms, hi_terms, body = node.args
+    lo, hi = env.index(lo_terms, src, node.pos), env.index(hi_terms, src, node.pos)
+    if hi - lo + 1 > MAX_SUM_TERMS:
+        raise MatrixLatexError(f"this sum has {hi - lo + 1} terms; the limit is {MAX_SUM_TERMS}", src, node.pos)
+    old = env.bindings.get(var)
+
+    def terms() -> Iterator[Node]:
+        for k in range(lo, hi + 1):
+            env.bindings[var] = k
+            yield body
+
+    try:
+        yield terms()
+    finally:
+        if old is None:
+            env.bindings.pop(var, None)
+        else:
+            env.bindings[var] = old
+
+
 def look_up(node: Node, env: Env, src: str = "") -> Value:
     """A number, a named quantity (at its time index) or the column of ones: what evaluation starts from.
     Needs no NumPy (the in-page checker's evaluator, :mod:`.matrix_eval`, shares it)."""
@@ -623,21 +650,10 @@ def evaluate(node: Node, env: Env, src: str = "") -> Value:
         x = evaluate(a[0], env, src)
         return np.exp(-np.logaddexp(0.0, -x))
     if op == "sum":
-        var, lo_terms, hi_terms, body = a
-        lo, hi = env.index(lo_terms, src, node.pos), env.index(hi_terms, src, node.pos)
-        if hi - lo + 1 > MAX_SUM_TERMS:
-            raise fail(f"this sum has {hi - lo + 1} terms; the limit is {MAX_SUM_TERMS}")
-        old = env.bindings.get(var)
         total: Value = 0.0
-        try:
-            for k in range(lo, hi + 1):
-                env.bindings[var] = k
+        with summation(node, env, src) as terms:
+            for body in terms:
                 total = total + evaluate(body, env, src)
-        finally:
-            if old is None:
-                env.bindings.pop(var, None)
-            else:
-                env.bindings[var] = old
         return total
     raise fail(f"unknown operation {op}")  # pragma: no cover - the parser makes no other nodes
 
