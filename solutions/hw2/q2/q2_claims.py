@@ -236,6 +236,25 @@ def _tv_case(h: int, w: int, gen: torch.Generator) -> GradientCase:
     return GradientCase(values, {}, grad[0, 0].numpy(), f"H={h}, W={w}")
 
 
+def _neighbours(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each pixel's number of vertical and horizontal neighbours, and the sum of their values, by walking the
+    grid: the names K and S of the total-variation gradient read entry by entry."""
+    h, w = x.shape
+    count, total = np.zeros_like(x), np.zeros_like(x)
+    for i, j in itertools.product(range(h), range(w)):
+        for k, m in ((i - 1, j), (i + 1, j), (i, j - 1), (i, j + 1)):
+            if 0 <= k < h and 0 <= m < w:
+                count[i, j] += 1
+                total[i, j] += x[k, m]
+    return count, total
+
+
+def _tv_entries_case(h: int, w: int, gen: torch.Generator) -> GradientCase:
+    case = _tv_case(h, w, gen)
+    count, total = _neighbours(case.values["X"])
+    return GradientCase({**case.values, "K": count, "S": total}, case.bindings, case.truth, case.label)
+
+
 def _cases(build: Callable[..., GradientCase], shapes: tuple[tuple[int, ...], ...], what: str) -> GradientTruth:
     gen = torch.Generator().manual_seed(0)
     cases = [build(*shape, gen) for shape in shapes]
@@ -251,6 +270,11 @@ claim("hw2.q2.grad.style", Gradient(r"\frac{\partial L}{\partial F}"), "autograd
 claim("hw2.q2.grad.tv", Gradient(r"\frac{\partial L}{\partial X}"), "autograd of tv_loss (one channel), 4 shapes")(
     lambda: _cases(_tv_case, PIXEL_SHAPES, "tv_loss (one channel)")
 )
+claim(
+    "hw2.q2.grad.tv_entries",
+    Gradient(r"\frac{\partial L}{\partial X}"),
+    "autograd of tv_loss (one channel), 4 shapes; each pixel's neighbours counted and summed by walking the grid",
+)(lambda: _cases(_tv_entries_case, PIXEL_SHAPES, "tv_loss (one channel)"))
 
 
 def _schedule(name: str) -> float:
