@@ -311,3 +311,24 @@ def test_an_answer_block_is_written_claim_question_mark_id() -> None:
     assert 'class="claim-equation" data-practice="shown"' in shown
     assert 'data-practice-lhs="\\frac{\\partial L}{\\partial f_1}"' in shown
     assert 'data-label="dL/df_1, in Q6: the total"' in shown
+
+
+@pytest.mark.parametrize("container", ['??? info "Every run"', "!!! note", "- a list item:"])
+def test_generated_html_inside_a_container_stays_inside_it(container: str) -> None:
+    """A generated table is several lines of HTML: each must keep the indentation of its marker's line, or
+    Markdown ends the container at the second line (the table would fall out of a folded box)."""
+    import markdown
+
+    page = f"# T\n\n{container}\n\n    [[a.b.gen]]\n\nAfter the box.\n"
+    table = "<table>\n<tr><td>commit</td></tr>\n\n<tr><td>abc123</td></tr>\n</table>"
+    result = Result("a.b.gen", VERIFIED, "generated", how="files")
+    result.shown_html = table
+    occ = find_claims(page, "docs/p.md")[0]
+    assert occ.line_indent == "    "
+    out = replace_claims(page, [occ], lambda o: render_occurrence(o, result, LISTING, "p.md"))
+    html = markdown.markdown(out, extensions=["admonition", "pymdownx.details", "md_in_html"])
+    outer = {"?": "</details>", "!": "</div>", "-": "</li>"}[container[0]]
+    assert html.index("abc123") < html.index(outer) < html.index("After the box."), html
+    # an inline marker in running text is unchanged: its replacement is one line
+    inline = find_claims("!!! note\n    text [[a.b.c: 36]]\n", "docs/p.md")[0]
+    assert inline.line_indent == ""

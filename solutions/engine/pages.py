@@ -65,6 +65,9 @@ class Occurrence:
     indent: str = ""
     answer: bool = False  # written with a ``?``: the answer to one of the assignment's questions
     heading: str = ""  # the text of the last heading above it, as written (for labels in words)
+    # An inline marker alone on its line: that line's indentation, which every further line of what replaces it
+    # must repeat to stay inside its container (an admonition, a collapsible block, a list item).
+    line_indent: str = ""
 
     @property
     def is_latex(self) -> bool:
@@ -246,6 +249,7 @@ def find_claims(text: str, path: str, first_line: int = 1) -> list[Occurrence]:
                         in_table,
                         answer=bool(im.group("answer")),
                         heading=heading,
+                        line_indent=raw[: im.start()] if not visible[: im.start()].strip() else "",
                     )
                 )
             _no_stray_brackets(INLINE_RE.sub("", visible), path, i + 1)

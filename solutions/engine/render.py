@@ -161,6 +161,12 @@ def render_occurrence(
 
     Only an answer (``[[?id: value]]``) gets a field; a verified answer's value sits in an element with
     ``data-practice="shown"``, which practice mode (``answer-check.js``) hides until the reader has tried."""
+    out = _replacement(occ, result, listing, page, link, command)
+    # What replaces an inline marker starts where the marker did; its further lines repeat the line's indentation.
+    return out.replace("\n", "\n" + occ.line_indent) if occ.line_indent else out
+
+
+def _replacement(occ: Occurrence, result: Result, listing: str | None, page: str, link: LinkFn, command: str) -> str:
     words = label_words(occ)
     m = mark(result, listing, page, link, words)
     display = occ.display or (occ.value is None and not occ.in_table)
