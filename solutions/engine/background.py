@@ -26,9 +26,10 @@ read anything else (data beside the project, a hidden cache, the docs) is never 
 
 Importing the claims modules is bounded (the plugin's ``import_limit``, per module): the process says
 on a pipe of its own which module it starts importing, and a watcher thread here stops it when one takes
-longer than the limit, whatever it does (an endless loop in native code, a signal ignored); the process
-itself also gives up at the limit (:func:`.registry.import_claims`).  A module that raises, exits or kills
-the process is named too.  Either way the build fails with one line, never a wait.
+longer than the limit on the clock (:func:`.registry.wall_limit`), whatever it does (an endless loop in
+native code, a signal ignored); the process itself also gives up at the limit, in CPU time or on the clock
+(:func:`.registry.import_claims`).  A module that raises, exits or kills the process is named too.  Either
+way the build fails with one line, never a wait.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .registry import timeout_message
+from .registry import timeout_message, wall_limit
 from .site import Job
 from .verdicts import Report, Result
 
@@ -307,7 +308,7 @@ class _ImportWatch:
                 for raw in lines:
                     word, _, rest = raw.decode("utf-8", "replace").partition(" ")
                     if word == "start":
-                        self.importing, deadline = rest, time.monotonic() + self.limit + WATCH_GRACE_S
+                        self.importing, deadline = rest, time.monotonic() + wall_limit(self.limit) + WATCH_GRACE_S
                     elif word == "failed":
                         self.failed, deadline = rest, None
                     elif word == "done":

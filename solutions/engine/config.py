@@ -54,7 +54,7 @@ class Settings:
     workers: int = 0
     listings: str = "checks"
     command: str = ""  # the course's command line, e.g. "python -m course"
-    import_limit: float = DEFAULT_IMPORT_LIMIT_S  # seconds to import one claims module
+    import_limit: float = DEFAULT_IMPORT_LIMIT_S  # CPU seconds to import one claims module (3x that on the clock)
     sources: str = "sources"  # the folder, from the root, of the texts pages quote (context `quote NAME:`)
 
     @property

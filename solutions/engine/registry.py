@@ -33,6 +33,15 @@ _ID_RE = re.compile(rf"^{ID_PATTERN}$")
 # Seconds to import one claims module: the course's largest (it imports torch) takes about 4 s on a busy
 # 2-core machine with a warm disk cache; a cold one is slower.  The plugin's `import_limit` sets it.
 DEFAULT_IMPORT_LIMIT_S = 60.0
+# The limit is CPU time (an endless loop spends it); a blocking call spends none, so the clock bounds the import
+# too, at WALL_FACTOR times the limit.  On a busy machine an import's clock time grows with the load (measured
+# here: torch's 4 s of CPU took 81 s at a load of 10 on 2 cores), its CPU time does not.
+WALL_FACTOR = 3.0
+
+
+def wall_limit(seconds: float) -> float:
+    """Clock seconds an import may take when its CPU-time limit is ``seconds``."""
+    return seconds * WALL_FACTOR
 
 
 @dataclass
@@ -207,33 +216,41 @@ def _why_not(err: BaseException) -> str:
 
 def timeout_message(file: str, seconds: float) -> str:
     """The line for a module whose import outlived ``seconds`` (the checking process's parent says it too)."""
-    return f"{file}: importing it took longer than {seconds:g} s (an endless loop or a blocking call at import time?)"
+    return (
+        f"{file}: importing it took longer than {seconds:g} s of CPU time or {wall_limit(seconds):g} s in all "
+        "(an endless loop or a blocking call at import time?)"
+    )
 
 
 @contextmanager
 def _bounded(seconds: float) -> Iterator[None]:
-    """At most ``seconds`` of the block, with ``SIGALRM`` where the platform has it and this is the main thread
-    (the checking process imports on its main thread, and its parent stops it if even that does not hold);
-    and standard input empty, so that a module that reads it at import time gets end-of-file, not a wait."""
+    """At most ``seconds`` of CPU time (``SIGPROF``) and :func:`wall_limit` seconds on the clock (``SIGALRM``) for
+    the block, where the platform has these timers and this is the main thread (the checking process imports on
+    its main thread, and its parent stops it if even that does not hold); and standard input empty, so that a
+    module that reads it at import time gets end-of-file, not a wait."""
     import signal
     import threading
 
     stdin = sys.stdin
     sys.stdin = io.StringIO()
     timed = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    timers = ((signal.ITIMER_PROF, signal.SIGPROF, seconds), (signal.ITIMER_REAL, signal.SIGALRM, wall_limit(seconds)))
+    old_handlers = []
     if timed:
 
         def ring(signum: int, frame: Any) -> None:
             raise _ImportTimeout
 
-        old_handler = signal.signal(signal.SIGALRM, ring)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
+        for timer, sig, limit in timers:
+            old_handlers.append(signal.signal(sig, ring))
+            signal.setitimer(timer, limit)
     try:
         yield
     finally:
         if timed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, old_handler)
+            for (timer, sig, _), old in zip(timers, old_handlers, strict=True):
+                signal.setitimer(timer, 0)
+                signal.signal(sig, old)
         sys.stdin = stdin
 
 
