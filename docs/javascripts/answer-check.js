@@ -6,7 +6,8 @@
 // (created here because HTML cannot parse a form inside a paragraph, while the DOM can hold one).
 // Typing shows a KaTeX preview (bounded: see preview() below); Enter sends the answer to a Web Worker
 // (answer-worker.js) that runs the
-// site's own claim engine on Pyodide.  Nothing of Pyodide loads until a reader focuses a field.  A check
+// site's own claim engine on Pyodide.  Nothing of Pyodide loads until a reader focuses a field, or,
+// in practice mode, until the page is idle (see preload() below).  A check
 // that runs past its limit terminates the worker (static hosts cannot send the headers Pyodide's interrupt
 // buffer needs), so the page never freezes; the next check starts a fresh worker.
 (function () {
@@ -79,11 +80,14 @@
     current.ready.catch(function () {}); // reported by the check that waits for it
     worker.onmessage = function (event) {
       const msg = event.data;
-      if (msg.type === "ready") {
-        current.isReady = true;
+      if (msg.type === "ready" || msg.type === "warm") { // the core is ready; then sympy is loaded and warm
         window.answerCheckStartup = msg.timings; // for measurements
         window.answerCheckRequests = msg.requests; // what the worker fetched, for tests
-        current.started(null);
+        if (msg.type === "ready") {
+          window.answerCheckReadyAt = performance.now(); // ms since the page loaded, for measurements
+          current.isReady = true;
+          current.started(null);
+        }
       }
       else if (msg.type === "error" && msg.n === undefined) current.started(msg.message);
       else if (current.waiting.has(msg.n)) {
@@ -524,6 +528,7 @@
     if (!value || value.dataset.practice !== "hidden" || verdict !== "equivalent") return;
     practiceRecord(form.dataset.answerFor, "solved");
     practiceApply();
+    preload();
   }
 
   function practiceMount() {
@@ -560,7 +565,20 @@
     }
   });
 
-  function mountAll() { mount(); practiceMount(); }
+  // In practice mode the reader has said they will answer: the checker starts once the page is idle, so that the
+  // first answer does not wait for Pyodide (about 15 MB; sympy follows in the background).  Otherwise nothing of it
+  // loads until a reader focuses a field.
+  function preload() {
+    if (engine || !practiceOn() || !document.querySelector("form[data-answer-for]")) return;
+    const idle = window.requestIdleCallback || function (f) { return setTimeout(f, 1000); };
+    idle(function () {
+      try {
+        startEngine();
+      } catch (error) { /* the first check reports it */ }
+    }, { timeout: 3000 });
+  }
+
+  function mountAll() { mount(); practiceMount(); preload(); }
   Object.defineProperty(window, "answerCheckMount", { value: mountAll }); // see the top: a later run only mounts
   if (typeof document$ !== "undefined") document$.subscribe(mountAll);
   else mountAll();
