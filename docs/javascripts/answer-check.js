@@ -485,7 +485,38 @@
       reveal.hidden = state !== "hidden";
       if (form && !form.classList.contains("open")) form.elements.answer.placeholder = practicePlaceholder(form);
     });
+    practiceGiveaways();
     practiceProgress();
+  }
+
+  // A passage that gives answers away (written [[giveaway ?id ...]] ... [[/giveaway]]) is hidden while any of those
+  // answers is, with a short note in its place.  The engine renders a phrase as a span with data-practice-until
+  // (the answers' ids); whole blocks as the elements between an empty div with data-practice-until and the next
+  // div.practice-giveaway-end, its sibling.
+  function practiceGiveaways() {
+    document.querySelectorAll("[data-practice-until]").forEach(function (marker) {
+      const hidden = marker.dataset.practiceUntil.split(" ").some(function (claim) {
+        const value = practiceValue(claim);
+        return value && value.dataset.practice === "hidden";
+      });
+      const block = marker.tagName === "DIV";
+      const parts = [];
+      if (block) {
+        for (let n = marker.nextElementSibling; n && !n.classList.contains("practice-giveaway-end");
+          n = n.nextElementSibling) parts.push(n);
+      } else parts.push(marker);
+      parts.forEach(function (part) { part.dataset.practiceGiveaway = hidden ? "hidden" : "shown"; });
+      let note = block ? marker : marker.previousElementSibling;
+      if (!note || !note.classList.contains("practice-withheld")) {
+        note = block ? marker : el("span");
+        note.classList.add("practice-withheld");
+        note.textContent = block
+          ? "(Practice mode: a passage here gives an answer away; it shows once you have answered or shown it.)"
+          : "(a step that gives the answer away, hidden until you answer)";
+        if (!block) marker.before(note);
+      }
+      note.hidden = !hidden;
+    });
   }
 
   function practiceProgress() {
@@ -508,6 +539,7 @@
     storage(PRACTICE_MODE, practiceOn() ? null : "on");
     document.querySelectorAll("[data-practice-toggle]").forEach(practiceSwitchState);
     practiceApply();
+    preload();
   }
   function practiceSwitchState(button) {
     const on = practiceOn();
@@ -528,7 +560,6 @@
     if (!value || value.dataset.practice !== "hidden" || verdict !== "equivalent") return;
     practiceRecord(form.dataset.answerFor, "solved");
     practiceApply();
-    preload();
   }
 
   function practiceMount() {
