@@ -8,7 +8,8 @@
    starts the checker) and Enter: seconds from Enter, which here is also from the first keystroke; (b) the same
    with a formula (which needs sympy); (c) in practice mode, where the checker starts once the page is idle: the
    page loaded, a reader who answers READ_S seconds after the page loaded: seconds from Enter to the verdict,
-   and from the page's start to the checker ready.
+   and from the page's start to the checker ready.  (a) and (b) are then measured again after a reload, the
+   checker's files in the browser's cache (a reader coming back).
 3. Warm after instant navigation: then a click on the navigation's link to another page (Material swaps
    the page in) and an answer there: seconds from Enter to the verdict.
 
@@ -108,16 +109,23 @@ def cold(base: str, site: Path, claim: str, text: str, practice: bool = False) -
                     f"cold start to first verdict ({claim} = {text}, typed at once, Enter): {seconds:.2f} s from "
                     f"Enter; fetched {size:,} bytes by the verdict, {n} files"
                 )
-            try:  # the worker says so when sympy has loaded and warmed up after it was ready
-                WebDriverWait(drv, 60).until(
-                    lambda d: "warm" in (d.execute_script("return window.answerCheckStartup") or {})
-                )
-            except TimeoutException:
-                print("  (the worker did not report sympy loaded and warm within 60 s)")
+            if "\\" in text or "_" in text:  # a formula: the worker reports sympy loaded and warm after the verdict
+                try:
+                    WebDriverWait(drv, 60).until(
+                        lambda d: "warm" in (d.execute_script("return window.answerCheckStartup") or {})
+                    )
+                except TimeoutException:
+                    print("  (the worker did not report sympy loaded and warm within 60 s)")
+            else:  # a number: nothing more loads unless a formula's field is opened
+                time.sleep(3)
             size, n = fetched(drv, base, site)
             startup = drv.execute_script("return window.answerCheckStartup") or {}
-            print(f"  then sympy in the background: {size:,} bytes in all, {n} files")
+            print(f"  {size:,} bytes in all ({n} files) a few seconds after the verdict")
             print("  worker timings (ms since it started): " + ", ".join(f"{k} {v:.0f}" for k, v in startup.items()))
+            if not practice:  # a reader coming back: the page loaded again, a new worker, its files in the cache
+                drv.get(urljoin(base, "a2/part2/"))
+                wait_math(drv)
+                print(f"  the same after a reload (files from the browser's cache): {answer(drv, claim, text):.2f} s")
         finally:
             drv.quit()
 

@@ -250,7 +250,11 @@
     });
     form.classList.add("open");
     form.elements.answer.placeholder = HINTS[form.dataset.kind];
-    startEngine(); // start loading while the reader types
+    const current = startEngine(); // start loading while the reader types
+    if (TYPESET[form.dataset.kind] && !current.symbolic) { // a formula needs sympy: the worker loads it meanwhile
+      current.symbolic = true;
+      current.worker.postMessage({ prepare: "symbolic" });
+    }
   }
 
   function close(form) {

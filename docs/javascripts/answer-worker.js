@@ -64,8 +64,10 @@ function loadSymbolic() {
 }
 
 // The parser's first formula costs seconds on Pyodide (importing sympy, its first steps); a number needs none of
-// it.  So the worker says it is ready before that and loads and warms sympy just after, while the reader is still
-// reading or typing; a check that arrives first goes first.
+// it.  So the worker says it is ready without it, and loads and warms sympy only once the page asks ({prepare:
+// "symbolic"}: a reader opened a formula's field), while the reader types; a check that arrives first goes first.
+// Warming up unasked would keep the worker busy for seconds just when a reader who answered a number moves on to
+// the next page and answers there.
 let warmed = false;
 let busy = 0;
 function warmLater(engine) {
@@ -93,8 +95,7 @@ function requests() {
 }
 
 booted.then(
-  function (engine) {
-    warmLater(engine);
+  function () {
     postMessage({ type: "ready", timings: timings, requests: requests() });
   },
   function (error) { postMessage({ type: "error", message: lastLine(error) }); },
@@ -107,6 +108,11 @@ function lastLine(error) {
 }
 
 self.onmessage = async function (event) {
+  if (event.data.prepare === "symbolic") { // fetch sympy now; import and warm it once the core is up
+    loadSymbolic();
+    booted.then(warmLater, function () {});
+    return;
+  }
   const { n, claim, text } = event.data;
   busy += 1;
   try {
