@@ -613,7 +613,38 @@
     }, { timeout: 3000 });
   }
 
-  function mountAll() { mount(); practiceMount(); preload(); }
+  // A skip link, shown when focused, right after the theme's "Skip to content": on a page with answer fields the
+  // keyboard reaches the first one in three presses (Tab, Tab, Enter) instead of tabbing through the header and
+  // the navigation.  The theme replaces its skip component on instant navigation: each mount puts the link back.
+  const SKIP_TEXT = "Skip to the first question's answer field";
+  function skipLink() {
+    const first = document.querySelector(".md-content form[data-answer-for] input");
+    let link = document.querySelector("a.skip-to-answer");
+    if (!first) {
+      if (link) link.remove();
+      return;
+    }
+    if (!link) {
+      link = el("a", "md-skip skip-to-answer", SKIP_TEXT);
+      link.href = "#";
+      const skip = document.querySelector('[data-md-component="skip"]');
+      if (skip) skip.append(link);
+      else document.body.prepend(link);
+    }
+  }
+  // Caught before the theme sees it (its instant navigation takes over clicks on links, and the focus with them).
+  window.addEventListener("click", function (event) {
+    const link = event.target.closest && event.target.closest("a.skip-to-answer");
+    if (!link) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const first = document.querySelector(".md-content form[data-answer-for] input");
+    if (!first) return;
+    first.scrollIntoView({ block: "center" });
+    first.focus({ preventScroll: true });
+  }, true);
+
+  function mountAll() { mount(); practiceMount(); preload(); skipLink(); }
   Object.defineProperty(window, "answerCheckMount", { value: mountAll }); // see the top: a later run only mounts
   if (typeof document$ !== "undefined") document$.subscribe(mountAll);
   else mountAll();
