@@ -3,8 +3,13 @@
 
 1. Typing: 200 characters typed key by key (Selenium's send_keys) into a formula field, against the same
    into a plain ``<input>`` on the same page.
-2. Cold start: a fresh browser, a page loaded afresh, an answer typed and Enter pressed: seconds to the
-   verdict, and the bytes the checker fetched (the sizes of the files its worker requested, as served).
+2. Cold start, each in a fresh browser (empty cache), with the bytes the checker fetched (the sizes of the files
+   its worker requested, as served): (a) a number's answer typed at once into the first field focused (focus
+   starts the checker) and Enter: seconds from Enter, which here is also from the first keystroke; (b) the same
+   with a formula (which needs sympy); (c) in practice mode, where the checker starts once the page is idle: the
+   page loaded, a reader who answers READ_S seconds after the page loaded: seconds from Enter to the verdict,
+   and from the page's start to the checker ready.  (a) and (b) are then measured again after a reload, the
+   checker's files in the browser's cache (a reader coming back).
 3. Warm after instant navigation: then a click on the navigation's link to another page (Material swaps
    the page in) and an answer there: seconds from Enter to the verdict.
 
@@ -24,6 +29,7 @@ import site_server
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT = ("2(f_1 - f_2 - f_3) + f_4 + f_5 " * 7)[:200]
+READ_S = 3.0  # practice mode: seconds a reader takes between the page showing and pressing Enter
 
 
 def wait_math(drv: object) -> None:
@@ -56,27 +62,86 @@ def typing(drv: object, field: object) -> float:
     return time.perf_counter() - t0
 
 
-def main(site: Path) -> None:
+def fetched(drv: object, base: str, site: Path) -> tuple[int, int]:
+    """The bytes and files the checker's worker has requested so far (its sizes as served)."""
+    requests = drv.execute_script("return window.answerCheckRequests") or []
+    files = {urlparse(u).path for u in requests if u.startswith(base)}
+    size = sum((site / p.lstrip("/")).stat().st_size for p in files if (site / p.lstrip("/")).is_file())
+    return size, len(files)
+
+
+def browser(profile: Path) -> object:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+
+    opts = chromium.options("/usr/bin/chromium", profile, "--window-size=1280,900", "--disable-dev-shm-usage")
+    return webdriver.Chrome(options=opts, service=Service("/usr/bin/chromedriver"))
+
+
+def cold(base: str, site: Path, claim: str, text: str, practice: bool = False) -> None:
+    """A fresh browser (empty cache): one answer, its seconds from Enter and the checker's bytes."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with tempfile.TemporaryDirectory() as profile:
+        drv = browser(Path(profile))
+        try:
+            if practice:  # the switch, as a reader who turned it on earlier left it
+                drv.get(urljoin(base, "404.html"))
+                drv.execute_script("localStorage.setItem('verified-answers.practice', 'on')")
+            drv.get(urljoin(base, "a2/part2/"))
+            wait_math(drv)
+            if practice:
+                loaded = drv.execute_script("return performance.now()") / 1000
+                time.sleep(max(READ_S - loaded, 0))
+            seconds = answer(drv, claim, text)
+            size, n = fetched(drv, base, site)
+            startup = drv.execute_script("return window.answerCheckStartup") or {}
+            ready = (drv.execute_script("return window.answerCheckReadyAt") or 0) / 1000
+            if practice:
+                print(
+                    f"practice mode, cold: Enter {READ_S:.0f} s after the page started; first verdict {seconds:.2f} s "
+                    f"after Enter; the checker was ready {ready:.2f} s after the page started "
+                    f"(math rendered at {loaded:.2f} s); fetched {size:,} bytes by the verdict, {n} files"
+                )
+            else:
+                print(
+                    f"cold start to first verdict ({claim} = {text}, typed at once, Enter): {seconds:.2f} s from "
+                    f"Enter; fetched {size:,} bytes by the verdict, {n} files"
+                )
+            if "\\" in text or "_" in text:  # a formula: the worker reports sympy loaded and warm after the verdict
+                try:
+                    WebDriverWait(drv, 60).until(
+                        lambda d: "warm" in (d.execute_script("return window.answerCheckStartup") or {})
+                    )
+                except TimeoutException:
+                    print("  (the worker did not report sympy loaded and warm within 60 s)")
+            else:  # a number: nothing more loads unless a formula's field is opened
+                time.sleep(3)
+            size, n = fetched(drv, base, site)
+            startup = drv.execute_script("return window.answerCheckStartup") or {}
+            print(f"  {size:,} bytes in all ({n} files) a few seconds after the verdict")
+            print("  worker timings (ms since it started): " + ", ".join(f"{k} {v:.0f}" for k, v in startup.items()))
+            if not practice:  # a reader coming back: the page loaded again, a new worker, its files in the cache
+                drv.get(urljoin(base, "a2/part2/"))
+                wait_math(drv)
+                print(f"  the same after a reload (files from the browser's cache): {answer(drv, claim, text):.2f} s")
+        finally:
+            drv.quit()
+
+
+def main(site: Path) -> None:
     from selenium.webdriver.common.by import By
 
     base, _ = site_server.serve(site)
+    # 2. cold starts, each in a fresh browser
+    cold(base, site, "a2.q4.valid_triplets", "36")
+    cold(base, site, "a2.q6.dL_df1", "2(f_1 - f_2 - f_3) + f_4 + f_5")
+    cold(base, site, "a2.q4.valid_triplets", "36", practice=True)
     with tempfile.TemporaryDirectory() as profile:
-        opts = chromium.options("/usr/bin/chromium", Path(profile), "--window-size=1280,900", "--disable-dev-shm-usage")
-        drv = webdriver.Chrome(options=opts, service=Service("/usr/bin/chromedriver"))
+        drv = browser(Path(profile))
         try:
-            drv.get(urljoin(base, "a2/part2/"))
-            wait_math(drv)
-            # 2. cold start (first, while nothing of the checker is loaded), typing while it starts
-            cold = answer(drv, "a2.q4.valid_triplets", "36")
-            requests = drv.execute_script("return window.answerCheckRequests") or []
-            files = {urlparse(u).path for u in requests if u.startswith(base)}
-            size = sum((site / p.lstrip("/")).stat().st_size for p in files if (site / p.lstrip("/")).is_file())
-            startup = drv.execute_script("return window.answerCheckStartup")
-            print(f"cold start to first verdict: {cold:.2f} s; the checker fetched {size:,} bytes, {len(files)} files")
-            print("  worker timings (ms since it started): " + ", ".join(f"{k} {v:.0f}" for k, v in startup.items()))
-            # 1. typing while the checker starts (a page loaded again: focus starts a new worker; files cached) ...
+            # 1. typing while the checker starts (a fresh browser: focus starts the worker) ...
             drv.get(urljoin(base, "a2/part2/"))
             wait_math(drv)
             form = drv.find_element(By.CSS_SELECTOR, 'form[data-answer-for="a2.q6.dL_df2"]')

@@ -122,3 +122,52 @@ def test_nothing_is_cut_off_on_a_phone(driver: object, server: str, built: Path)
         assert not problems, "\n".join(problems[:60])
     finally:
         driver.set_window_size(1280, 900)
+
+
+SKIP = "return [...document.querySelectorAll('a.skip-to-answer')].map(a => a.textContent)"
+FOCUSED = (
+    "const a = document.activeElement; return {tag: a.tagName, text: a.textContent.trim(), cls: a.className,"
+    " field: !!a.closest('form[data-answer-for]'), claim: (a.closest('form[data-answer-for]') || {dataset: {}})"
+    ".dataset.answerFor, opacity: getComputedStyle(a).opacity, top: a.getBoundingClientRect().top}"
+)
+
+
+def test_the_keyboard_reaches_the_first_answer_field_in_three_presses(driver: object, server: str) -> None:
+    """Tab (the theme's "Skip to content"), Tab (ours, shown once focused), Enter: the first answer's field has the
+    focus, instead of about 42 Tabs through the header and the navigation; after instant navigation too.  A page
+    without answer fields has no such link."""
+    import time
+
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    from tests.test_browser import navigate_instantly
+
+    def press(*keys: str) -> None:
+        for key in keys:
+            ActionChains(driver).send_keys(key).perform()
+
+    for page, first in (("a2/part2/", "a2.q2.dL_dfa"), ("a2/part1/", "a2.p1.params.bilstm2")):
+        driver.get(urljoin(server, page))
+        _wait_for_math(driver)
+        assert driver.execute_script(SKIP) == ["Skip to the first question's answer field"], page
+        press(Keys.TAB)
+        assert driver.execute_script(FOCUSED)["text"] == "Skip to content", page
+        press(Keys.TAB)
+        time.sleep(0.5)  # the theme fades a skip link in
+        link = driver.execute_script(FOCUSED)
+        assert link["text"] == "Skip to the first question's answer field" and link["opacity"] == "1", link
+        assert 0 <= link["top"] < 200, link  # shown at the top of the window
+        press(Keys.ENTER)
+        field = driver.execute_script(FOCUSED)
+        assert field["tag"] == "INPUT" and field["field"] and field["claim"] == first, (page, field)
+    # Instant navigation replaces the theme's skip links: ours comes back, and leads to the new page's first field.
+    driver.get(server)
+    _wait_for_math(driver)
+    assert driver.execute_script(SKIP) == []  # the home page has no answer field
+    navigate_instantly(driver, "hw2/q6/")
+    assert driver.execute_script(SKIP) == ["Skip to the first question's answer field"]
+    driver.execute_script("document.querySelector('a.skip-to-answer').click()")
+    assert driver.execute_script(FOCUSED)["claim"] == "hw2.q6.formula.bow"
+    navigate_instantly(driver, "verification/")
+    assert driver.execute_script(SKIP) == []

@@ -220,6 +220,40 @@ def test_the_browser_bundle_imports_without_numpy_torch_or_yaml(tmp_path: Path) 
     assert run.stdout.split() == ["equivalent", "different"]
 
 
+def test_numbers_are_judged_without_sympy(tmp_path: Path, report) -> None:
+    """The page judges a number before sympy has loaded (answer-worker.js loads it after, or first for a formula):
+    every integer and decimal claim of the catalog, right, wrong, unreadable and its known mistakes, with sympy and
+    mpmath blocked, gets the verdict it gets with them."""
+    catalog_json = json.dumps(answers.catalog(report.results, lambda cid: f"page#claim-{cid}", 5.0))
+    full = answers.Catalog.from_json(catalog_json)
+    cases = []
+    for claim_id, entry in full.claims.items():
+        if entry["kind"]["name"] in ("integer", "decimal"):
+            truth = answers.from_tree(entry["truth"])
+            texts = [str(truth), "1", "1 446 400", ".5", "x", *(m["text"] for m in entry.get("mistakes", []))]
+            cases += [(claim_id, t, full.check(claim_id, t).verdict) for t in texts]
+    assert len(cases) > 500
+    (tmp_path / "claims.json").write_text(catalog_json, encoding="utf-8")
+    (tmp_path / "cases.json").write_text(json.dumps(cases), encoding="utf-8")
+    bundle = tmp_path / "engine.zip"
+    bundle.write_bytes(answers.bundle())
+    code = (
+        "import json, sys\n"
+        "for m in ('sympy', 'mpmath', 'numpy', 'torch', 'yaml', 'mkdocs'): sys.modules[m] = None\n"
+        f"sys.path.insert(0, {str(bundle)!r})\n"
+        "from solutions.engine import answers\n"
+        "c = answers.Catalog.from_json(open('claims.json', encoding='utf-8').read())\n"
+        "wrong = [(i, t, v, c.check(i, t).verdict) for i, t, v in json.load(open('cases.json', encoding='utf-8'))\n"
+        "         if c.check(i, t).verdict != v]\n"
+        "print(json.dumps(wrong[:5]))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True, cwd=tmp_path, timeout=300
+    )
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == []
+
+
 def test_a_matrix_gradient_gets_a_field_too(report) -> None:
     """The gradients are checked in the page too (tests/test_matrix_answers.py); a claim whose truth cannot
     travel would still show the command line."""

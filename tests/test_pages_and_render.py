@@ -332,3 +332,66 @@ def test_generated_html_inside_a_container_stays_inside_it(container: str) -> No
     # an inline marker in running text is unchanged: its replacement is one line
     inline = find_claims("!!! note\n    text [[a.b.c: 36]]\n", "docs/p.md")[0]
     assert inline.line_indent == ""
+
+
+GIVEAWAY_PAGE = """# Q
+
+Each of [[a.n: 6]] anchors: [[giveaway ?a.total]]that makes [[a.product: $6 \\cdot 2$]] choices:[[/giveaway]] there are
+[[?a.total: 12]] of them. `[[giveaway ?a.total]]` in code is an example.
+
+[[giveaway ?a.total ?a.other]]
+
+??? failure "A mistake"
+    It names the right value, [[a.right: 12]].
+
+[[/giveaway]]
+
+The other answer: [[?a.other: 3]].
+"""
+
+
+def test_a_giveaway_is_hidden_with_its_answers_and_rendered_by_the_engine() -> None:
+    """``[[giveaway ?id ...]] ... [[/giveaway]]``: a phrase (both markers on one line) becomes a span, whole blocks
+    (each marker alone on a line) lie between two empty divs; both carry the build's nonce, so the sanitizer
+    trusts them, and a page cannot write data-practice-until itself."""
+    from solutions.engine.pages import find_giveaways
+    from solutions.engine.render import giveaway
+    from solutions.engine.sanitize import check_html
+
+    claims = find_claims(GIVEAWAY_PAGE, "docs/p.md")
+    marks = find_giveaways(GIVEAWAY_PAGE, "docs/p.md", claims)
+    assert [(m.ids, m.line, m.block) for m in marks] == [
+        (("a.total",), 3, False),
+        ((), 3, False),
+        (("a.total", "a.other"), 6, True),
+        ((), 11, True),
+    ]
+    html = [giveaway(m) for m in marks]
+    assert html[0].startswith('<span class="practice-giveaway" data-practice-until="a.total"') and html[1] == "</span>"
+    assert 'data-practice-until="a.total a.other"' in html[2] and "practice-giveaway-end" in html[3]
+    assert check_html(f"<p>{html[0]}x{html[1]}</p>{html[2]}<p>y</p>{html[3]}", NONCE) is None
+    assert check_html('<span data-practice-until="a.total">x</span>', NONCE) is not None  # not by hand
+    text = replace_claims(GIVEAWAY_PAGE, [*claims, *marks], lambda o: giveaway(o) if o in marks else "C")
+    assert "[[" not in text.replace("`[[giveaway ?a.total]]`", "")
+
+
+@pytest.mark.parametrize(
+    ("page", "why"),
+    [
+        ("[[giveaway ?a.nope]]x[[/giveaway]] [[?a.total: 1]]", "no answer of this page"),
+        ("[[giveaway ?a.n]]x[[/giveaway]] [[a.n: 1]]", "no answer of this page"),  # not an answer
+        ("[[giveaway ?a.total]]x [[?a.total: 1]][[/giveaway]]", "inside this giveaway"),
+        ("[[giveaway ?a.total]]x\n[[/giveaway]] [[?a.total: 1]]", "closed differently"),
+        ("x [[?a.total: 1]]\n\n[[giveaway ?a.total]]\n\ny\n", "never closed"),
+        ("x [[?a.total: 1]] [[/giveaway]]", "closes no giveaway"),
+        ("x [[?a.total: 1]]\n[[giveaway ?a.total]]\n\ny\n\n[[/giveaway]]\n", "between blank lines"),
+        ("x [[?a.total: 1]]\n\n  [[giveaway ?a.total]]\n\ny\n\n[[/giveaway]]\n", "at the margin"),
+        ("[[giveaway ?a.total]] a [[giveaway ?a.total]] b [[/giveaway]] [[?a.total: 1]]", "before the one"),
+        ("[[giveaway a.total]]x[[/giveaway]] [[?a.total: 1]]", "is not a claim marker"),
+    ],
+)
+def test_a_giveaway_that_cannot_be_read_stops_the_build(page: str, why: str) -> None:
+    from solutions.engine.pages import find_giveaways
+
+    with pytest.raises(PageSyntaxError, match=why):
+        find_giveaways(page, "docs/p.md", find_claims(page, "docs/p.md"))

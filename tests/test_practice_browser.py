@@ -262,3 +262,109 @@ def test_practice_controls_are_named_readable_and_focusable(driver: object, serv
     for cls, text, ratio, _ in driver.execute_script(CONTRAST, ".practice-badge"):
         assert ratio >= 4.5, (scheme, cls, text, ratio)
     driver.execute_script("localStorage.clear()")
+
+
+# What a reader can see of a page's hidden answers: each hidden answer's value (a number's digits; a formula's TeX,
+# its right-hand side for an equation), and the page's visible text with every collapsed box opened (a reader may
+# open them): its innerText (numbers) and the TeX of every formula on the screen (KaTeX keeps its source in an
+# annotation).
+SEEN_ANSWERS = r"""
+const content = document.querySelector('.md-content');
+content.querySelectorAll('details:not([open])').forEach(d => { d.open = true; });
+const tex = k => { const a = k.querySelector('annotation'); return a ? a.textContent : ''; };
+return {
+  answers: [...content.querySelectorAll('[data-practice-for]')].map(v => ({
+    id: v.dataset.practiceFor, state: v.dataset.practice, rendered: v.checkVisibility(),
+    tex: [...v.querySelectorAll('.katex')].map(tex).join(' '),
+    text: v.querySelector('.katex') ? '' : v.textContent.trim()})),
+  text: content.innerText,
+  math: [...content.querySelectorAll('.katex')].filter(k => k.checkVisibility()).map(tex),
+  giveaways: [...content.querySelectorAll('[data-practice-until]')].map(g => ({
+    until: g.dataset.practiceUntil,
+    parts: [...content.querySelectorAll('[data-practice-giveaway]')].length,
+    note: (g.classList.contains('practice-withheld') ? g : g.previousElementSibling).checkVisibility()})),
+};
+"""
+
+
+def _plain_tex(tex: str) -> str:
+    """A formula's TeX, compared without spacing, alignment and environments."""
+    for junk in (r"\begin{aligned}", r"\end{aligned}", r"\displaystyle", "&", r"\\", r"\left", r"\right", r"\,"):
+        tex = tex.replace(junk, "")
+    return re.sub(r"\s+", "", tex)
+
+
+def _rhs(tex: str) -> str:
+    """A formula answer's value: the right-hand side of its equation, without spacing or outer brackets."""
+    value = _plain_tex(re.split(r"(?<![<>\\])=", tex)[-1])
+    return value[1:-1] if value.startswith("(") and value.endswith(")") else value
+
+
+def _leaks(seen: dict) -> list[str]:
+    """The hidden answers whose value a reader can still see on the page (the contract of ``hidden``)."""
+    numbers = {n.replace(",", "") for n in re.findall(r"\d[\d,]*\d|\d", seen["text"])}
+    math = [_plain_tex(m) for m in seen["math"]]
+    # An answer the reader has solved or shown is on the screen by right, even where another (hidden) answer has
+    # the same value: Q5's cells t2 dL/df_1 and t4 dL/df_2 are both f_4 - f_3.
+    shown = {a["text"] or _rhs(a["tex"]) for a in seen["answers"] if a["state"] != "hidden"}
+    out = []
+    for answer in seen["answers"]:
+        if answer["state"] != "hidden" or (answer["text"] or _rhs(answer["tex"])) in shown:
+            continue
+        if answer["rendered"]:
+            out.append(f"{answer['id']}: its value is rendered")
+        if answer["text"]:  # a number
+            if answer["text"].replace(",", "") in numbers:
+                out.append(f"{answer['id']}: {answer['text']} is in the visible text")
+            continue
+        value = _rhs(answer["tex"])
+        # The whole value, as a formula or a side or bracket of one (not f_3 - f_5 inside f_1 + f_3 - f_5 - f_6).
+        whole = re.compile(rf"(?:^|[=(,]){re.escape(value)}(?:$|[=),])")
+        if value not in ("0", "") and any(whole.search(m) for m in math):
+            out.append(f"{answer['id']}: {value} is in the visible math")
+    return out
+
+
+@pytest.mark.parametrize("page", ["a2/part2/", "a2/part1/"])
+def test_practice_mode_hides_every_answer_and_the_passages_that_give_it_away(
+    driver: object, server: str, page: str
+) -> None:
+    """In practice mode no hidden answer's value is in the page's visible text, the reasoning that states it
+    included ([[giveaway ?id]] ... [[/giveaway]]: Q4's 6·2·3 before the hidden 36, a box of mistakes that names the
+    right value); a note stands in each hidden passage's place; answering brings the passage back."""
+    _fresh(driver, server, page)
+    seen = driver.execute_script(SEEN_ANSWERS)
+    assert seen["giveaways"] and not any(g["note"] for g in seen["giveaways"])  # off: nothing hidden, no notes
+    if page == "a2/part2/":  # off, the reasoning gives the answer away; that is what practice mode must hide
+        assert re.search(r"6\s*⋅\s*2\s*⋅\s*3", seen["text"]), "Q4's reasoning is not on the page"
+    _turn_on(driver)
+    seen = driver.execute_script(SEEN_ANSWERS)
+    assert seen["answers"] and {a["state"] for a in seen["answers"]} == {"hidden"}
+    assert not _leaks(seen), "\n".join(_leaks(seen))
+    assert all(g["note"] for g in seen["giveaways"]), seen["giveaways"]
+    if page == "a2/part2/":
+        assert not re.search(r"6\s*⋅\s*2\s*⋅\s*3", seen["text"])
+        assert "gives the answer away" in seen["text"]
+        # Solving Q4 brings its reasoning back (and its note goes); the other giveaways stay hidden.
+        assert _answer(driver, "a2.q4.valid_triplets", "36")[0] == "equivalent"
+        seen = driver.execute_script(SEEN_ANSWERS)
+        assert re.search(r"6\s*⋅\s*2\s*⋅\s*3", seen["text"])
+        notes = {g["until"]: g["note"] for g in seen["giveaways"]}
+        assert notes["a2.q4.valid_triplets"] is False and notes["a2.q5.t1.dL_df5 a2.q5.t3.dL_df1"] is True
+        assert not _leaks(seen), "\n".join(_leaks(seen))
+        # "Show the answer" does the same for a Q5 cell: a mistake's box that explains its right value comes back;
+        # sheet A's box, whose wrong-variable formula also shows the value of another cell (t2's), waits for both.
+        field = _form(driver, "a2.q5.t4.dL_df2").find_element("css selector", "input")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", field)
+        field.click()
+        _form(driver, "a2.q5.t4.dL_df2").find_element("css selector", "[data-practice-reveal]").click()
+        seen = driver.execute_script(SEEN_ANSWERS)
+        assert "The anchor's gradient is negative minus positive" in seen["text"]
+        assert "Sheet A had the right value but the wrong variable" not in seen["text"]
+        assert not _leaks(seen), "\n".join(_leaks(seen))
+    toggle = driver.find_element("css selector", "[data-practice-toggle]")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", toggle)
+    toggle.click()  # off again: everything is back
+    seen = driver.execute_script(SEEN_ANSWERS)
+    assert not any(g["note"] for g in seen["giveaways"])
+    assert not _errors(driver) and not _outside_requests(driver, server)

@@ -6,7 +6,8 @@
 // (created here because HTML cannot parse a form inside a paragraph, while the DOM can hold one).
 // Typing shows a KaTeX preview (bounded: see preview() below); Enter sends the answer to a Web Worker
 // (answer-worker.js) that runs the
-// site's own claim engine on Pyodide.  Nothing of Pyodide loads until a reader focuses a field.  A check
+// site's own claim engine on Pyodide.  Nothing of Pyodide loads until a reader focuses a field, or,
+// in practice mode, until the page is idle (see preload() below).  A check
 // that runs past its limit terminates the worker (static hosts cannot send the headers Pyodide's interrupt
 // buffer needs), so the page never freezes; the next check starts a fresh worker.
 (function () {
@@ -79,11 +80,14 @@
     current.ready.catch(function () {}); // reported by the check that waits for it
     worker.onmessage = function (event) {
       const msg = event.data;
-      if (msg.type === "ready") {
-        current.isReady = true;
+      if (msg.type === "ready" || msg.type === "warm") { // the core is ready; then sympy is loaded and warm
         window.answerCheckStartup = msg.timings; // for measurements
         window.answerCheckRequests = msg.requests; // what the worker fetched, for tests
-        current.started(null);
+        if (msg.type === "ready") {
+          window.answerCheckReadyAt = performance.now(); // ms since the page loaded, for measurements
+          current.isReady = true;
+          current.started(null);
+        }
       }
       else if (msg.type === "error" && msg.n === undefined) current.started(msg.message);
       else if (current.waiting.has(msg.n)) {
@@ -246,7 +250,11 @@
     });
     form.classList.add("open");
     form.elements.answer.placeholder = HINTS[form.dataset.kind];
-    startEngine(); // start loading while the reader types
+    const current = startEngine(); // start loading while the reader types
+    if (TYPESET[form.dataset.kind] && !current.symbolic) { // a formula needs sympy: the worker loads it meanwhile
+      current.symbolic = true;
+      current.worker.postMessage({ prepare: "symbolic" });
+    }
   }
 
   function close(form) {
@@ -481,7 +489,38 @@
       reveal.hidden = state !== "hidden";
       if (form && !form.classList.contains("open")) form.elements.answer.placeholder = practicePlaceholder(form);
     });
+    practiceGiveaways();
     practiceProgress();
+  }
+
+  // A passage that gives answers away (written [[giveaway ?id ...]] ... [[/giveaway]]) is hidden while any of those
+  // answers is, with a short note in its place.  The engine renders a phrase as a span with data-practice-until
+  // (the answers' ids); whole blocks as the elements between an empty div with data-practice-until and the next
+  // div.practice-giveaway-end, its sibling.
+  function practiceGiveaways() {
+    document.querySelectorAll("[data-practice-until]").forEach(function (marker) {
+      const hidden = marker.dataset.practiceUntil.split(" ").some(function (claim) {
+        const value = practiceValue(claim);
+        return value && value.dataset.practice === "hidden";
+      });
+      const block = marker.tagName === "DIV";
+      const parts = [];
+      if (block) {
+        for (let n = marker.nextElementSibling; n && !n.classList.contains("practice-giveaway-end");
+          n = n.nextElementSibling) parts.push(n);
+      } else parts.push(marker);
+      parts.forEach(function (part) { part.dataset.practiceGiveaway = hidden ? "hidden" : "shown"; });
+      let note = block ? marker : marker.previousElementSibling;
+      if (!note || !note.classList.contains("practice-withheld")) {
+        note = block ? marker : el("span");
+        note.classList.add("practice-withheld");
+        note.textContent = block
+          ? "(Practice mode: a passage here gives an answer away; it shows once you have answered or shown it.)"
+          : "(a step that gives the answer away, hidden until you answer)";
+        if (!block) marker.before(note);
+      }
+      note.hidden = !hidden;
+    });
   }
 
   function practiceProgress() {
@@ -504,6 +543,7 @@
     storage(PRACTICE_MODE, practiceOn() ? null : "on");
     document.querySelectorAll("[data-practice-toggle]").forEach(practiceSwitchState);
     practiceApply();
+    preload();
   }
   function practiceSwitchState(button) {
     const on = practiceOn();
@@ -560,7 +600,51 @@
     }
   });
 
-  function mountAll() { mount(); practiceMount(); }
+  // In practice mode the reader has said they will answer: the checker starts once the page is idle, so that the
+  // first answer does not wait for Pyodide (about 15 MB; sympy follows in the background).  Otherwise nothing of it
+  // loads until a reader focuses a field.
+  function preload() {
+    if (engine || !practiceOn() || !document.querySelector("form[data-answer-for]")) return;
+    const idle = window.requestIdleCallback || function (f) { return setTimeout(f, 1000); };
+    idle(function () {
+      try {
+        startEngine();
+      } catch (error) { /* the first check reports it */ }
+    }, { timeout: 3000 });
+  }
+
+  // A skip link, shown when focused, right after the theme's "Skip to content": on a page with answer fields the
+  // keyboard reaches the first one in three presses (Tab, Tab, Enter) instead of tabbing through the header and
+  // the navigation.  The theme replaces its skip component on instant navigation: each mount puts the link back.
+  const SKIP_TEXT = "Skip to the first question's answer field";
+  function skipLink() {
+    const first = document.querySelector(".md-content form[data-answer-for] input");
+    let link = document.querySelector("a.skip-to-answer");
+    if (!first) {
+      if (link) link.remove();
+      return;
+    }
+    if (!link) {
+      link = el("a", "md-skip skip-to-answer", SKIP_TEXT);
+      link.href = "#";
+      const skip = document.querySelector('[data-md-component="skip"]');
+      if (skip) skip.append(link);
+      else document.body.prepend(link);
+    }
+  }
+  // Caught before the theme sees it (its instant navigation takes over clicks on links, and the focus with them).
+  window.addEventListener("click", function (event) {
+    const link = event.target.closest && event.target.closest("a.skip-to-answer");
+    if (!link) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const first = document.querySelector(".md-content form[data-answer-for] input");
+    if (!first) return;
+    first.scrollIntoView({ block: "center" });
+    first.focus({ preventScroll: true });
+  }, true);
+
+  function mountAll() { mount(); practiceMount(); preload(); skipLink(); }
   Object.defineProperty(window, "answerCheckMount", { value: mountAll }); // see the top: a later run only mounts
   if (typeof document$ !== "undefined") document$.subscribe(mountAll);
   else mountAll();

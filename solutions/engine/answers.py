@@ -281,9 +281,8 @@ def to_tree(value: Any) -> dict[str, Any]:
 
 
 def from_tree(tree: Any, depth: int = 0) -> Any:
-    """Rebuild a truth from :func:`to_tree`'s JSON with sympy's constructors; anything else is a ValueError."""
-    import sympy
-
+    """Rebuild a truth from :func:`to_tree`'s JSON with sympy's constructors; anything else is a ValueError.
+    A plain number needs no sympy: the in-page checker judges numbers before sympy has loaded."""
     if depth > _MAX_TREE_DEPTH:
         raise ValueError("the truth's tree nests too deeply")
     if not isinstance(tree, dict) or len(tree) != 1:
@@ -293,6 +292,8 @@ def from_tree(tree: Any, depth: int = 0) -> Any:
         return int(arg)  # int() of plain digits: nothing is evaluated
     if key == "float" and isinstance(arg, str) and _FLOAT.fullmatch(arg) and math.isfinite(float(arg)):
         return float(arg)
+    import sympy
+
     if key == "rat" and isinstance(arg, list) and len(arg) == 2 and all(isinstance(a, str) for a in arg):
         if not (_INT.fullmatch(arg[0]) and _INT.fullmatch(arg[1])) or int(arg[1]) <= 0:
             raise ValueError(f"a rational is two whole numbers, the second positive, not {str(arg)[:60]}")

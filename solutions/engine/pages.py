@@ -31,6 +31,10 @@ ID_PATTERN = r"[a-z0-9][A-Za-z0-9_.\-]*[A-Za-z0-9_]"
 # A ``?`` before the id marks the claim as the answer to one of the assignment's questions (practice mode hides
 # it until the reader has tried; only answers get a field): ``[[?a2.q4.valid_triplets: 36]]``, a block ``claim ?id``.
 INLINE_RE = re.compile(rf"\[\[(?P<answer>\?)?(?P<id>{ID_PATTERN})(?::(?P<value>.*?))?\]\]")
+# A passage that gives an answer away (the reasoning right before it: "6 · 2 · 3 choices"), hidden in practice mode
+# while any of the answers it names is: ``[[giveaway ?a2.q4.valid_triplets]] ... [[/giveaway]]``, both markers on
+# one line (a phrase), or each alone on its line between blank lines (paragraphs, boxes, code blocks).
+GIVEAWAY_RE = re.compile(rf"\[\[giveaway(?P<ids>(?:[ \t]+\?{ID_PATTERN})+)[ \t]*\]\]|\[\[/giveaway\]\]")
 FENCE_OPEN_RE = re.compile(rf"^(?P<indent>[ \t]*)```claim[ \t]+(?P<answer>\?)?(?P<id>{ID_PATTERN})[ \t]*$")
 HEADING_RE = re.compile(r"^#{1,6}[ \t]+(?P<text>.*?)(?:[ \t]+#+)?(?:[ \t]*\{[^{}]*\})?[ \t]*$")
 CLAIM_FENCE_RE = re.compile(r"^[ \t]*(?:`{3,}|~{3,})[ \t]*claim\b")  # any line that tries to open a claim block
@@ -252,7 +256,7 @@ def find_claims(text: str, path: str, first_line: int = 1) -> list[Occurrence]:
                         line_indent=raw[: im.start()] if not visible[: im.start()].strip() else "",
                     )
                 )
-            _no_stray_brackets(INLINE_RE.sub("", visible), path, i + 1)
+            _no_stray_brackets(INLINE_RE.sub("", GIVEAWAY_RE.sub("", visible)), path, i + 1)
     except PageSyntaxError as err:
         if not shift:
             raise
@@ -313,6 +317,81 @@ def _no_stray_brackets(rest: str, path: str, line: int) -> None:
         "with an id such as a2.q4.valid_triplets (lower-case start; letters, digits, . _ -) "
         "and no space before the colon",
     )
+
+
+@dataclass
+class Giveaway:
+    """One marker of a passage that gives answers away: its opening (with the answers' ids) or its closing."""
+
+    ids: tuple[str, ...]  # () for the closing marker
+    line: int  # 1-based line of the file
+    start: int  # character offsets of the marker in the page text
+    end: int
+    block: bool  # alone on its line: the passage is whole blocks (else a phrase, closed on the same line)
+
+
+def find_giveaways(text: str, path: str, claims: list[Occurrence], first_line: int = 1) -> list[Giveaway]:
+    """The giveaway markers of a page (outside code), in order, checked: each opening closed once, a phrase's on
+    its line, a block's alone on a line at the margin between blank lines; every id an answer of this page
+    (of ``claims``, its :func:`find_claims`: written ``[[?id: ...]]`` or ``claim ?id``), and no answer inside
+    a passage (hiding it would hide its field).  Raises PageSyntaxError."""
+    answers = {o.id for o in claims if o.answer}
+    lines = split_lines(text)
+    offsets = [0]
+    for ln in lines:
+        offsets.append(offsets[-1] + len(ln))
+    shift = first_line - 1
+    out: list[Giveaway] = []
+    for stretch in _stretches(lines, path, front_matter_lines(text)):
+        if stretch.kind != "prose":
+            continue
+        i = stretch.first
+        raw = lines[i].rstrip("\r\n")
+        for m in GIVEAWAY_RE.finditer(_blank_code_spans(raw)):
+            ids = tuple(x.lstrip("?") for x in (m.group("ids") or "").split())
+            alone = raw.strip() == m.group(0)
+            where = i + 1 + shift
+            for claim_id in ids:
+                if claim_id not in answers:
+                    raise PageSyntaxError(
+                        path, where, f"giveaway names {claim_id!r}, which is no answer of this page ([[?id: ...]])"
+                    )
+            if alone and (
+                raw != m.group(0) or any(j in range(len(lines)) and lines[j].strip() for j in (i - 1, i + 1))
+            ):
+                raise PageSyntaxError(
+                    path,
+                    where,
+                    "a giveaway marker alone on its line starts at the margin, "
+                    "between blank lines (or put both markers on one line, around a phrase)",
+                )
+            out.append(Giveaway(ids, where, offsets[i] + m.start(), offsets[i] + m.end(), alone))
+    opened: Giveaway | None = None
+    for g in out:
+        if g.ids and opened is not None:
+            raise PageSyntaxError(path, g.line, f"a giveaway opens before the one of line {opened.line} is closed")
+        if not g.ids and opened is None:
+            raise PageSyntaxError(path, g.line, "[[/giveaway]] closes no giveaway")
+        if not g.ids and (g.block != opened.block or (not g.block and g.line != opened.line)):
+            raise PageSyntaxError(
+                path,
+                g.line,
+                f"the giveaway of line {opened.line} is closed differently from how it opens: a phrase's "
+                "markers are on one line; a block's are each alone on a line",
+            )
+        if not g.ids:
+            inside = [o for o in claims if o.answer and opened.end <= o.start < g.start]
+            if inside:
+                raise PageSyntaxError(
+                    path,
+                    opened.line,
+                    f"the answer {inside[0].id} is inside this giveaway: it would hide its field "
+                    "too; end the passage before it",
+                )
+        opened = g if g.ids else None
+    if opened is not None:
+        raise PageSyntaxError(path, opened.line, "this giveaway is never closed by [[/giveaway]]")
+    return out
 
 
 def replace_claims(text: str, occurrences: list[Occurrence], render: callable) -> str:

@@ -396,6 +396,7 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         first_line = raw[: len(raw) - len(markdown)].count("\n") + 1 if raw.endswith(markdown) else 1
         try:
             occurrences = pages.find_claims(markdown, shown, first_line)
+            giveaways = pages.find_giveaways(markdown, shown, occurrences, first_line)
         except pages.PageSyntaxError as err:  # the checking process reports it too; never a traceback
             if not self._serving():
                 raise PluginError(str(err)) from None
@@ -434,7 +435,10 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
                 result = _unchecked_result(occ, why or "no verdict came back for it")
             return render.render_occurrence(occ, result, check.listings.get(occ.id), src, url, b.settings.command)
 
-        return pages.replace_claims(markdown, occurrences, rendered)
+        def either(marker: Any) -> str:  # a claim, or a giveaway's marker (practice mode hides its passage)
+            return render.giveaway(marker) if isinstance(marker, pages.Giveaway) else rendered(marker)
+
+        return pages.replace_claims(markdown, [*occurrences, *giveaways], either)
 
     def _reuse_notebook(self, page: Any, config: Any) -> None:
         """Under ``mkdocs serve``: a notebook page is executed again only when its bytes, the inputs digest (the

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from .config import Settings
 from .coverage import PageCoverage
-from .pages import Occurrence
+from .pages import Giveaway, Occurrence
 from .registry import Claim
 from .verdicts import FAILED, PENDING, REFUTED, VERIFIED, Result
 
@@ -198,6 +198,21 @@ def _practice(occ: Occurrence, result: Result) -> str:
     left = lhs(occ)
     prompt = f' data-practice-lhs="{html.escape(left, quote=True)}"' if left else ""
     return f' data-practice="shown" data-practice-for="{html.escape(occ.id, quote=True)}"{prompt}'
+
+
+def giveaway(marker: Giveaway) -> str:
+    """A giveaway marker (:func:`.pages.find_giveaways`) as HTML: practice mode hides the passage while any answer it
+    names is hidden (``data-practice-until``: their ids).  A phrase is wrapped in a span; whole blocks lie between
+    two empty elements (Markdown inside an HTML block loses the indented content of boxes), which the page's script
+    reads as the bounds of the blocks to hide."""
+    until = html.escape(" ".join(marker.ids), quote=True)
+    if marker.block:
+        if not marker.ids:
+            return f'<div class="practice-giveaway-end"{_OWN}></div>'
+        return f'<div class="practice-giveaway" data-practice-until="{until}"{_OWN}></div>'
+    if not marker.ids:
+        return "</span>"
+    return f'<span class="practice-giveaway" data-practice-until="{until}"{_OWN}>'
 
 
 def _tail(m: str, control: str) -> str:
