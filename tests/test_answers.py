@@ -198,26 +198,35 @@ def test_an_empty_answer_is_invalid(catalog: answers.Catalog) -> None:
     assert got.verdict == "invalid" and "type an answer" in got.detail
 
 
-def test_the_browser_bundle_imports_without_numpy_torch_or_yaml(tmp_path: Path) -> None:
-    """What the browser imports is the bundle alone: it must not reach for what Pyodide does not have here."""
+def _in_the_browsers_python(tmp_path: Path, blocked: tuple[str, ...], body: str, timeout: int = 120) -> str:
+    """Run ``body`` in a fresh Python that imports the engine from the browser's bundle alone, with the ``blocked``
+    modules unimportable (as they are in Pyodide, or before they load); returns its standard output."""
     bundle = tmp_path / "engine.zip"
     bundle.write_bytes(answers.bundle())
     code = (
-        "import sys\n"
-        "for m in ('numpy', 'torch', 'yaml', 'mkdocs', 'matplotlib'): sys.modules[m] = None\n"
+        "import json, sys\n"
+        f"for m in {blocked!r}: sys.modules[m] = None\n"
         f"sys.path.insert(0, {str(bundle)!r})\n"
         "from solutions.engine import answers\n"
-        "assert answers.__file__.startswith(sys.path[0]), answers.__file__\n"
+        "assert answers.__file__.startswith(sys.path[0]), answers.__file__\n" + body
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True, cwd=tmp_path, timeout=timeout
+    )
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
+def test_the_browser_bundle_imports_without_numpy_torch_or_yaml(tmp_path: Path) -> None:
+    """What the browser imports is the bundle alone: it must not reach for what Pyodide does not have here."""
+    body = (
         "answers.warm()\n"
         'c = answers.Catalog.from_json(\'{"version": 1, "claims": {"x.y": {"kind": {"name": "formula"}, '
         '"truth": {"add": [{"sym": "f_1"}, {"int": "2"}]}, "mistakes": []}}}\')\n'
         "print(c.check('x.y', 'f_1 + 2').verdict, c.check('x.y', 'f_1').verdict)\n"
     )
-    run = subprocess.run(
-        [sys.executable, "-c", code], check=False, capture_output=True, text=True, cwd=tmp_path, timeout=120
-    )
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.split() == ["equivalent", "different"]
+    out = _in_the_browsers_python(tmp_path, ("numpy", "torch", "yaml", "mkdocs", "matplotlib"), body)
+    assert out.split() == ["equivalent", "different"]
 
 
 def test_numbers_are_judged_without_sympy(tmp_path: Path, report) -> None:
@@ -235,23 +244,14 @@ def test_numbers_are_judged_without_sympy(tmp_path: Path, report) -> None:
     assert len(cases) > 500
     (tmp_path / "claims.json").write_text(catalog_json, encoding="utf-8")
     (tmp_path / "cases.json").write_text(json.dumps(cases), encoding="utf-8")
-    bundle = tmp_path / "engine.zip"
-    bundle.write_bytes(answers.bundle())
-    code = (
-        "import json, sys\n"
-        "for m in ('sympy', 'mpmath', 'numpy', 'torch', 'yaml', 'mkdocs'): sys.modules[m] = None\n"
-        f"sys.path.insert(0, {str(bundle)!r})\n"
-        "from solutions.engine import answers\n"
+    body = (
         "c = answers.Catalog.from_json(open('claims.json', encoding='utf-8').read())\n"
         "wrong = [(i, t, v, c.check(i, t).verdict) for i, t, v in json.load(open('cases.json', encoding='utf-8'))\n"
         "         if c.check(i, t).verdict != v]\n"
         "print(json.dumps(wrong[:5]))\n"
     )
-    run = subprocess.run(
-        [sys.executable, "-c", code], check=False, capture_output=True, text=True, cwd=tmp_path, timeout=300
-    )
-    assert run.returncode == 0, run.stderr
-    assert json.loads(run.stdout) == []
+    out = _in_the_browsers_python(tmp_path, ("sympy", "mpmath", "numpy", "torch", "yaml", "mkdocs"), body, 300)
+    assert json.loads(out) == []
 
 
 def test_a_matrix_gradient_gets_a_field_too(report) -> None:
