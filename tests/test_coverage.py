@@ -502,3 +502,11 @@ def test_a_recipe_fact_follows_the_code_and_the_recorded_runs(monkeypatch: pytes
 def test_a_broken_notebook_is_one_error() -> None:
     with pytest.raises(CoverageError, match=re.escape("docs/n.ipynb:1: not a valid notebook")):
         notebook_coverage("<p>x</p>", "[1, ", "docs/n.ipynb")
+
+
+def test_a_derived_declaration_counts_against_the_coverage() -> None:
+    """`derived` declares a result no code checks yet: the page is no longer 100 % checked."""
+    page = PAGE.replace("  - statement: question 6 (20 points)", "  - derived: question 6 (20 points)", 1)
+    cov = coverage(page)
+    assert cov.unchecked == [] and cov.derived == 1
+    assert cov.results == 2 and cov.percent == 50.0

@@ -70,6 +70,6 @@ def test_serve_shows_them_on_the_page_and_fills_the_tables(tmp_path: Path) -> No
     assert "claims:summary" not in home and "claims:coverage" not in home
     assert "<strong>0</strong> claims" in home
     assert (
-        '<td><a href="a/">a.md</a></td><td>2</td><td>0</td><td>2</td><td>0</td><td>none</td>'
+        '<td><a href="a/">a.md</a></td><td>2</td><td>0</td><td>2</td><td>0</td><td>0</td><td>none</td>'
         "<td><strong>0 %</strong></td>" in home
     )

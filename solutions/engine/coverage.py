@@ -186,8 +186,13 @@ class PageCoverage:
     notebook: bool = False
 
     @property
+    def derived(self) -> int:
+        """Declared ``derived`` facts: results that no code checks yet, so they count against the coverage."""
+        return sum(d.kind == "derived" for d in self.declared)
+
+    @property
     def results(self) -> int:
-        return self.claims + len(self.unchecked)
+        return self.claims + len(self.unchecked) + self.derived
 
     @property
     def percent(self) -> float:
