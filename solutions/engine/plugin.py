@@ -121,6 +121,17 @@ class _Build:
     # Under `mkdocs serve` only: what the build would stop on, shown instead (ServeProblems).
     problems: ServeProblems = field(default_factory=ServeProblems)
     checker_failed: str = ""  # why the checking process gave no verdicts (serve only; a build stops there)
+    # pages.find_claims's answers in this build, by its arguments (a pure function): on_files asks it of each page,
+    # on_page_markdown again of the same text when the page has no front matter.
+    found: dict[tuple[str, str, int], list[Any]] = field(default_factory=dict)
+
+    def find_claims(self, text: str, where: str, first_line: int = 1) -> list[Any]:
+        import copy
+
+        key = (text, where, first_line)
+        if key not in self.found:
+            self.found[key] = self.pages.find_claims(text, where, first_line)  # (an error is raised, not kept)
+        return copy.deepcopy(self.found[key])  # the caller's own occurrences
 
 
 class _Reused:
@@ -417,7 +428,7 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         if b.render.SUMMARY_MARKER in text or b.render.COVERAGE_MARKER in text:
             return True
         try:
-            return bool(b.pages.find_claims(text, f"{docs.name}/{file.src_uri}"))
+            return bool(b.find_claims(text, f"{docs.name}/{file.src_uri}"))
         except b.pages.PageSyntaxError:
             return True  # its error is reported with the verdicts
 
@@ -451,7 +462,7 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         raw = page.file.content_string
         first_line = raw[: len(raw) - len(markdown)].count("\n") + 1 if raw.endswith(markdown) else 1
         try:
-            occurrences = pages.find_claims(markdown, shown, first_line)
+            occurrences = b.find_claims(markdown, shown, first_line)
         except pages.PageSyntaxError as err:  # the checking process reports it too; never a traceback
             if not self._serving():
                 raise PluginError(str(err)) from None
