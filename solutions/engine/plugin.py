@@ -573,7 +573,7 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         summary and the coverage tables are filled in, after the scan (they are the engine's own numbers)."""
         if self.build is None:
             return env
-        if self._serving():
+        if self._serving() and env is not None:
             env.bytecode_cache = self._templates  # the theme's templates compiled once per server, not per rebuild
         b = self.build
         started = time.perf_counter()
