@@ -25,7 +25,9 @@ INSTALLER ?= uv
 # pytest: one worker per core (pytest-xdist), each test file on one worker (--dist loadfile), so that a module's
 # expensive fixtures (a planted site build, Chromium, trained runs) are set up once.  (xdist 3.8's loadgroup
 # does not group under pytest 9.2: it renames items by an attribute pytest no longer reads.)
-PYTEST_PARALLEL ?= -n auto --dist loadfile
+# --no-loadscope-reorder: the files in the order tests/conftest.py gives them (the longest first), not xdist's
+# (the most tests first).
+PYTEST_PARALLEL ?= -n auto --dist loadfile --no-loadscope-reorder
 
 .PHONY: serve test test-slow check build env katex lock clean browser screenshots
 

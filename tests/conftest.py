@@ -32,6 +32,32 @@ def load_claims() -> dict[str, registry.Claim]:
     return registry.load_all(SETTINGS.packages, SETTINGS.root)
 
 
+# `make test` gives each test file to one of the workers (pytest-xdist, --dist loadfile), in collection order
+# (--no-loadscope-reorder: xdist would otherwise sort the files by their number of tests, which put the browser
+# files, few tests of minutes each, last, with one core busy and the other idle for ten minutes at the end).  The
+# files that take longest come first, the two that build the site apart from the first that does not, so that
+# the first worker builds the shared site while the second runs other tests (per-file seconds summed from
+# `pytest --junitxml`, 2026-12-03, a training run and other builds on the machine: accessibility 554, site build
+# 455, coverage build 370, IMDB pipeline 319, answer checker 210, browser 195, planted errors 178).
+LONGEST_FIRST = (
+    "test_accessibility_browser.py",
+    "test_coverage_build.py",
+    "test_site_build.py",
+    "test_imdb_pipeline.py",
+    "test_answer_checker_browser.py",
+    "test_planted_errors.py",
+    "test_browser.py",
+    "test_matrix_answers.py",
+    "test_reproduce.py",
+    "test_coverage.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: each file's tests keep their order
+
+
 @functools.cache
 def site_report() -> Report:
     """Every claim of the real docs judged, once per test process (``verify_docs``, as ``verify`` and the site's

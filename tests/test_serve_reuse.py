@@ -138,3 +138,20 @@ def test_serve_reuses_the_verdicts_for_a_prose_edit_and_the_truths_for_a_value_e
     assert "every truth computed" in server.printed()[at:] and ran in server.printed()[at:]
     page = server.get("a/")[1]
     assert "claim-verified" in page and "problem(s) on this page" not in page
+
+
+def test_serve_reuses_the_sanitizers_answer_only_for_the_same_html(server: Server) -> None:  # noqa: F811
+    """Under serve, a page whose HTML is unchanged is not parsed again (its answers are kept by a key of the HTML);
+    HTML that changed is checked afresh, both ways: active content is refused at once, and shown again when gone."""
+    assert "claim-verified" in server.get("a/")[1]
+    at = rebuilt(server, edit(server, "b.md", "No result here.", "No result here. <img src=x onerror=alert(1)>"))
+    page = server.get("b/")[1]
+    assert "the page is not shown until it is fixed" in page and "event handler runs code" in page
+    assert "claim-verified" in server.get("a/")[1]  # a page whose HTML did not change: its marks still counted
+    at = rebuilt(server, edit(server, "b.md", " <img src=x onerror=alert(1)>", ""))
+    page = server.get("b/")[1]
+    assert "problem(s) on this page" not in page and "No result here." in page
+    at = rebuilt(server, edit(server, "a.md", "triplets.", "triplets. <span class=claim-mark>✓</span>"))
+    page = server.get("a/")[1]
+    assert "the page is not shown until it is fixed" in page and "claim-mark" in page, page[-3000:]
+    assert "Traceback" not in server.printed()[at:]

@@ -121,6 +121,17 @@ class _Build:
     # Under `mkdocs serve` only: what the build would stop on, shown instead (ServeProblems).
     problems: ServeProblems = field(default_factory=ServeProblems)
     checker_failed: str = ""  # why the checking process gave no verdicts (serve only; a build stops there)
+    # pages.find_claims's answers in this build, by its arguments (a pure function): on_files asks it of each page,
+    # on_page_markdown again of the same text when the page has no front matter.
+    found: dict[tuple[str, str, int], list[Any]] = field(default_factory=dict)
+
+    def find_claims(self, text: str, where: str, first_line: int = 1) -> list[Any]:
+        import copy
+
+        key = (text, where, first_line)
+        if key not in self.found:
+            self.found[key] = self.pages.find_claims(text, where, first_line)  # (an error is raised, not kept)
+        return copy.deepcopy(self.found[key])  # the caller's own occurrences
 
 
 class _Reused:
@@ -222,6 +233,51 @@ def _claims_as_written(occurrences: list[Any]) -> list[tuple[Any, ...]]:
     return [(o.id, o.value, o.line, o.display, o.in_table) for o in occurrences]
 
 
+def _compiled_templates() -> Any:
+    """Jinja's bytecode cache in memory, for ``mkdocs serve`` (MkDocs makes a new Jinja environment each rebuild,
+    which compiles every template again).  Jinja itself checks an entry against the sha1 of the template's source
+    and its own version before using it; the key here is the template's name and file and every option of the
+    environment that compiling reads, so a changed template or setting compiles afresh."""
+    import jinja2
+
+    options = [
+        "block_start_string",
+        "block_end_string",
+        "variable_start_string",
+        "variable_end_string",
+        "comment_start_string",
+        "comment_end_string",
+        "line_statement_prefix",
+        "line_comment_prefix",
+        "trim_blocks",
+        "lstrip_blocks",
+        "newline_sequence",
+        "keep_trailing_newline",
+        "optimized",
+        "autoescape",
+    ]
+
+    class Compiled(jinja2.BytecodeCache):
+        def __init__(self) -> None:
+            self.store: dict[str, bytes] = {}
+
+        def get_bucket(self, environment: Any, name: str, filename: str | None, source: str) -> Any:
+            settings = [(o, getattr(environment, o, None)) for o in options] + [sorted(environment.extensions)]
+            key = self.get_cache_key(f"{name}\0{settings!r}", filename)
+            bucket = jinja2.bccache.Bucket(environment, key, self.get_source_checksum(source))
+            self.load_bytecode(bucket)
+            return bucket
+
+        def load_bytecode(self, bucket: Any) -> None:
+            if (code := self.store.get(bucket.key)) is not None:
+                bucket.bytecode_from_string(code)
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            self.store[bucket.key] = bucket.bytecode_to_string()
+
+    return Compiled()
+
+
 class ClaimsPlugin(BasePlugin[ClaimsConfig]):
     """Checks the claims of the docs folder against the ``*_claims`` modules of ``packages``."""
 
@@ -234,6 +290,11 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         self._warnings: _MkDocsWarnings | None = None
         self._memo = _ServeMemo()  # serve only: what a rebuild may reuse
         self._inputs: tuple[str, Any] = ("", None)  # serve: this build's inputs digest and claims as written
+        self._templates = _compiled_templates()  # serve: the theme's compiled templates, by their source
+        self._nonce = ""  # serve: the first build's nonce, kept for the server's life (render.keep_nonce)
+        # serve: the sanitizer's answers (pure functions of the HTML) by a key of everything they read (_html_key):
+        # the last build's, and this build's so far.  A page whose HTML did not change is not parsed again.
+        self._html_checked: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
@@ -250,11 +311,17 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
             for name in [m for m in sys.modules if m.startswith(package + ".") and m != __name__]:
                 del sys.modules[name]
         modules = tuple(importlib.import_module(f"{package}.{m}") for m in ("background", "render", "pages"))
+        if self.command == "serve":
+            if self._nonce:
+                modules[1].keep_nonce(self._nonce)
+            self._nonce = modules[1].NONCE
         return modules  # type: ignore[return-value]
 
     def on_config(self, config: Any) -> Any:
         self._cancel()
         self._stop_collecting_warnings()
+        last, now = self._html_checked
+        self._html_checked = (now or last, {})  # the last (complete) build's answers
         try:
             settings = settings_from(self.config, Path(config["config_file_path"]).parent, config["config_file_path"])
         except ConfigError as err:
@@ -361,7 +428,7 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         if b.render.SUMMARY_MARKER in text or b.render.COVERAGE_MARKER in text:
             return True
         try:
-            return bool(b.pages.find_claims(text, f"{docs.name}/{file.src_uri}"))
+            return bool(b.find_claims(text, f"{docs.name}/{file.src_uri}"))
         except b.pages.PageSyntaxError:
             return True  # its error is reported with the verdicts
 
@@ -395,7 +462,7 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         raw = page.file.content_string
         first_line = raw[: len(raw) - len(markdown)].count("\n") + 1 if raw.endswith(markdown) else 1
         try:
-            occurrences = pages.find_claims(markdown, shown, first_line)
+            occurrences = b.find_claims(markdown, shown, first_line)
             giveaways = pages.find_giveaways(markdown, shown, occurrences, first_line)
         except pages.PageSyntaxError as err:  # the checking process reports it too; never a traceback
             if not self._serving():
@@ -472,7 +539,10 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         sanitize = importlib.import_module(f"{__spec__.parent}.sanitize")
         nonce = self.build.render.NONCE
         notebook = page.file.src_uri.endswith(".ipynb")
-        offence = sanitize.check_html(html, nonce, sanitize.notebook_template_parts() if notebook else frozenset())
+        offence = self._html_memo(
+            ("check_html", nonce, notebook, html),
+            lambda: sanitize.check_html(html, nonce, sanitize.notebook_template_parts() if notebook else frozenset()),
+        )
         if offence is not None:
             where = f"{Path(config['docs_dir']).name}/{page.file.src_uri}"
             message = offence.message(where, page.file.content_string)
@@ -485,6 +555,21 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
             return ""
         return sanitize.strip_nonce(html, nonce)
 
+    def _html_memo(self, args: tuple[Any, ...], compute: Any) -> Any:
+        """``compute()``, a pure function of ``args`` and of the code and packages it runs (the sanitizer, nh3,
+        html5lib); under ``mkdocs serve``, the last build's answer when the key is the same: ``args`` and the
+        inputs digest (:func:`.background.inputs_digest`: the engine's code, every installed version).  A build
+        computes every answer."""
+        if not self._serving() or not self._inputs[0]:
+            return compute()
+        import hashlib
+
+        key = hashlib.sha256(repr((self._inputs[0], *args)).encode("utf-8", "surrogatepass")).hexdigest()
+        last, now = self._html_checked
+        if key not in now:
+            now[key] = last[key] if key in last else compute()
+        return now[key]
+
     def on_env(self, env: Any, *, config: Any, files: Files) -> Any:
         """Claim coverage, once every page is rendered (MkDocs renders them all before writing any): each
         page's HTML is scanned (:mod:`.coverage`); every unchecked number is listed here and stops the
@@ -492,6 +577,8 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         summary and the coverage tables are filled in, after the scan (they are the engine's own numbers)."""
         if self.build is None:
             return env
+        if self._serving() and env is not None:
+            env.bytecode_cache = self._templates  # the theme's templates compiled once per server, not per rebuild
         b = self.build
         started = time.perf_counter()
         coverage = importlib.import_module(f"{__spec__.parent}.coverage")
@@ -571,7 +658,8 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
             return output
         b, src = self.build, page.file.src_uri
         if not page.file.generated_by:
-            seen = importlib.import_module(f"{__spec__.parent}.sanitize").rendered(output)  # as a browser parses it
+            sanitize = importlib.import_module(f"{__spec__.parent}.sanitize")
+            seen = self._html_memo(("rendered", output), lambda: sanitize.rendered(output))  # as a browser parses it
             where = f"{Path(config['docs_dir']).name}/{src}"
             wrong = []
             if seen.stray:

@@ -35,6 +35,17 @@ WORDS = {
 ENGINE_ATTR = "data-claims-engine"
 NONCE = secrets.token_hex(16)
 _OWN = f' {ENGINE_ATTR}="{NONCE}"'
+
+
+def keep_nonce(nonce: str) -> None:
+    """Under ``mkdocs serve``, whose rebuilds import this module afresh: use the nonce of the server's first build,
+    so that a page whose HTML did not change reads the same and its checks can be reused (the nonce is still
+    random, never written to a page, and unknown to the pages)."""
+    global NONCE, _OWN
+    NONCE = nonce
+    _OWN = f' {ENGINE_ATTR}="{NONCE}"'
+
+
 SUMMARY_MARKER = "<!-- claims:summary -->"
 COVERAGE_MARKER = "<!-- claims:coverage -->"
 PRACTICE_MARKER = "<!-- claims:practice -->"
