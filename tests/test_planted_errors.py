@@ -239,6 +239,7 @@ FORMERLY_CONTEXT = [
     ("hw2/q4.md", "[[hw2.q4.torch_weight_ih.rows: $4H$]]", "[[hw2.q4.torch_weight_ih.rows: $4D$]]"),
     ("hw2/q5.md", "[[hw2.q5.softmax_gradient: $(p_v - y_v)/N$]]", "[[hw2.q5.softmax_gradient: $(y_v - p_v)/N$]]"),
     ("hw2/q6.md", "[[hw2.q6.pad_feature: 0]]", "[[hw2.q6.pad_feature: 1]]"),
+    ("hw2/q6.md", "[[hw2.q6.logit_threshold: 0]]", "[[hw2.q6.logit_threshold: 1]]"),
 ]
 
 
@@ -261,5 +262,6 @@ def test_a_wrong_value_in_a_formerly_declared_statement_fails(docs_copy: Path) -
         "hw2.q4.torch_weight_ih.rows",
         "hw2.q5.softmax_gradient",
         "hw2.q6.pad_feature",
+        "hw2.q6.logit_threshold",
     }
     assert failed == expected

@@ -361,3 +361,24 @@ def pad_feature() -> int:
     if largest != int(largest):
         raise AssertionError(f"the <pad> feature reached {largest}")
     return int(largest)
+
+
+@claim(
+    "hw2.q6.logit_threshold",
+    Integer(),
+    "sympy: the one real root of sigma(z) = 1/2, sigma increasing; torch.sigmoid(z) > 1/2 agrees on a grid",
+)
+def logit_threshold() -> int:
+    """The logit above which a sentence is labelled positive (sigma(z) > 1/2), as train.py labels it."""
+    z = sympy.Symbol("z", real=True)
+    sigma = 1 / (1 + sympy.exp(-z))
+    roots = sympy.solveset(sympy.Eq(sigma, sympy.Rational(1, 2)), z, domain=sympy.S.Reals)
+    if not (isinstance(roots, sympy.FiniteSet) and len(roots) == 1):
+        raise AssertionError(f"sigma(z) = 1/2 has the real roots {roots}")
+    if not sympy.diff(sigma, z).is_positive:
+        raise AssertionError("sigma is not increasing, so sigma(z) > 1/2 is not one side of a threshold")
+    (root,) = roots
+    grid = torch.linspace(-8, 8, 1601, dtype=torch.float64)
+    if not torch.equal(torch.sigmoid(grid) > 0.5, grid > float(root)):
+        raise AssertionError("torch.sigmoid(z) > 1/2 disagrees with z > root on the grid")
+    return int(root)
