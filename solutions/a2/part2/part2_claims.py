@@ -348,6 +348,25 @@ def sum_is_zero() -> sympy.Expr:
     return sympy.expand(sum((tl.total_gradient(i) for i in range(1, 7)), sympy.Integer(0)))
 
 
+# Sheet B's two wrong Q6 answers, as the sheet wrote them (quoted data, like the page's mistake blocks
+# a2.mistake.q6_dL_df2 and _df5, which the engine checks are wrong); its other four Q6 answers are right.
+_SHEET_B_Q6 = {2: "-2*f_1 - 2*f_2 + f_4 + f_5 + 2*f_6", 5: "f_1 + f_3 - f_5 - f_6"}
+
+
+@claim(
+    "a2.q6.sheet_b_sum",
+    Formula(vectors=SAMPLE_VECTORS),
+    "sympy: the sum of the six Q6 gradients with sheet B's two answers in place of the right ones",
+)
+def sheet_b_sum() -> sympy.Expr:
+    names = {f"f_{i}": sympy.Symbol(f"f_{i}") for i in range(1, 7)}
+    six = [
+        sympy.parse_expr(_SHEET_B_Q6[i], local_dict=names) if i in _SHEET_B_Q6 else tl.total_gradient(i)
+        for i in range(1, 7)
+    ]
+    return sympy.expand(sum(six, sympy.Integer(0)))
+
+
 # ------------------------------------------------------------------ the worked example
 
 _EXAMPLE = tl.WorkedExample()
