@@ -191,6 +191,34 @@ for _model in MODELS:
     )
 
 
+def _test_means() -> dict[str, float]:
+    return {m: runs.mean_percent(_runs(m), "test_accuracy") for m in MODELS}
+
+
+def _rank(model: str) -> int:
+    """1 for the highest mean test accuracy; a tie shares the better rank."""
+    means = _test_means()
+    return 1 + sum(v > means[model] for v in means.values())
+
+
+for _model in MODELS:
+    claim(f"hw2.q6.rank.{_model}", Integer(), "rank of the mean test accuracy among the five models (1 = highest)")(
+        lambda model=_model: _rank(model)
+    )
+
+_SIMPLE = ("bow", "avg", "glove_avg")  # the three models without recurrence
+
+
+@claim(
+    "hw2.q6.simple_spread",
+    Decimal(tol=0.005),
+    "highest minus lowest mean test accuracy (points) of the three models without recurrence",
+)
+def simple_spread() -> float:
+    means = _test_means()
+    return max(means[m] for m in _SIMPLE) - min(means[m] for m in _SIMPLE)
+
+
 _V, _E, _H = sympy.symbols("V E H")
 
 
