@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from solutions.common.plots import line_chart
+from solutions.common.plots import DASHES, line_chart
 
 NS = "{http://www.w3.org/2000/svg}"
 
@@ -68,4 +68,6 @@ def test_legend_and_notes_never_overlap_and_every_series_has_its_own_line_style(
     lines = [p for p in root.iter(f"{NS}path") if p.get("stroke-width") == "2" and "L" in p.get("d")]
     assert len({p.get("stroke-dasharray") for p in lines}) == len(lines) == 8
     with pytest.raises(ValueError, match="distinct line styles"):
-        line_chart({str(k): [(1, 1.0)] for k in range(25)}, "many", "x", "y")
+        line_chart({str(k): [(1, 1.0)] for k in range(len(DASHES) + 1)}, "many", "x", "y")
+    assert len(set(DASHES)) == len(DASHES)  # every pattern distinct
+    line_chart({str(k): [(1, 1.0)] for k in range(len(DASHES))}, "as many as there are styles", "x", "y")
