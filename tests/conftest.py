@@ -65,6 +65,28 @@ def site_report() -> Report:
     return verify_docs(DOCS, SETTINGS)
 
 
+# In-page JavaScript for the browser tests: `contrast(el, fallback)` is the WCAG contrast ratio of an element's text
+# against the first opaque background of it or its ancestors (`fallback`, a CSS colour, where there is none).
+CONTRAST_JS = r"""
+const lum = rgb => {
+  const c = rgb.match(/[\d.]+/g).slice(0, 3).map(Number).map(v => v / 255)
+    .map(v => v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4));
+  return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+};
+const background = (el, fallback) => {
+  for (let e = el; e; e = e.parentElement) {
+    const bg = getComputedStyle(e).backgroundColor;
+    if (bg && !/rgba\(.*, 0\)$/.test(bg) && bg !== 'transparent') return bg;
+  }
+  return fallback;
+};
+const contrast = (el, fallback) => {
+  const fg = lum(getComputedStyle(el).color), bg = lum(background(el, fallback));
+  return (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+};
+"""
+
+
 # The command line's exit status for each verdict of `python -m solutions check` (the CLI-versus-page tests).
 CLI_EXIT = {"equivalent": 0, "different": 1, "mistake": 1, "invalid": 2, "timeout": 2}
 

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import CONTRAST_JS, ROOT
 
 SCREENSHOTS = ROOT / "screenshots"
 MARKS = {"✓", "✗", "…", "!"}
@@ -30,7 +30,9 @@ MARKS = {"✓", "✗", "…", "!"}
 pytestmark = pytest.mark.build
 
 # What the page itself reports, gathered in one script run in the page.
-PAGE_REPORT = r"""
+PAGE_REPORT = (
+    CONTRAST_JS
+    + r"""
 const skip = el => el.closest('.katex, code, pre, script, style, textarea, .md-search, .md-source, svg');
 const walker = document.createTreeWalker(document.querySelector('.md-content') || document.body, NodeFilter.SHOW_TEXT);
 const raw = [];
@@ -39,23 +41,9 @@ for (let n = walker.nextNode(); n; n = walker.nextNode()) {
   const t = n.textContent;
   if (/\\frac|\\\(|\\\[|\$\$|\\begin\{|\\partial/.test(t)) raw.push(t.trim().slice(0, 80));
 }
-const lum = rgb => {
-  const c = rgb.match(/[\d.]+/g).slice(0, 3).map(Number).map(v => v / 255)
-    .map(v => v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4));
-  return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
-};
-const background = el => {
-  for (let e = el; e; e = e.parentElement) {
-    const bg = getComputedStyle(e).backgroundColor;
-    if (bg && !/rgba\(.*, 0\)$/.test(bg) && bg !== 'transparent') return bg;
-  }
-  return 'rgb(255, 255, 255)';
-};
-const marks = [...document.querySelectorAll('a.claim-mark')].map(a => {
-  const fg = lum(getComputedStyle(a).color), bg = lum(background(a));
-  return {href: a.href, text: a.textContent.trim(), label: a.getAttribute('aria-label') || '',
-          contrast: (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05)};
-});
+const marks = [...document.querySelectorAll('a.claim-mark')].map(a => (
+  {href: a.href, text: a.textContent.trim(), label: a.getAttribute('aria-label') || '',
+   contrast: contrast(a, 'rgb(255, 255, 255)')}));
 return {
   raw: raw,
   katex: document.querySelectorAll('.katex').length,
@@ -67,6 +55,7 @@ return {
   height: document.documentElement.scrollHeight,
 };
 """
+)
 
 
 # Read in one go: the result list re-renders while the index loads, so element handles go stale.

@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 
 import pytest
 
+from tests.conftest import CONTRAST_JS
 from tests.test_answer_checker_browser import _answer, _form
 from tests.test_browser import _errors, _outside_requests, _wait_for_math, navigate_instantly
 
@@ -203,25 +204,15 @@ def test_the_statuses_differ_without_colour(driver: object, server: str, scheme:
     assert len(outlines) == 3, looks
 
 
-CONTRAST = r"""
-const lum = rgb => {
-  const c = rgb.match(/[\d.]+/g).slice(0, 3).map(Number).map(v => v / 255)
-    .map(v => v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4));
-  return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
-};
-const background = el => {
-  for (let e = el; e; e = e.parentElement) {
-    const bg = getComputedStyle(e).backgroundColor;
-    if (bg && !/rgba\(.*, 0\)$/.test(bg) && bg !== 'transparent') return bg;
-  }
-  return getComputedStyle(document.body).backgroundColor;
-};
-return [...document.querySelectorAll(arguments[0])].filter(e => e.checkVisibility()).map(e => {
-  const fg = lum(getComputedStyle(e).color), bg = lum(background(e));
-  const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
-  return [e.className || e.tagName, e.textContent.trim().slice(0, 30), ratio, getComputedStyle(e).outlineStyle];
-});
+CONTRAST = (
+    CONTRAST_JS
+    + r"""
+const fallback = getComputedStyle(document.body).backgroundColor;
+return [...document.querySelectorAll(arguments[0])].filter(e => e.checkVisibility()).map(e => [
+  e.className || e.tagName, e.textContent.trim().slice(0, 30), contrast(e, fallback), getComputedStyle(e).outlineStyle
+]);
 """
+)
 
 
 @pytest.mark.parametrize("scheme", ["default", "slate"])
