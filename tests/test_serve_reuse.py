@@ -1,9 +1,11 @@
-"""What ``mkdocs serve`` reuses from one rebuild to the next, and that it cannot go stale: the inputs digest
-covers the code, the recorded results and the installed packages (not the docs); a checking process handed
-known truths compares the pages with them instead of computing them; a build is never handed any."""
+"""What ``mkdocs serve`` reuses from one rebuild to the next, and that it cannot go stale: the whole verdicts while
+the inputs digest (the code, the recorded results and the installed packages, not the docs) and the pages' claims
+are unchanged; otherwise each claims module's truths while its own key holds (:mod:`solutions.engine.inputs`), so
+that an edit computes again exactly the modules that depend on it.  A build is never handed any."""
 
 from __future__ import annotations
 
+import os
 import pickle
 from dataclasses import replace
 from importlib import metadata
@@ -80,42 +82,137 @@ def triplets():
 """
 
 
+def _check(root: Path, known: background.Kept | None) -> background.SiteCheck:
+    return background.start(
+        root / "docs", replace(SETTINGS, packages=("course",), root=root, workers=1), known
+    ).result()
+
+
 def test_a_checking_process_compares_with_the_truths_it_is_handed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Handed a truth, the process does not run the claim's function: the page is compared with the truth handed
-    (here a wrong one, to tell), and the truths come back for the next rebuild."""
+    """Handed a truth whose module's key holds, the process does not run the claim's function: the page is compared
+    with the truth handed (here a wrong one, to tell), and the truths come back for the next rebuild."""
     root = _project(tmp_path)
     (root / "course" / "demo_claims.py").write_text(CLAIMS, encoding="utf-8")
     (root / "docs" / "a.md").write_text("There are [[demo.triplets: 36]] triplets.\n", encoding="utf-8")
     monkeypatch.setenv("PYTHONPATH", str(ROOT))  # this repository's engine in the process
-    settings = replace(SETTINGS, packages=("course",), root=root, workers=1)
-    built = background.start(root / "docs", settings).result()  # a build: hands nothing back
-    assert [r.status for r in built.report.results] == [VERIFIED] and built.truths == {}
-    cold = background.start(root / "docs", settings, {}).result()  # serve's first build
-    assert [r.status for r in cold.report.results] == [VERIFIED]
-    assert pickle.loads(cold.truths["demo.triplets"]) == 36
-    handed = background.start(root / "docs", settings, {"demo.triplets": pickle.dumps(35)}).result()
-    assert [r.status for r in handed.report.results] == [FAILED]
+    built = _check(root, None)  # a build: hands nothing back
+    assert [r.status for r in built.report.results] == [VERIFIED] and built.kept == background.Kept()
+    cold = _check(root, background.Kept())  # serve's first build
+    assert [r.status for r in cold.report.results] == [VERIFIED] and cold.reused == 0
+    assert pickle.loads(cold.kept.truths["demo.triplets"]) == 36
+    assert set(cold.kept.keys) == {"course.demo_claims"}
+    wrong = background.Kept({"demo.triplets": pickle.dumps(35)}, cold.kept.keys)
+    handed = _check(root, wrong)
+    assert [r.status for r in handed.report.results] == [FAILED] and handed.reused == 1
     assert "code computes: 35" in handed.report.results[0].message
+    forged = background.Kept(wrong.truths, {"course.demo_claims": ("0" * 64, [])})  # a key that does not hold
+    again = _check(root, forged)
+    assert [r.status for r in again.report.results] == [VERIFIED] and again.stale == ["course.demo_claims"]
 
 
-def test_a_truth_computed_from_a_file_outside_the_digest_is_never_kept(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Data beside the project (as ../shared/data is) is not in the inputs digest: a truth read from it, and any
-    computed after it in the same process, is computed again on every rebuild instead of being kept."""
+# A small course for the per-module keys: `helper` is imported by a_claims only; `runs` reads results/run.json
+# (and caches it), imported by c1_claims and c2_claims; b_claims imports the distribution `fakedist` (installed in a
+# folder of its own on the path) and nothing of the course; d_claims reads a file beside the project.
+MODULES = {
+    "helper.py": "def count():\n    return 36\n",
+    "runs.py": (
+        "import functools, json\nfrom pathlib import Path\n\n\n@functools.cache\ndef accuracy():\n"
+        "    return json.loads((Path(__file__).parent.parent / 'results' / 'run.json').read_text())['accuracy']\n"
+    ),
+    "a_claims.py": CLAIMS.replace("demo.triplets", "a.triplets"),
+    "b_claims.py": (
+        "from solutions.engine import Integer, claim\nimport fakedist\n\n\n"
+        "@claim('b.version', Integer(), 'read')\ndef version():\n    return fakedist.MAJOR\n"
+    ),
+    "c1_claims.py": (
+        "from solutions.engine import Decimal, claim\nfrom course.runs import accuracy\n\n\n"
+        "@claim('c1.acc', Decimal(0.01), 'read')\ndef acc():\n    return 100 * accuracy()\n"
+    ),
+    "c2_claims.py": (
+        "from solutions.engine import Decimal, claim\nfrom course.runs import accuracy\n\n\n"
+        "@claim('c2.acc', Decimal(0.01), 'read')\ndef acc():\n    return 100 * accuracy()\n"
+    ),
+    "d_claims.py": (
+        "from pathlib import Path\nfrom solutions.engine import Integer, claim\n\n\n"
+        "@claim('d.count', Integer(), 'read')\ndef count():\n"
+        "    return int((Path(__file__).parent.parent.parent / 'data.txt').read_text())\n"
+    ),
+}
+PAGE = (
+    "There are [[a.triplets: 36]] triplets, version [[b.version: 1]], accuracy [[c1.acc: 90]] and "
+    "[[c2.acc: 90]], and [[d.count: 7]] items.\n"
+)
+ALL = {"course.a_claims", "course.b_claims", "course.c1_claims", "course.c2_claims", "course.d_claims"}
+
+
+def _fakedist(site: Path, version: str) -> None:
+    (site / "fakedist").mkdir(parents=True, exist_ok=True)
+    (site / "fakedist" / "__init__.py").write_text("MAJOR = 1\n", encoding="utf-8")
+    info = site / "fakedist-0.dist-info"
+    info.mkdir(exist_ok=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: fakedist\nVersion: {version}\n", encoding="utf-8")
+    (info / "top_level.txt").write_text("fakedist\n", encoding="utf-8")
+
+
+@pytest.fixture
+def course(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = _project(tmp_path / "project")
-    (tmp_path / "data.txt").write_text("36\n", encoding="utf-8")
-    reads = CLAIMS.replace("from course.helper import count\n", "from pathlib import Path\n").replace(
-        "return count()", f"return int(Path({str(tmp_path / 'data.txt')!r}).read_text())"
-    )
-    (root / "course" / "demo_claims.py").write_text(reads, encoding="utf-8")
-    (root / "docs" / "a.md").write_text("There are [[demo.triplets: 36]] triplets.\n", encoding="utf-8")
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    check = background.start(root / "docs", replace(SETTINGS, packages=("course",), root=root, workers=1), {}).result()
-    assert [r.status for r in check.report.results] == [VERIFIED]
-    assert check.truths == {}
+    for name, text in MODULES.items():
+        (root / "course" / name).write_text(text, encoding="utf-8")
+    (root / "docs" / "a.md").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "data.txt").write_text("7\n", encoding="utf-8")
+    _fakedist(tmp_path / "site", "1.0")
+    monkeypatch.setenv("PYTHONPATH", f"{ROOT}{os.pathsep}{tmp_path / 'site'}")
+    return root
+
+
+@pytest.mark.parametrize(
+    ("what", "change", "dependent"),
+    [
+        ("nothing", lambda r: None, set()),
+        ("an imported helper", lambda r: _replace(r / "course" / "helper.py", "36", "37"), {"course.a_claims"}),
+        (
+            "a results file read through a cached helper",
+            lambda r: _replace(r / "results" / "run.json", "0.9", "0.91"),
+            {"course.c1_claims", "course.c2_claims"},
+        ),
+        ("a pinned version", lambda r: _fakedist(r.parent / "site", "1.1"), {"course.b_claims"}),
+        ("a file beside the project", lambda r: _replace(r.parent / "data.txt", "7", "8"), {"course.d_claims"}),
+        ("a page's prose", lambda r: _replace(r / "docs" / "a.md", "There are", "We count"), set()),
+        (
+            "the claims module itself",
+            lambda r: _replace(r / "course" / "d_claims.py", "'read'", "'read from data.txt'"),
+            {"course.d_claims"},
+        ),
+    ],
+)
+def test_an_edit_computes_again_exactly_the_claims_that_depend_on_it(
+    course: Path, what: str, change: object, dependent: set[str]
+) -> None:
+    """Each claims module's truths are keyed on its code and every project module it imports, the distributions
+    those import, and the files its code (or an imported helper's, cached or not) read: an edit makes exactly the
+    modules that depend on it compute again; every other truth is reused, and the verdicts are those of a build."""
+    cold = _check(course, background.Kept())
+    assert all(r.status == VERIFIED for r in cold.report.results), [r.message for r in cold.report.results]
+    assert set(cold.kept.keys) == ALL
+    change(course)  # type: ignore[operator]
+    warm = _check(course, cold.kept)
+    assert set(warm.stale) == dependent, what
+    assert warm.reused == len(ALL) - len(dependent), what
+    build = _check(course, None)  # from cold: the verdicts to match
+    assert [(r.claim_id, r.status, r.truth) for r in warm.report.results] == [
+        (r.claim_id, r.status, r.truth) for r in build.report.results
+    ]
+    assert set(warm.kept.keys) == ALL  # and all of them keyed again for the next rebuild
+    assert _check(course, warm.kept).stale == []
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def test_serve_reuses_the_verdicts_for_a_prose_edit_and_the_truths_for_a_value_edit(server: Server) -> None:  # noqa: F811
@@ -128,14 +225,16 @@ def test_serve_reuses_the_verdicts_for_a_prose_edit_and_the_truths_for_a_value_e
     # A claim's value: compared with the truth kept, the claim's function does not run.
     at = edit(server, "a.md", "[[demo.triplets: 36]]", "[[demo.triplets: 37]]")
     rebuilt(server, at)
-    assert "with 1 truths kept" in server.printed()[at:] and ran not in server.printed()[at:]
+    assert "1 truths reused; computed again for the changed modules: none" in server.printed()[at:]
+    assert ran not in server.printed()[at:]
     assert "claim demo.triplets is wrong." in server.get("a/")[1]
     # The code: every truth is computed again.
     claims = server.project / "course" / "demo_claims.py"
     at = len(server.printed())
     claims.write_text(claims.read_text(encoding="utf-8").replace("return 36", "return 37"), encoding="utf-8")
     rebuilt(server, at)
-    assert "every truth computed" in server.printed()[at:] and ran in server.printed()[at:]
+    assert "0 truths reused; computed again for the changed modules: course.demo_claims" in server.printed()[at:]
+    assert ran in server.printed()[at:]
     page = server.get("a/")[1]
     assert "claim-verified" in page and "problem(s) on this page" not in page
 

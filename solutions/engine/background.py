@@ -14,15 +14,13 @@ What comes back is plain data (:class:`SiteCheck`): the verdicts, the check
 listing of each claim, and the generated pages' Markdown, so the build's process
 never imports a claims module.  A build keeps nothing between builds and checks from cold.
 
-Under ``mkdocs serve`` only, a rebuild reuses work whose inputs did not change, keyed by
-:func:`inputs_digest` (every file of the project but its docs, and the interpreter and every installed
-package's version): with the same digest, the truths the last checking process computed (``SiteCheck.truths``,
-handed to the next one in a file, ``TRUTHS``) are compared with the pages' values again instead of being
-computed again; the plugin reuses the whole :class:`SiteCheck` when no page's claims changed either.  The key
-is coarse (any code or results edit recomputes every truth).  It cannot go stale for a truth computed from what
-the digest covers (the course's code, its recorded results, the packages); a truth computed after this process
-read anything else (data beside the project, a hidden cache, the docs) is never handed back
-(:func:`_watch_reads`), so it is computed again on every rebuild.
+Under ``mkdocs serve`` only, a rebuild reuses work whose inputs did not change: each claims module's truths
+come back keyed by everything they depend on (:mod:`.inputs`: the module's code and every project module it
+imports, the distributions those import, the interpreter, and the files its code read, recorded as it ran), and
+the next checking process compares the pages with the truths whose module's key still holds instead of computing
+them (:class:`Kept`).  Editing a helper computes again only the claims of the modules that import it; editing a
+results file, only those whose code read it.  The plugin also reuses the whole :class:`SiteCheck` when no file
+of the project but the docs and no page's claims changed (:func:`inputs_digest`).
 
 Importing the claims modules is bounded (the plugin's ``import_limit``, per module): the process says
 on a pipe of its own which module it starts importing, and a watcher thread here stops it when one takes
@@ -34,7 +32,6 @@ way the build fails with one line, never a wait.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import multiprocessing
 import os
@@ -47,12 +44,12 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import inputs
 from .config import Settings
 from .registry import timeout_message, wall_limit
 from .site import Job
@@ -64,12 +61,24 @@ class CheckerFailed(RuntimeError):
 
 
 @dataclass
+class Kept:
+    """What ``mkdocs serve`` hands from one checking process to the next: the truths, and for each claims module
+    the key of everything its truths depend on with the reads that key covers (:mod:`.inputs`).  A truth is
+    reused only while its module's key, computed again over the same reads, is unchanged."""
+
+    truths: dict[str, bytes] = field(default_factory=dict)  # claim id -> its pickled truth
+    keys: dict[str, tuple[str, list[tuple[str, str]]]] = field(default_factory=dict)  # module -> (key, reads)
+
+
+@dataclass
 class SiteCheck:
     report: Report
     listings: dict[str, str]  # claim id -> the docs path of the check listing of the module that declares it
     pages: dict[str, str]  # generated page (docs-relative .md path) -> its Markdown
     seconds: float  # how long judging every claim took
-    truths: dict[str, bytes] = field(default_factory=dict)  # claim id -> its pickled truth (serve reuses them)
+    kept: Kept = field(default_factory=Kept)  # what the next rebuild under serve may reuse (a build: nothing)
+    reused: int = 0  # truths handed in that still held, compared without running their functions
+    stale: list[str] = field(default_factory=list)  # claims modules whose handed truths no longer held
 
 
 def inputs_digest(root: Path, skip: list[Path]) -> str:
@@ -105,57 +114,7 @@ def inputs_digest(root: Path, skip: list[Path]) -> str:
 _JOBS: list[Job] = []
 # The truths this process (or its forked workers) computed and may hand back (claim id -> pickled).
 _TRUTHS: dict[str, bytes] = {}
-# Files this process read that inputs_digest does not cover (audited by _watch_reads); after the first, no truth
-# it computes is handed back, since a cached helper may carry what it read into later claims too.
-_UNCOVERED: list[str] = []
-_COVERED: list[str] = []  # folders whose files the digest covers (the project, the interpreter and its packages)
-_EXCLUDED: list[str] = []  # ... but for these (the docs)
-_NOT_INPUTS = ("/dev/", "/proc/", "/sys/")  # the machine's state, not files a truth is computed from
-_READS = {"open", "os.listdir", "os.scandir"}
 _KEEP = [False]  # hand truths back (mkdocs serve only: a build keeps nothing, and watches no read)
-_RECORDING = [False]  # on while the claims modules are imported and while a claim is judged (not the page scan)
-
-
-@contextlib.contextmanager
-def _recording() -> Iterator[None]:
-    _RECORDING[0] = True
-    try:
-        yield
-    finally:
-        _RECORDING[0] = False
-
-
-def _covered(path: str) -> bool:
-    if path.startswith(_NOT_INPUTS) or "/__pycache__/" in path:
-        return True
-    if any(path == e or path.startswith(e + os.sep) for e in _EXCLUDED):
-        return False
-    for folder in _COVERED:
-        if path == folder or path.startswith(folder + os.sep):
-            rest = path[len(folder) :].split(os.sep)
-            return not any(part.startswith(".") for part in rest)  # hidden folders are not in the digest
-    return False
-
-
-def _audit(event: str, args: tuple[Any, ...]) -> None:
-    if not _RECORDING[0] or event not in _READS or not args or args[0] is None or isinstance(args[0], int):
-        return
-    try:
-        path = os.path.realpath(os.fsdecode(args[0]))
-    except (TypeError, ValueError, OSError):
-        return
-    if not _covered(path):
-        _UNCOVERED.append(path)
-
-
-def _watch_reads(root: Path, docs: Path) -> None:
-    """Audit every file this process opens or lists (``sys.addaudithook``; a reader in native code that bypasses
-    Python's ``open`` is not seen): a truth computed after a read that :func:`inputs_digest` does not cover (data
-    beside the project, a hidden cache, a temporary file) is not handed back for reuse.  Hand-written, not a
-    library: the audit hook is the standard library's own interface for exactly this."""
-    _COVERED[:] = sorted({os.path.realpath(p) for p in (root, sys.prefix, sys.base_prefix, sys.exec_prefix)})
-    _EXCLUDED[:] = [os.path.realpath(docs)]
-    sys.addaudithook(_audit)
 
 
 def _pickled_truth(claim: Any) -> bytes | None:
@@ -163,7 +122,7 @@ def _pickled_truth(claim: Any) -> bytes | None:
     can carry; else None."""
     from .checks import remembered_truth
 
-    if _UNCOVERED or not _KEEP[0]:
+    if not _KEEP[0]:
         return None
     known = remembered_truth(claim)
     if known is None or not known[0]:
@@ -174,13 +133,13 @@ def _pickled_truth(claim: Any) -> bytes | None:
         return None
 
 
-def _judge_group(indices: list[int]) -> list[tuple[int, Result, bytes | None]]:
+def _judge_group(indices: list[int]) -> tuple[list[tuple[int, Result, bytes | None]], set[inputs.Read]]:
     out = []
     for i in indices:
-        with _recording():
+        with inputs.recording():
             result = _JOBS[i].judge()
         out.append((i, result, _pickled_truth(_JOBS[i].claim)))
-    return out
+    return out, inputs.READS
 
 
 def _one_thread() -> None:
@@ -200,7 +159,7 @@ def judge_in_parallel(jobs: list[Job], workers: int) -> list[Result]:
     if workers <= 1 or len(groups) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         results = []
         for job in jobs:
-            with _recording():
+            with inputs.recording():
                 results.append(job.judge())
             if (truth := _pickled_truth(job.claim)) is not None:
                 _TRUTHS[job.claim.id] = truth
@@ -215,7 +174,9 @@ def judge_in_parallel(jobs: list[Job], workers: int) -> list[Result]:
             min(workers, len(order)), mp_context=multiprocessing.get_context("fork"), initializer=_one_thread
         ) as pool:
             for done in as_completed([pool.submit(_judge_group, group) for group in order]):
-                for i, r, truth in done.result():
+                judged, reads = done.result()
+                inputs.READS.update(reads)
+                for i, r, truth in judged:
                     out[i] = r
                     if truth is not None:
                         _TRUTHS[jobs[i].claim.id] = truth
@@ -224,25 +185,55 @@ def judge_in_parallel(jobs: list[Job], workers: int) -> list[Result]:
     return out  # type: ignore[return-value]
 
 
-def check_site(docs_dir: Path, settings: Settings, known: dict[str, bytes] | None = None) -> SiteCheck:
+def _still_held(known: Kept, graph: inputs.Graph, claims: dict) -> tuple[dict[str, bytes], list[str]]:
+    """The handed truths whose module's key is unchanged, and the modules whose key changed (or is gone)."""
+    fresh: set[str] = set()
+    stale: list[str] = []
+    for module, (key, reads) in sorted(known.keys.items()):
+        if module in graph.modules and graph.key(module, reads) == key:
+            fresh.add(module)
+        else:
+            stale.append(module)
+    held = {cid: blob for cid, blob in known.truths.items() if cid in claims and claims[cid].module in fresh}
+    return held, stale
+
+
+def _keys(graph: inputs.Graph, modules: set[str], known: Kept) -> dict[str, tuple[str, list[tuple[str, str]]]]:
+    """Each module's key over the reads charged to it in this process and, for truths it reused, those its key
+    covered before (their functions did not run here to read again)."""
+    out = {}
+    for module in sorted(modules):
+        reads = set(graph.reads_of(module, inputs.READS)) | set(known.keys.get(module, ("", []))[1])
+        listed = sorted(reads)
+        out[module] = (graph.key(module, listed), listed)
+    return out
+
+
+def check_site(
+    docs_dir: Path, settings: Settings, known: Kept | None = None, graph: inputs.Graph | None = None
+) -> SiteCheck:
     """Judge every claim in ``docs_dir`` and render the generated pages (the checking process's work).
 
-    ``known``: truths computed under the same :func:`inputs_digest` (``mkdocs serve`` only): each page value is
-    compared with them, their functions do not run."""
+    ``known`` (``mkdocs serve`` only, with ``graph``, the project's import graph): the truths of the last
+    checking process; each one whose module's key still holds is compared with the pages, its function does not
+    run; the rest are computed again, and everything comes back keyed for the next rebuild."""
     from . import checks, registry, render, site
 
     # Imported before the workers fork: shared (main() has imported them already, bounded).
     claims = registry.load_all(settings.packages, settings.root, settings.import_limit)
     workers = settings.worker_count()
+    held, stale = _still_held(known, graph, claims) if known is not None and graph is not None else ({}, [])
     t0 = time.perf_counter()
     with checks.reused_truths():  # each claim is judged once anyway; this keeps its truth to hand back
-        for cid, blob in (known or {}).items():
-            if cid in claims:
-                checks.remember_truth(claims[cid], pickle.loads(blob))  # our own file, from our own process
+        for cid, blob in held.items():
+            checks.remember_truth(claims[cid], pickle.loads(blob))  # our own file, from our own process
         report = site.verify_docs(
             docs_dir, settings, judge_all=lambda jobs: judge_in_parallel(jobs, workers), coverage=False
         )  # the plugin scans claim coverage on the pages MkDocs renders
-    truths = {**(known or {}), **_TRUTHS}  # the ones handed in hold under the same digest
+    kept = Kept()
+    if known is not None and graph is not None:
+        truths = {**held, **_TRUTHS}
+        kept = Kept(truths, _keys(graph, {claims[cid].module for cid in truths}, known))
     seconds = time.perf_counter() - t0
     results = report.by_id()
     by_module: dict[str, list] = defaultdict(list)
@@ -252,7 +243,7 @@ def check_site(docs_dir: Path, settings: Settings, known: dict[str, bytes] | Non
     pages = {listing: render.checks_page(m, listing, by_module[m], results) for m, listing in listing_of.items()}
     listings = {cid: listing_of[c.module] for cid, c in claims.items() if c.module in listing_of}
     pages["verification.md"] = render.verification_page(report.results, listings, report.counts(), seconds, workers)
-    return SiteCheck(report, listings, pages, seconds, truths)
+    return SiteCheck(report, listings, pages, seconds, kept, len(held), stale)
 
 
 def generated_pages(settings: Settings) -> list[str]:
@@ -329,7 +320,7 @@ class _ImportWatch:
 class Running:
     """A checking process under way; :meth:`result` waits for it."""
 
-    def __init__(self, docs_dir: Path, settings: Settings, known: dict[str, bytes] | None = None) -> None:
+    def __init__(self, docs_dir: Path, settings: Settings, known: Kept | None = None) -> None:
         self.docs_dir = docs_dir
         self._known: str | None = None  # the file that hands the process its known truths, removed at the end
         if known is not None:  # (even none: the process then hands back the truths it computes)
@@ -409,7 +400,7 @@ class Running:
             self._stderr.close()
 
 
-def start(docs_dir: Path, settings: Settings, known: dict[str, bytes] | None = None) -> Running:
+def start(docs_dir: Path, settings: Settings, known: Kept | None = None) -> Running:
     return Running(Path(docs_dir).resolve(), settings, known)
 
 
@@ -438,18 +429,20 @@ def main(argv: list[str]) -> int:
         print(f"usage: python -m {__spec__.name} SETTINGS_JSON DOCS_DIR [PROGRESS_FD [TRUTHS]]", file=sys.stderr)
         return 2
     progress = int(argv[2]) if len(argv) >= 3 else None
-    known = pickle.loads(Path(argv[3]).read_bytes()) if len(argv) == 4 else None  # from our own parent
+    known: Kept | None = pickle.loads(Path(argv[3]).read_bytes()) if len(argv) == 4 else None  # our own parent's
     settings = Settings.from_json(argv[0])
     if not Path(argv[1]).is_dir():
         print(f"{argv[1]}: not a folder (the docs folder whose claims to check)", file=sys.stderr)
         return 2
+    graph = None
     if known is not None:  # under `mkdocs serve`: the audit hook costs a build time, which keeps nothing
         _KEEP[0] = True
-        _watch_reads(settings.root, Path(argv[1]))
+        graph = inputs.Graph.of(settings.root, settings.packages)
+        inputs.watch_reads(graph)
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever a check prints goes to stderr, never into the verdicts
     try:
-        with _recording():
+        with inputs.recording():
             loaded = _load(settings, progress)
         if not loaded:
             return IMPORT_FAILED
@@ -460,7 +453,7 @@ def main(argv: list[str]) -> int:
     # and again while the checks allocate (verify takes a fifth less time), and from touching the memory
     # pages that the forked workers share.
     gc.freeze()
-    check = check_site(Path(argv[1]), settings, known)
+    check = check_site(Path(argv[1]), settings, known, graph)
     pickle.dump(check, out, protocol=pickle.HIGHEST_PROTOCOL)
     out.close()
     return 0

@@ -154,8 +154,9 @@ class _ServeMemo:
     * ``check``: the last verdicts, reused whole while ``digest`` (:func:`.background.inputs_digest`: the
       project's files but the docs, the interpreter, the installed packages) and every page's claims as
       written (``written``) are unchanged: a prose edit checks nothing again.
-    * ``truths``: each claim's truth under ``digest``: a claim value edit (or lines that moved) starts a
-      checking process that compares the pages with them instead of computing them.
+    * ``kept``: each claim's truth, with its claims module's key (:class:`.background.Kept`, :mod:`.inputs`): the
+      next checking process compares the pages with every truth whose module's key still holds, and computes the
+      others again (a helper edited: the modules that import it; a results file: those whose code read it).
     * ``notebooks``: each notebook page as rendered, keyed by its bytes, ``digest`` and mkdocs-jupyter's
       options: it is executed again only when one of them changed.
 
@@ -164,7 +165,7 @@ class _ServeMemo:
     digest: str = ""
     written: dict[str, list[tuple[Any, ...]]] | None = None
     check: Any = None
-    truths: dict[str, bytes] = field(default_factory=dict)
+    kept: tuple[dict[str, bytes], dict[str, Any]] | None = None  # background.Kept's fields, as plain data
     notebooks: dict[str, tuple[str, Any, Any, Any]] = field(default_factory=dict)
 
 
@@ -290,6 +291,7 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         self._warnings: _MkDocsWarnings | None = None
         self._memo = _ServeMemo()  # serve only: what a rebuild may reuse
         self._inputs: tuple[str, Any] = ("", None)  # serve: this build's inputs digest and claims as written
+        self._digest_of: tuple[Path, list[Path]] = (Path(), [])  # serve: the digest's root and skipped folders
         self._templates = _compiled_templates()  # serve: the theme's compiled templates, by their source
         self._nonce = ""  # serve: the first build's nonce, kept for the server's life (render.keep_nonce)
         # serve: the sanitizer's answers (pure functions of the HTML) by a key of everything they read (_html_key):
@@ -355,6 +357,7 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
             return background.start(docs, settings)
         started = time.perf_counter()
         skip = [docs, Path(config["site_dir"])] if config.get("site_dir") else [docs]
+        self._digest_of = (settings.root, skip)
         digest = background.inputs_digest(settings.root, skip)
         written = _claims_of_site(pages, docs)
         self._inputs = (digest, written)
@@ -363,16 +366,24 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         if memo.check is not None and memo.digest == digest and written is not None and memo.written == written:
             log.info("claims: no code, result or claim changed (%.2f s to tell): the last verdicts stand", took)
             return _Reused(memo.check)
-        known = memo.truths if memo.digest == digest else {}  # {}: none known, but hand back what it computes
-        log.info("claims: checking, %s", f"with {len(known)} truths kept" if known else "every truth computed")
+        # Rebuilt from plain data: each build imports the engine afresh, so the last build's Kept is another class.
+        known = background.Kept(*memo.kept) if memo.kept is not None else background.Kept()  # none: hand back all
+        log.info("claims: checking, %d truths handed over from the last build", len(known.truths))
         return background.start(docs, settings, known)
 
     def _remember(self, check: Any) -> None:
         """Under ``mkdocs serve``: what the next rebuild may reuse of these verdicts (:class:`_ServeMemo`)."""
         digest, written = self._inputs
         memo = self._memo
-        truths = {**memo.truths, **check.truths} if memo.digest == digest else dict(check.truths)
-        self._memo = _ServeMemo(digest, written, check, truths, memo.notebooks)
+        if check.reused or check.stale:
+            stale = ", ".join(check.stale) or "none"
+            log.info("claims: %d truths reused; computed again for the changed modules: %s", check.reused, stale)
+        kept: tuple[dict, dict] | None = (dict(check.kept.truths), dict(check.kept.keys))
+        if self._state().background.inputs_digest(*self._digest_of) != digest:
+            # A file changed while the claims were judged: what was read may not be what is keyed now.
+            log.info("claims: a file changed while checking; nothing is kept for the next rebuild")
+            kept, digest = None, ""
+        self._memo = _ServeMemo(digest, written, check, kept, memo.notebooks)
 
     def _serving(self) -> bool:
         return self.command == "serve"
