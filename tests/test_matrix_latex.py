@@ -49,6 +49,15 @@ def test_sums_bind_their_index_and_take_the_rest_of_the_term() -> None:
     np.testing.assert_allclose(value(r"\sum_{\tau=t}^{T} X_\tau + X_1"), X[2] + X[3] + X[1])
 
 
+def test_a_squared_norm_sums_the_squares_of_the_entries() -> None:
+    assert value(r"\lVert X_t\rVert^2") == pytest.approx(np.sum(X[2] ** 2))
+    assert value(r"\left\lVert X_t W_x \right\rVert^{2}") == pytest.approx(np.sum((X[2] @ W) ** 2))
+    assert value(r"\|X_t\|^2 + \|X_1\|^2") == pytest.approx(np.sum(X[2] ** 2) + np.sum(X[1] ** 2))
+    nested = value(r"\| \lVert X_1 \rVert^2 X_t \|^2")  # a norm inside a norm: the inner bar is another kind
+    assert nested == pytest.approx(np.sum(X[1] ** 2) ** 2 * np.sum(X[2] ** 2))
+    np.testing.assert_allclose(value(r"\|X_t\|^2 X_t"), np.sum(X[2] ** 2) * X[2])  # a number scales a matrix
+
+
 def test_gradient_atoms_and_left_hand_sides() -> None:
     np.testing.assert_allclose(value(r"\frac{\partial L}{\partial X_{t+1}}"), X[3])
     q = quantity_key(r"\frac{\partial L}{\partial W_x^{f}}")
@@ -76,6 +85,11 @@ def test_gradient_atoms_and_left_hand_sides() -> None:
         (r"(X_t", "expected ')'"),
         ("__import__('os').system('echo pwned')", "unexpected character '.'"),
         (r"X_12", "single character"),
+        (r"\lVert X_t \rVert", "only the squared norm is known: write ^2"),
+        (r"\|X_t\|^3", "the power after a norm must be 2"),
+        (r"\lVert X_t", "this norm is never closed: write \\rVert"),
+        (r"\|X_t", "this norm is never closed: write \\|"),
+        (r"\rVert X_t", "expected a quantity here"),
         ("(" * 100 + "X_t" + ")" * 100, "nested more than"),
         ("X_t + " * 1000 + "X_t", "the limit is 2000"),
     ],

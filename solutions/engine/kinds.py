@@ -336,6 +336,7 @@ class Gradient(_Valued):
         except matrix_latex.MatrixLatexError as err:
             return Comparison(UNPARSABLE, text, truth.how, detail=str(err))
         shown_target = target.text().replace("dL/d", "∂L/∂")
+        source = "autograd" if target.key.startswith("dL/d") else "the code"  # a loss's value: the course's code
         if len(segments) > 1:
             first = segments[0]
             if first.op not in ("grad", "name") or first.args[0] != target:
@@ -375,7 +376,7 @@ class Gradient(_Valued):
                         _matrix_text(want),
                         f"{float(err_abs[at]):.3g}",
                         detail=(
-                            f"at {case.label}{step} the formula gives {_matrix_text(value)} but autograd gives "
+                            f"at {case.label}{step} the formula gives {_matrix_text(value)} but {source} gives "
                             f"{_matrix_text(want)}: they differ by {float(err_abs[at]):.3g} at entry "
                             f"{tuple(int(k) + 1 for k in at)} (row, column from 1)"
                         ),

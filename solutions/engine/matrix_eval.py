@@ -319,6 +319,12 @@ def evaluate(node: ml.Node, env: Env, src: str = "") -> Value:
             for body in terms:
                 total = _zip(total, evaluate(body, env, src), lambda u, v: u + v, "add", env, fail)
         return total
+    if op == "sqnorm":
+        x = evaluate(a[0], env, src)
+        if not isinstance(x, Mat):
+            return x * x
+        env.spend(x.r * x.c)
+        return math.fsum(u * u for row in x.v for u in row)
     raise fail(f"unknown operation {op}")  # pragma: no cover - the parser makes no other nodes
 
 
@@ -376,12 +382,17 @@ def _run(segments: list[ml.Node], text: str, notation: Notation) -> _Outcome:
                 gap = abs(value.v[r][c] - want.v[r][c])
                 return _Outcome(
                     False,
-                    f"at {case.label}{step} the formula gives {value.text()} but autograd gives {want.text()}: they "
-                    f"differ by {gap:.3g} at entry ({r + 1}, {c + 1}) (row, column from 1)",
+                    f"at {case.label}{step} the formula gives {value.text()} but {_source(target)} gives "
+                    f"{want.text()}: they differ by {gap:.3g} at entry ({r + 1}, {c + 1}) (row, column from 1)",
                     value.text(),
                     want.text(),
                 )
     return _Outcome(True)
+
+
+def _source(target: ml.Quantity) -> str:
+    """Who computed the truth: autograd for a gradient, the course's code for any other quantity (a loss)."""
+    return "autograd" if target.key.startswith("dL/d") else "the code"
 
 
 def compare(text: str, notations: list[Notation]) -> Comparison:

@@ -25,7 +25,9 @@ The notation, deliberately small and strict:
 * ``\\frac{\\partial L}{\\partial Q}`` is the gradient of the loss with respect to
   ``Q``; any other ``\\frac{A}{B}`` divides ``A`` by ``B``, which must be a number;
   ``\\sum_{t=1}^{T}`` sums the rest of its term; ``\\mathbf{1}`` is a column of N ones
-  (so ``\\mathbf{1}^\\top M`` sums the rows of ``M``).
+  (so ``\\mathbf{1}^\\top M`` sums the rows of ``M``);
+* ``\\lVert M \\rVert^2`` (or ``\\|M\\|^2``) is the squared Frobenius norm, the sum of the squares of
+  ``M``'s entries (a number); only the squared norm is known.
 
 Work is bounded: formula length, nesting depth, the length of a sum and the
 number of evaluation steps are all limited.
@@ -117,7 +119,7 @@ class Token(NamedTuple):
     pos: int
 
 
-_TOKEN_RE = re.compile(r"\s+|\\[A-Za-z]+|\\[,;:! ]|[0-9]+(?:\.[0-9]+)?|[A-Za-z]|[-+=(){}\[\]^_',|]|.", re.DOTALL)
+_TOKEN_RE = re.compile(r"\s+|\\[A-Za-z]+|\\[,;:! |]|[0-9]+(?:\.[0-9]+)?|[A-Za-z]|[-+=(){}\[\]^_',|]|.", re.DOTALL)
 
 
 def _tokenize(src: str) -> list[Token]:
@@ -129,7 +131,7 @@ def _tokenize(src: str) -> list[Token]:
         if text.isspace() or text in SKIP:
             continue
         if text.startswith("\\") and len(text) > 1:
-            kind = "cmd"
+            kind = "cmd"  # \| (a norm's bar) included
         elif text[0] in "0123456789":  # ASCII digits only: a look-alike (１, ১, 𝟏) is not read as a number
             kind = "num"
         elif text.isascii() and text.isalpha():
@@ -147,7 +149,7 @@ def _tokenize(src: str) -> list[Token]:
 class Node:
     """One node of a parsed formula.  ``op`` says what it is; ``args`` are its children or data."""
 
-    op: str  # num, name, grad, ones, add, sub, neg, matmul, odot, T, pow, tanh, sigma, sum
+    op: str  # num, name, grad, ones, add, sub, neg, matmul, odot, T, pow, tanh, sigma, sum, sqnorm
     args: tuple[Any, ...]
     pos: int = 0
 
@@ -211,6 +213,7 @@ def _check_depth(root: Node, src: str) -> None:
 class _Parser:
     def __init__(self, src: str) -> None:
         self.src, self.toks, self.i, self.depth = src, _tokenize(src), 0, 0
+        self.bars = 0  # how many \|...\| norms are open here
 
     # -- helpers --------------------------------------------------------
     def peek(self, ahead: int = 0) -> Token:
@@ -266,7 +269,9 @@ class _Parser:
             return True
         if tok.kind == "sym":
             return tok.text in "({["
-        return tok.kind == "cmd" and tok.text not in (r"\odot", r"\circ", r"\cdot", r"\times", r"\top")
+        if tok.kind == "cmd" and tok.text == r"\|":
+            return self.bars == 0  # inside \|...\| the next bar closes the norm
+        return tok.kind == "cmd" and tok.text not in (r"\odot", r"\circ", r"\cdot", r"\times", r"\top", r"\rVert")
 
     def term(self) -> Node:
         tok = self.peek()
@@ -355,6 +360,8 @@ class _Parser:
                 return self.function()
             if name == "sum":
                 return self.sum()
+            if name in ("lVert", "|"):
+                return self.squared_norm()
             if name == "mathbf":
                 self.advance()
                 inner = self.script_tokens()
@@ -364,6 +371,26 @@ class _Parser:
         if tok.kind == "letter" or (tok.kind == "cmd" and (tok.text[1:] in GREEK or tok.text[1:] in ACCENTS)):
             return self.name_node()
         raise self.error(f"{tok.text or 'the end of the formula'!r} cannot start a quantity here")
+
+    def squared_norm(self) -> Node:
+        """``\\lVert M \\rVert^2`` or ``\\|M\\|^2``: the sum of the squares of M's entries."""
+        opener = self.advance()
+        self.deeper()
+        bar = opener.text == r"\|"
+        self.bars += bar
+        inner = self.expression()
+        self.bars -= bar
+        self.depth -= 1
+        closer = r"\rVert" if opener.text == r"\lVert" else r"\|"
+        if not self.at("cmd", closer):
+            raise self.error(f"this norm is never closed: write {closer} after what it measures", opener)
+        self.advance()
+        if not self.at("sym", "^"):
+            raise self.error("only the squared norm is known: write ^2 after the closing bar", opener)
+        self.advance()
+        if [t.text for t in self.script_tokens()] != ["2"]:
+            raise self.error("only the squared norm is known: the power after a norm must be 2", opener)
+        return Node("sqnorm", (inner,), opener.pos)
 
     def base_name(self) -> str:
         tok = self.advance()
@@ -655,6 +682,8 @@ def evaluate(node: Node, env: Env, src: str = "") -> Value:
             for body in terms:
                 total = total + evaluate(body, env, src)
         return total
+    if op == "sqnorm":
+        return float(np.sum(np.square(evaluate(a[0], env, src))))
     raise fail(f"unknown operation {op}")  # pragma: no cover - the parser makes no other nodes
 
 

@@ -277,6 +277,27 @@ claim(
 )(lambda: _cases(_tv_entries_case, PIXEL_SHAPES, "tv_loss (one channel)"))
 
 
+def _tv_value_case(h: int, w: int, gen: torch.Generator) -> GradientCase:
+    """One channel's total-variation loss as the course's ``tv_loss`` computes it, with the difference matrices:
+    what the matrix form L = w_tv (||D_v X||^2 + ||X D_h^T||^2) must give."""
+    case = _tv_case(h, w, gen)
+    img = torch.as_tensor(case.values["X"]).reshape(1, 1, h, w)
+    loss = style.tv_loss(img, case.values["w_tv"]).item()
+    return GradientCase(case.values, case.bindings, np.array([[loss]]), case.label)
+
+
+claim(
+    "hw2.q2.tv_norm_form",
+    Gradient("L"),
+    "tv_loss (one channel) of the code, 4 shapes, against the page's matrix form evaluated on the same pixels",
+)(
+    lambda: GradientTruth(
+        [_tv_value_case(h, w, torch.Generator().manual_seed(i)) for i, (h, w) in enumerate(PIXEL_SHAPES)],
+        f"tv_loss (one channel) of the course's code, {len(PIXEL_SHAPES)} shapes",
+    )
+)
+
+
 def _schedule(name: str) -> float:
     """A setting of the optimisation loop, as style.Schedule gives it to stylize."""
     return getattr(style.Schedule(), name)
