@@ -241,6 +241,10 @@ FORMERLY_CONTEXT = [
     ("hw2/q5.md", "[[hw2.q5.softmax_gradient: $(p_v - y_v)/N$]]", "[[hw2.q5.softmax_gradient: $(y_v - p_v)/N$]]"),
     ("hw2/q6.md", "[[hw2.q6.pad_feature: 0]]", "[[hw2.q6.pad_feature: 1]]"),
     ("hw2/q6.md", "[[hw2.q6.logit_threshold: 0]]", "[[hw2.q6.logit_threshold: 1]]"),
+    # derived facts once written in words ("sum to zero", "two of its answers", "a single image")
+    ("a2/part2.md", "[[a2.q3.sum_is_zero: $0$]]", "[[a2.q3.sum_is_zero: $f_a$]]"),
+    ("a2/part2.md", "[[a2.q6.sheet_b_wrong: 2]]", "[[a2.q6.sheet_b_wrong: 3]]"),
+    ("hw2/q1.md", "[[hw2.q1.sheet_difference: 1]]", "[[hw2.q1.sheet_difference: 2]]"),
 ]
 
 
@@ -259,6 +263,9 @@ def test_a_wrong_value_in_a_formerly_declared_statement_fails(docs_copy: Path) -
         "hw2.q2.example.gram21",
         "hw2.q2.grad.tv_entries",
         "hw2.q2.tv_norm_form",
+        "a2.q3.sum_is_zero",
+        "a2.q6.sheet_b_wrong",
+        "hw2.q1.sheet_difference",
         "hw2.q3.dtanh",
         "hw2.q4.dsigma",
         "hw2.q4.torch_weight_ih.rows",

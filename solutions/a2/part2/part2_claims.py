@@ -185,6 +185,11 @@ for _role in tl.ROLES:
     )
 
 
+@claim("a2.q3.sum_is_zero", Formula(vectors=ROLE_VECTORS), "sympy: the sum of the three Q3 gradients, expanded")
+def q3_sum_is_zero() -> sympy.Expr:
+    return sympy.expand(sum((_role_claim(role, active=True) for role in tl.ROLES), sympy.Integer(0)))
+
+
 # ------------------------------------------------------------------ Q4: counting triplets
 
 
@@ -365,6 +370,19 @@ def sheet_b_sum() -> sympy.Expr:
         for i in range(1, 7)
     ]
     return sympy.expand(sum(six, sympy.Integer(0)))
+
+
+@claim(
+    "a2.q6.sheet_b_wrong",
+    Integer(),
+    "sympy: how many of sheet B's Q6 answers differ from the sum of the Q5 gradients (the right Q6 answer)",
+)
+def sheet_b_wrong() -> int:
+    names = {f"f_{i}": sympy.Symbol(f"f_{i}") for i in range(1, 7)}
+    return sum(
+        sympy.expand(sympy.parse_expr(text, local_dict=names) - tl.total_gradient(i)) != 0
+        for i, text in _SHEET_B_Q6.items()
+    )
 
 
 # ------------------------------------------------------------------ the worked example

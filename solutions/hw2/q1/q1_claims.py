@@ -182,6 +182,11 @@ for _scenario in train.SCENARIOS:
     )(lambda scenario=_scenario: float(SHEET[scenario]))
 
 
+@claim("hw2.q1.sheet_difference", Integer(), "the sheet's two image counts (each the unique k above), subtracted")
+def sheet_difference() -> int:
+    return abs(_sheet_correct("finetune") - _sheet_correct("freeze"))
+
+
 @claim("hw2.q1.one_image", Decimal(tol=0.005), "100 / (validation images): what one image is worth, in points")
 def one_image() -> float:
     return 100 / len(_splits()["val"].items)
