@@ -23,8 +23,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PROSE = ("docs/hw2/q3.md", "hw2/q3/", "Every formula below is checked by code", "Each formula below is checked by code")
+PROSE = ("docs/hw2/q3.md", "hw2/q3/", "A vanilla RNN reads a sequence", "A vanilla RNN takes a sequence")
 VALUE = ("docs/a2/part1.md", "a2/part1/", "[[?a2.p1.params.rnn: 60,400]]", "[[?a2.p1.params.rnn: 60,401]]")
+# A code edit (a comment in one claims module): only that module's truths are computed again (solutions.engine.inputs).
+CODE = ("solutions/a2/part2/part2_claims.py", "a2/part2/", '"""', '"""  # edited')
 
 
 def copy_project(dest: Path) -> Path:
@@ -52,7 +54,7 @@ def save_to_page(base: str, log: Path, project: Path, case: tuple[str, str, str,
     page = project / path
     text = page.read_text(encoding="utf-8")
     assert old in text, old
-    shown = re.sub(r"\[\[[^:]*: ([^\]]*)\]\]", r"\1", new)  # a claim shows its value
+    shown = re.sub(r"\[\[[^:]*: ([^\]]*)\]\]", r"\1", new) if path.startswith("docs/") else ""  # a claim's value
     reloads = log.read_text(errors="replace").count("Reloading browsers")
     t0 = time.perf_counter()
     page.write_text(text.replace(old, new, 1), encoding="utf-8")
@@ -83,8 +85,8 @@ def serve_figures(n: int) -> dict[str, list[float]]:
                 assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
                 time.sleep(0.5)
             base = f"http://127.0.0.1:{port}/"
-            figures: dict[str, list[float]] = {"prose": [], "value": []}
-            for name, case in (("prose", PROSE), ("value", VALUE)):
+            figures: dict[str, list[float]] = {"prose": [], "value": [], "code": []}
+            for name, case in (("prose", PROSE), ("value", VALUE), ("code", CODE)):
                 for i in range(n):
                     figures[name].append(save_to_page(base, log, project, case, forward=i % 2 == 0))
                     time.sleep(1.0)  # let the server settle (livereload polls) before the next save
