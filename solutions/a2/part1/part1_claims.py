@@ -49,6 +49,15 @@ for _name, _m in rp.ARCHITECTURES.items():
         lambda m=_m: _agreed_whole(m)
     )
 
+
+@claim(
+    "a2.p1.work_ratio.bilstm2",
+    Decimal(tol=0.005),
+    "recurrent weights of the 2-level bi-LSTM over the one-layer LSTM's (each weight is one multiply-add per token)",
+)
+def work_ratio_bilstm2() -> float:
+    return _agreed(rp.ARCHITECTURES["bilstm2"]) / _agreed(rp.ARCHITECTURES["lstm"])
+
 TRAINED = MODELS  # the six trained models of the answer table, in its order
 LABELS = {
     "bilstm2": "2-level bi-LSTM",
