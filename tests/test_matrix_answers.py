@@ -140,6 +140,9 @@ def test_the_known_mistakes_are_recognised_on_both_sides(report, catalog, capsys
         ),
         ("hw2.q2.grad.tv", r"2 w_{tv} \left( D_v^\top D_v X + X D_h^\top D_h \right)", "equivalent", ""),
         ("hw2.q2.grad.content", r"2 w_c (F - P)^\top", "different", "the formula gives a"),
+        ("hw2.q2.tv_norm_form", r"w_{tv} \|D_v X\|^2 + w_{tv} \|X D_h^\top\|^2", "equivalent", ""),
+        ("hw2.q2.tv_norm_form", r"w_{tv} \lVert D_v X \rVert^2", "different", "but the code gives"),
+        ("hw2.q2.tv_norm_form", r"w_{tv} \lVert D_v X \rVert", "invalid", "only the squared norm"),
     ],
 )
 def test_verdicts_say_how_the_formula_was_read(claim_id, answer, verdict, says, catalog, capsys) -> None:
