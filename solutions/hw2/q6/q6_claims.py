@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import html
 import statistics
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -243,6 +244,18 @@ def rnn_block() -> sympy.Expr:
         if sum(p.numel() for p in torch.nn.RNN(e, h).parameters()) != expr.subs({_E: e, _H: h}):
             raise AssertionError(f"nn.RNN({e}, {h}) does not have H(E + H + 2) parameters")
     return expr
+
+
+@claim("hw2.q6.lstm_blocks", Integer(), "PyTorch's count for nn.LSTM(E, H) over nn.RNN(E, H)'s, on a grid (equal)")
+def lstm_blocks() -> int:
+    ratios = set()
+    for e, h in ((1, 1), (3, 2), (50, 64)):
+        lstm = sum(p.numel() for p in torch.nn.LSTM(e, h).parameters())
+        ratios.add(Fraction(lstm, sum(p.numel() for p in torch.nn.RNN(e, h).parameters())))
+    (ratio,) = ratios
+    if ratio.denominator != 1:
+        raise AssertionError(f"an LSTM has {ratio} times an RNN's parameters, not a whole number of blocks")
+    return int(ratio)
 
 
 def _setting(name: str) -> Any:
