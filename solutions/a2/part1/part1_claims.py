@@ -58,6 +58,7 @@ for _name, _m in rp.ARCHITECTURES.items():
 def work_ratio_bilstm2() -> float:
     return _agreed(rp.ARCHITECTURES["bilstm2"]) / _agreed(rp.ARCHITECTURES["lstm"])
 
+
 TRAINED = MODELS  # the six trained models of the answer table, in its order
 LABELS = {
     "bilstm2": "2-level bi-LSTM",

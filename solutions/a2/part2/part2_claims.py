@@ -10,6 +10,7 @@ routes disagree, so a wrong derivation cannot be marked verified.
 from __future__ import annotations
 
 import functools
+import itertools
 
 import sympy
 import torch
@@ -228,6 +229,16 @@ for _name, (_how, _count) in _OTHER_COUNTS.items():
     claim(f"a2.q4.other.{_name}.product", Formula(), f"{_how}: the product equals the count")(
         lambda count=_count: sympy.Integer(count())
     )
+
+
+@claim(
+    "a2.q4.other.wrong_positive",
+    Integer(),
+    "enumeration (itertools.permutations): ordered triples of different samples whose second is of another class",
+)
+def wrong_positive() -> int:
+    labels = tl.LABELS
+    return sum(labels[a] != labels[p] for a, p, _ in itertools.permutations(range(len(labels)), 3))
 
 
 @claim("a2.q4.valid_product", Formula(), "enumeration: the product equals the count of valid triplets")
