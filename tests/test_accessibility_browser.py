@@ -74,7 +74,7 @@ def test_no_serious_axe_violation_on_any_page(
 
 
 # At a phone's width: what does not fit scrolls in its own focusable region, code in a table stays on one line,
-# and a displayed claim's mark does not cover its equation.
+# no formula or line gets a vertical scrollbar of its own, and a displayed claim's mark does not cover its equation.
 PHONE_REPORT = r"""
 const width = window.innerWidth, out = [];
 const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (typeof el.className === 'string' &&
@@ -94,6 +94,12 @@ for (const el of document.querySelectorAll('.md-content :is(table, .katex-displa
   const s = scrolls(el) ? el : scroller(el);
   if (!s) out.push(name(el) + ' is cut off at the right edge (' + Math.round(r.right) + ' px)');
   else if (s.tabIndex < 0) out.push(name(el) + ' scrolls in ' + name(s) + ', which the keyboard cannot reach');
+}
+for (const e of document.querySelectorAll('.md-content *')) {  // a scrollbar beside one line of text or a formula
+  const cs = getComputedStyle(e);
+  if (/auto|scroll/.test(cs.overflowY) && e.clientHeight > 0 && e.clientHeight < 120 && e.scrollHeight > e.clientHeight) {
+    out.push(name(e) + ' shows a vertical scrollbar (' + e.scrollHeight + ' px in ' + e.clientHeight + ')');
+  }
 }
 for (const c of document.querySelectorAll('.md-content td code, .md-content th code')) {
   if (c.getClientRects().length > 1) out.push('code broken across lines in a table: ' + c.textContent.slice(0, 40));
