@@ -96,8 +96,8 @@ for (const el of document.querySelectorAll('.md-content :is(table, .katex-displa
   else if (s.tabIndex < 0) out.push(name(el) + ' scrolls in ' + name(s) + ', which the keyboard cannot reach');
 }
 for (const e of document.querySelectorAll('.md-content *')) {  // a scrollbar beside one line of text or a formula
-  const cs = getComputedStyle(e);
-  if (/auto|scroll/.test(cs.overflowY) && e.clientHeight > 0 && e.clientHeight < 120 && e.scrollHeight > e.clientHeight) {
+  const small = e.clientHeight > 0 && e.clientHeight < 120;
+  if (small && /auto|scroll/.test(getComputedStyle(e).overflowY) && e.scrollHeight > e.clientHeight) {
     out.push(name(e) + ' shows a vertical scrollbar (' + e.scrollHeight + ' px in ' + e.clientHeight + ')');
   }
 }

@@ -64,8 +64,9 @@ def _wrong(text: str) -> list[str]:
 
 def test_every_gradient_claim_has_a_field_in_two_notations(report, catalog, gradients) -> None:
     q3q4 = [c for c in gradients if c.startswith(("hw2.q3.", "hw2.q4."))]
-    # 52 in the page's rows, 52 in the question's columns; Q2 has 4 gradients and the total variation's matrix form
-    assert len(gradients) == 109 and len(q3q4) == 104
+    # 52 in the page's rows, 52 in the question's columns; Q2 has 4 gradients and the total variation's matrix form;
+    # the worked example, its per-sample share of dL/dW
+    assert len(gradients) == 110 and len(q3q4) == 104
     for cid in gradients:
         entry = catalog.claims[cid]
         assert entry["kind"]["name"] == "gradient"

@@ -245,6 +245,8 @@ FORMERLY_CONTEXT = [
     ("a2/part2.md", "[[a2.q3.sum_is_zero: $0$]]", "[[a2.q3.sum_is_zero: $f_a$]]"),
     ("a2/part2.md", "[[a2.q6.sheet_b_wrong: 2]]", "[[a2.q6.sheet_b_wrong: 3]]"),
     ("hw2/q1.md", "[[hw2.q1.sheet_difference: 1]]", "[[hw2.q1.sheet_difference: 2]]"),
+    ("a2/part2.md", "[[a2.q6.sheet_b_right: 4]]", "[[a2.q6.sheet_b_right: 5]]"),
+    ("a2/worked-example.md", "\\, x_i^\\top$]]", "\\, x_i$]]"),
 ]
 
 
@@ -266,6 +268,8 @@ def test_a_wrong_value_in_a_formerly_declared_statement_fails(docs_copy: Path) -
         "a2.q3.sum_is_zero",
         "a2.q6.sheet_b_wrong",
         "hw2.q1.sheet_difference",
+        "a2.q6.sheet_b_right",
+        "a2.example.delta_formula",
         "hw2.q3.dtanh",
         "hw2.q4.dsigma",
         "hw2.q4.torch_weight_ih.rows",

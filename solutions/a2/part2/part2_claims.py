@@ -11,12 +11,25 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 
 import sympy
 import torch
 
 from solutions.a2.part2 import triplet as tl
-from solutions.engine import Decimal, Formula, Generated, Integer, Shown, claim, mistake
+from solutions.common import paths
+from solutions.engine import (
+    Decimal,
+    Formula,
+    Generated,
+    Gradient,
+    GradientCase,
+    GradientTruth,
+    Integer,
+    Shown,
+    claim,
+    mistake,
+)
 
 ROLE_VECTORS = ("f_a", "f_p", "f_n")
 SAMPLE_VECTORS = tuple(f"f_{i}" for i in range(1, 7))
@@ -364,36 +377,59 @@ def sum_is_zero() -> sympy.Expr:
     return sympy.expand(sum((tl.total_gradient(i) for i in range(1, 7)), sympy.Integer(0)))
 
 
-# Sheet B's two wrong Q6 answers, as the sheet wrote them (quoted data, like the page's mistake blocks
-# a2.mistake.q6_dL_df2 and _df5, which the engine checks are wrong); its other four Q6 answers are right.
-_SHEET_B_Q6 = {2: "-2*f_1 - 2*f_2 + f_4 + f_5 + 2*f_6", 5: "f_1 + f_3 - f_5 - f_6"}
+SHEET_B = paths.REPO_ROOT / "sources" / "answer-sheets" / "a2-sheet-B.md"  # the kept copy (tests pin its checksum)
+_Q6_LINE = re.compile(r"^\$\$\\frac\{\\partial L\}\{\\partial f_(\d)\} = .*= ([^=$]+)\$\$$")
+_TERM = re.compile(r"\s*([+-])?\s*(\d*)\s*f_(\d)\s*")
+
+
+def _sum_of_terms(text: str, where: str) -> sympy.Expr:
+    """``-2f_1 + f_4``: a sum of whole multiples of f_1..f_6, read term by term (never evaluated)."""
+    total, pos = sympy.Integer(0), 0
+    while pos < len(text):
+        m = _TERM.match(text, pos)
+        if m is None or (pos > 0 and not m.group(1)):
+            raise AssertionError(f"{where}: cannot read {text[pos:]!r} as a multiple of some f_i")
+        sign = -1 if m.group(1) == "-" else 1
+        total += sign * int(m.group(2) or 1) * sympy.Symbol(f"f_{m.group(3)}")
+        pos = m.end()
+    return total
+
+
+@functools.cache
+def sheet_b_q6() -> dict[int, sympy.Expr]:
+    """Sheet B's six Q6 answers, read from its kept copy: the last form of each ``dL/df_i = ... = ...`` line of
+    its Question 6 section."""
+    lines = SHEET_B.read_text(encoding="utf-8").split("Question 6", 1)[1].splitlines()
+    found = {}
+    for n, line in enumerate(lines):
+        if m := _Q6_LINE.match(line.strip()):
+            found[int(m.group(1))] = _sum_of_terms(m.group(2), f"{SHEET_B.name}, Question 6, line {n}")
+    if sorted(found) != list(range(1, 7)):
+        raise AssertionError(f"{SHEET_B.name}: found Q6 answers for f_{sorted(found)}, not f_1 .. f_6")
+    return found
 
 
 @claim(
     "a2.q6.sheet_b_sum",
     Formula(vectors=SAMPLE_VECTORS),
-    "sympy: the sum of the six Q6 gradients with sheet B's two answers in place of the right ones",
+    "sympy: the sum of sheet B's six Q6 answers, as its kept copy writes them",
 )
 def sheet_b_sum() -> sympy.Expr:
-    names = {f"f_{i}": sympy.Symbol(f"f_{i}") for i in range(1, 7)}
-    six = [
-        sympy.parse_expr(_SHEET_B_Q6[i], local_dict=names) if i in _SHEET_B_Q6 else tl.total_gradient(i)
-        for i in range(1, 7)
-    ]
-    return sympy.expand(sum(six, sympy.Integer(0)))
+    return sympy.expand(sum(sheet_b_q6().values(), sympy.Integer(0)))
 
 
-@claim(
-    "a2.q6.sheet_b_wrong",
-    Integer(),
-    "sympy: how many of sheet B's Q6 answers differ from the sum of the Q5 gradients (the right Q6 answer)",
-)
+def _sheet_b_right() -> list[bool]:
+    return [sympy.expand(ans - tl.total_gradient(i)) == 0 for i, ans in sorted(sheet_b_q6().items())]
+
+
+@claim("a2.q6.sheet_b_wrong", Integer(), "sympy: sheet B's Q6 answers (its kept copy) that differ from the right sums")
 def sheet_b_wrong() -> int:
-    names = {f"f_{i}": sympy.Symbol(f"f_{i}") for i in range(1, 7)}
-    return sum(
-        sympy.expand(sympy.parse_expr(text, local_dict=names) - tl.total_gradient(i)) != 0
-        for i, text in _SHEET_B_Q6.items()
-    )
+    return _sheet_b_right().count(False)
+
+
+@claim("a2.q6.sheet_b_right", Integer(), "sympy: sheet B's Q6 answers (its kept copy) equal to the right sums")
+def sheet_b_right() -> int:
+    return _sheet_b_right().count(True)
 
 
 # ------------------------------------------------------------------ the worked example
@@ -489,6 +525,31 @@ def example_delta_sum() -> Shown:
     return Shown(
         _matrix(r"\sum_{i=1}^{6} \Delta_i", sum(e.deltas(), sympy.zeros(*e.W.shape))),
         "step 3: Delta_i = (dL/df_i) x_i^T; autograd's dL/dW equals the sum",
+    )
+
+
+def _delta_case(i: int) -> GradientCase:
+    """Sample i's share of dL/dW: float64 autograd of the example's loss with respect to a copy of W that only
+    f_i = W x_i uses (the other embeddings use W as a constant)."""
+    X = torch.tensor([[float(v) for v in row] for row in tl.EXAMPLE_X], dtype=torch.float64)
+    W = torch.tensor([[float(v) for v in row] for row in tl.EXAMPLE_W], dtype=torch.float64)
+    W_i = W.clone().requires_grad_(True)
+    f = torch.stack([(W_i if j == i else W) @ X[j] for j in range(X.shape[0])])
+    f.retain_grad()
+    tl.triplet_loss(f, tl.TRIPLETS, float(_EXAMPLE.alpha)).backward()
+    values = {"dL/df_i": f.grad[i].reshape(-1, 1).numpy(), "x_i": X[i].reshape(-1, 1).numpy()}
+    return GradientCase(values, {}, W_i.grad.numpy(), f"sample {i + 1}")
+
+
+@claim(
+    "a2.example.delta_formula",
+    Gradient(r"\Delta_i"),
+    "float64 autograd: each sample's share of dL/dW (W used by that sample's embedding only), all 6 samples",
+)
+def example_delta_formula() -> GradientTruth:
+    cases = [_delta_case(i) for i in range(len(tl.EXAMPLE_X))]
+    return GradientTruth(
+        cases, f"float64 autograd of the example's loss, each sample's share of dL/dW, {len(cases)} samples"
     )
 
 
