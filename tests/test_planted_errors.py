@@ -247,6 +247,8 @@ FORMERLY_CONTEXT = [
     ("hw2/q1.md", "[[hw2.q1.sheet_difference: 1]]", "[[hw2.q1.sheet_difference: 2]]"),
     ("a2/part2.md", "[[a2.q6.sheet_b_right: 4]]", "[[a2.q6.sheet_b_right: 5]]"),
     ("a2/worked-example.md", "\\, x_i^\\top$]]", "\\, x_i$]]"),
+    ("hw2/q1.md", "[[hw2.q1.transform.flip: 0.5]]", "[[hw2.q1.transform.flip: 0.25]]"),
+    ("hw2/q1.md", "[[hw2.q1.freeze_bn_training: 20]]", "[[hw2.q1.freeze_bn_training: 0]]"),
 ]
 
 
@@ -270,6 +272,8 @@ def test_a_wrong_value_in_a_formerly_declared_statement_fails(docs_copy: Path) -
         "hw2.q1.sheet_difference",
         "a2.q6.sheet_b_right",
         "a2.example.delta_formula",
+        "hw2.q1.transform.flip",
+        "hw2.q1.freeze_bn_training",
         "hw2.q3.dtanh",
         "hw2.q4.dsigma",
         "hw2.q4.torch_weight_ih.rows",

@@ -79,9 +79,10 @@ def to_image(x: torch.Tensor) -> Image.Image:
     return Image.fromarray((x.clamp(0, 1).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8))
 
 
-def train_transform(img: Image.Image, gen: torch.Generator, size: int = 224) -> torch.Tensor:
+def train_transform(img: Image.Image, gen: torch.Generator, size: int = 224, flip: float = 0.5) -> torch.Tensor:
+    """A random resized crop to ``size``, mirrored left to right with probability ``flip``."""
     img = random_resized_crop(img.convert("RGB"), size, gen)
-    if torch.rand(1, generator=gen).item() < 0.5:
+    if torch.rand(1, generator=gen).item() < flip:
         img = img.transpose(Image.FLIP_LEFT_RIGHT)
     return to_tensor(img)
 

@@ -143,6 +143,36 @@ for _i, _end in enumerate(("ratio_min", "ratio_max")):
     )
 
 
+@claim(
+    "hw2.q1.transform.flip",
+    Decimal(tol=0),
+    "the mirror probability of images.train_transform; mirrored pictures counted in 2,000 seeded draws agree",
+)
+def flip_probability() -> float:
+    p = _default(images.train_transform, "flip")
+    picture = Image.new("RGB", (64, 64))
+    for col in range(64):  # darker to the right: any crop stays so unless it is mirrored
+        picture.paste((255 - 4 * col,) * 3, (col, 0, col + 1, 64))
+    gen = torch.Generator().manual_seed(0)
+    flips = 0
+    for _ in range(2000):
+        x = images.train_transform(picture, gen, size=8)
+        flips += bool(x[:, :, 4:].mean() > x[:, :, :4].mean())
+    if abs(flips / 2000 - p) > 0.05:
+        raise AssertionError(f"mirrored {flips} of 2000 crops, against a probability of {p}")
+    return p
+
+
+@claim("hw2.q1.freeze_bn_training", Integer(), "batch-norm layers in training mode after the trainer's set_training")
+def freeze_bn_training() -> int:
+    model = train.make_model("freeze", pretrained=False)
+    train.set_training(model)
+    layers = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    if not all(m.training for m in layers) or any(p.requires_grad for m in layers for p in m.parameters()):
+        raise AssertionError("in the freeze scenario the batch-norm layers should train their statistics only")
+    return len(layers)
+
+
 def _side(split: str) -> int:
     """The side of the square image a transform makes, measured on a 300 x 200 picture."""
     picture = Image.new("RGB", (300, 200), (120, 80, 40))

@@ -56,6 +56,12 @@ def make_model(scenario: str, weights: str | None = None, pretrained: bool = Tru
     return model
 
 
+def set_training(model: nn.Module) -> None:
+    """What the trainer does before each epoch: the whole model in training mode, its batch-normalisation layers
+    included, so that in the freeze scenario the backbone's running statistics still adapt to the new images."""
+    model.train()
+
+
 def trainable(model: nn.Module) -> int:
     """How many parameters the optimiser updates."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
@@ -104,7 +110,7 @@ def train(
     _, initial_correct = _evaluate(model, val_batches, dev)
     history = []
     for epoch in range(1, cfg.epochs + 1):
-        model.train()
+        set_training(model)
         t0, loss_sum, correct = time.perf_counter(), 0.0, 0
         order = torch.randperm(len(train_images), generator=gen).tolist()
         for i in tqdm(
