@@ -249,6 +249,9 @@ FORMERLY_CONTEXT = [
     ("a2/worked-example.md", "\\, x_i^\\top$]]", "\\, x_i$]]"),
     ("hw2/q1.md", "[[hw2.q1.transform.flip: 0.5]]", "[[hw2.q1.transform.flip: 0.25]]"),
     ("hw2/q1.md", "[[hw2.q1.freeze_bn_training: 20]]", "[[hw2.q1.freeze_bn_training: 0]]"),
+    ("hw2/q2.md", "[[hw2.q2.start_gap: 0]]", "[[hw2.q2.start_gap: 1]]"),
+    ("a2/part1.md", "[[a2.p1.lstm_over_rnn: 12.38]]", "[[a2.p1.lstm_over_rnn: 2.38]]"),
+    ("a2/part1.md", "[[a2.p1.pretrained.compared_seeds: 1]]", "[[a2.p1.pretrained.compared_seeds: 3]]"),
 ]
 
 
@@ -274,6 +277,9 @@ def test_a_wrong_value_in_a_formerly_declared_statement_fails(docs_copy: Path) -
         "a2.example.delta_formula",
         "hw2.q1.transform.flip",
         "hw2.q1.freeze_bn_training",
+        "hw2.q2.start_gap",
+        "a2.p1.lstm_over_rnn",
+        "a2.p1.pretrained.compared_seeds",
         "hw2.q3.dtanh",
         "hw2.q4.dsigma",
         "hw2.q4.torch_weight_ih.rows",

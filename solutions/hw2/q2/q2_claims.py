@@ -298,6 +298,24 @@ claim(
 )
 
 
+@claim(
+    "hw2.q2.start_gap",
+    Integer(),
+    "style.stylize with no iteration, on a small random network and random images: the largest pixel difference",
+)
+def start_gap() -> int:
+    gen = torch.Generator().manual_seed(0)
+    content, style_img = torch.randn(1, 3, 32, 32, generator=gen), torch.randn(1, 3, 32, 32, generator=gen)
+    setting = next(iter(style.SETTINGS.values()))
+    out, _ = style.stylize(
+        content, style_img, style.tiny_features(), setting, style.Schedule(iterations=0), progress=False
+    )
+    gap = float((out - content).abs().max())
+    if gap != int(gap):
+        raise AssertionError(f"the image starts {gap} away from the photograph")
+    return int(gap)
+
+
 def _schedule(name: str) -> float:
     """A setting of the optimisation loop, as style.Schedule gives it to stylize."""
     return getattr(style.Schedule(), name)
