@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import html
+import itertools
 import statistics
 from fractions import Fraction
 from typing import Any
@@ -256,6 +257,29 @@ def lstm_blocks() -> int:
     if ratio.denominator != 1:
         raise AssertionError(f"an LSTM has {ratio} times an RNN's parameters, not a whole number of blocks")
     return int(ratio)
+
+
+@claim(
+    "hw2.q6.simple_latest_best",
+    Integer(),
+    "the latest best-dev epoch over every recorded run of the three simple models (results/yelp/)",
+)
+def simple_latest_best() -> int:
+    return max(r["best_epoch"] for m in _SIMPLE for r in _runs(m))
+
+
+@claim(
+    "hw2.q6.simple_loss_falls",
+    Integer(),
+    "recorded runs of the three simple models whose training loss is lower after every epoch than after the one "
+    "before (it must be all of them)",
+)
+def simple_loss_falls() -> int:
+    found = [r for m in _SIMPLE for r in _runs(m)]
+    falls = [all(b["train_loss"] < a["train_loss"] for a, b in itertools.pairwise(r["history"])) for r in found]
+    if not all(falls):
+        raise AssertionError(f"{falls.count(False)} of {len(found)} runs have an epoch whose training loss rose")
+    return len(found)
 
 
 def _setting(name: str) -> Any:
