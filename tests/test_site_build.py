@@ -74,7 +74,7 @@ def planted_build(tmp_path_factory: pytest.TempPathFactory) -> subprocess.Comple
     """A copy of the project with a wrong claim, an unchecked number, a link to a missing page and one to a
     missing heading."""
     project = tmp_path_factory.mktemp("planted")
-    for name in ("mkdocs.yml", "hooks", "overrides"):
+    for name in ("mkdocs.yml", "hooks", "overrides", "sources"):  # sources: the texts that pages quote
         (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(ROOT / name, project / name)
     for watched in ("solutions", "results"):  # named under `watch:`
         (project / watched).symlink_to(ROOT / watched)
