@@ -105,10 +105,13 @@ def test_solved_mistaken_and_revealed_answers_and_the_progress(driver: object, s
     # A known mistake explains itself and keeps the answer hidden.
     verdict, _, shown = _answer(driver, "a2.q4.valid_triplets", "8")
     assert verdict == "mistake" and "known mistake" in shown.lower()
+    assert "2^3" not in shown and "give the answer away" in shown  # its why waits until the answer is out
     assert driver.execute_script(STATES)["a2.q4.valid_triplets"] == "hidden"
     assert not driver.execute_script(VISIBLE, "a2.q4.valid_triplets")["rendered"]
-    # A different answer keeps it hidden too.
-    assert _answer(driver, "a2.q4.valid_triplets", "18")[0] == "different"
+    # A different answer keeps it hidden too, and does not say by how much (18 plus that would be the answer).
+    verdict, _, shown = _answer(driver, "a2.q4.valid_triplets", "18")
+    assert verdict == "different" and "give the answer away" in shown
+    assert "−18" not in shown and "-18" not in shown, shown
     assert driver.execute_script(STATES)["a2.q4.valid_triplets"] == "hidden"
     # An equivalent answer reveals it, with a ✓, and counts.
     assert _answer(driver, "a2.q4.valid_triplets", "36")[0] == "equivalent"
@@ -117,6 +120,9 @@ def test_solved_mistaken_and_revealed_answers_and_the_progress(driver: object, s
     assert seen["rendered"] and "36" in seen["around"] and seen["badge"] and "✓" in seen["around"]
     assert driver.execute_script(PROGRESS)["solved"] == 1
     assert driver.execute_script(PROGRESS)["text"] == f"1 of {total} answered"
+    # Once solved, a wrong answer says by how much again.
+    verdict, _, shown = _answer(driver, "a2.q4.valid_triplets", "30")
+    assert verdict == "different" and "6" in shown and "give the answer away" not in shown, shown
     # "Show the answer": revealed without credit, even if the right answer is typed afterwards.
     field = _form(driver, "a2.q6.dL_df2").find_element("css selector", "input")
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", field)

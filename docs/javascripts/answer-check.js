@@ -311,6 +311,15 @@
     const line = el("span", "answer-line");
     if (result.verdict === "equivalent") {
       line.textContent = "✓ Equivalent: your answer equals the one this page checks.";
+    } else if (practiceHidden(form) && (result.verdict === "mistake" ||
+        (result.verdict === "different" && form.dataset.kind !== "gradient"))) {
+      // Practice mode, the answer still hidden: how far off a number or formula is, or why a known mistake is
+      // wrong, would give the answer away (your answer minus the difference is the answer).  Both show once it is
+      // solved or revealed.  A matrix formula's verdict names a shape or one case's numbers, never the formula.
+      line.append(result.verdict === "mistake" ? "✗ A known mistake: an answer often given, and wrong. " :
+        "✗ Different: your answer does not equal the checked one. ");
+      line.append(el("span", "answer-hint", (result.verdict === "mistake" ? "Why it is wrong" : "By how much") +
+        " would give the answer away: it shows here once you solve this question or reveal its answer."));
     } else if (result.verdict === "different") {
       line.append("✗ Different: ");
       if (result.difference_latex) {
@@ -445,6 +454,11 @@
   }
 
   // What an answer's field shows at rest: a pencil, or an invitation while its answer is hidden.
+  function practiceHidden(form) { // practice mode is on and this field's answer is still hidden
+    const value = practiceValue(form.dataset.answerFor);
+    return practiceOn() && !!value && value.dataset.practice === "hidden";
+  }
+
   function practicePlaceholder(form) {
     const value = practiceValue(form.dataset.answerFor);
     return value && value.dataset.practice === "hidden" ? "your answer" : "✎";
