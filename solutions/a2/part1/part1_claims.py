@@ -76,13 +76,19 @@ PRETRAINED = "glove50"
 COMPARED = ("glove50", "word2vec")
 START_LABELS = {"random": "random", "glove50": "GloVe 6B 50d", "word2vec": "word2vec", "glove": "GloVe file"}
 
+
+def _mean(name: str, init: str = INIT) -> float:
+    """Mean test accuracy (%) of a model's recorded 5-epoch runs from the ``init`` start."""
+    return runs.mean_test_accuracy("imdb", name, epochs=EPOCHS, init=init)
+
+
 for _name in TRAINED:
     claim(
         f"a2.p1.acc.{_name}",
         Decimal(tol=0.05),
         "mean test accuracy (%) of the best-validation epoch over the "
         "recorded 5-epoch runs (random embeddings) in results/imdb/",
-    )(lambda name=_name: runs.mean_test_accuracy("imdb", name, epochs=EPOCHS, init=INIT))
+    )(lambda name=_name: _mean(name))
     claim(
         f"a2.p1.acc_std.{_name}",
         Decimal(tol=0.05),
@@ -112,7 +118,7 @@ for _name in TRAINED:
         Decimal(tol=0.05),
         "mean test accuracy (%) of the best-validation epoch over the recorded 5-epoch runs whose "
         "embeddings started from GloVe 6B 50d (results/imdb/)",
-    )(lambda name=_name: runs.mean_test_accuracy("imdb", name, epochs=EPOCHS, init=PRETRAINED))
+    )(lambda name=_name: _mean(name, PRETRAINED))
     claim(
         f"a2.p1.glove50.acc_std.{_name}",
         Decimal(tol=0.05),
@@ -131,9 +137,7 @@ for _name in TRAINED:
     "the one-layer LSTM's mean test accuracy (%) from the GloVe 6B 50d start minus its mean from the random start",
 )
 def glove50_lstm_gain() -> float:
-    return runs.mean_test_accuracy("imdb", "lstm", epochs=EPOCHS, init=PRETRAINED) - runs.mean_test_accuracy(
-        "imdb", "lstm", epochs=EPOCHS, init=INIT
-    )
+    return _mean("lstm", PRETRAINED) - _mean("lstm")
 
 
 @claim(
@@ -142,21 +146,16 @@ def glove50_lstm_gain() -> float:
     "the lowest mean test accuracy (%) of the LSTMs minus the highest of the plain RNNs, random start, recorded runs",
 )
 def lstm_over_rnn() -> float:
-    def mean(name: str) -> float:
-        return runs.mean_test_accuracy("imdb", name, epochs=EPOCHS, init=INIT)
-
     lstms = [n for n in rp.ARCHITECTURES if "lstm" in n]
     rnns = [n for n in rp.ARCHITECTURES if "rnn" in n and "lstm" not in n and "gru" not in n]
     if not lstms or not rnns:
         raise AssertionError(f"no LSTM or no plain RNN among {list(rp.ARCHITECTURES)}")
-    return min(mean(n) for n in lstms) - max(mean(n) for n in rnns)
+    return min(_mean(n) for n in lstms) - max(_mean(n) for n in rnns)
 
 
 @claim("a2.p1.birnn_minus_rnn", Decimal(tol=0.05), "mean test accuracy (%) of the bi-RNN minus the RNN's, random start")
 def birnn_minus_rnn() -> float:
-    return runs.mean_test_accuracy("imdb", "birnn", epochs=EPOCHS, init=INIT) - runs.mean_test_accuracy(
-        "imdb", "rnn", epochs=EPOCHS, init=INIT
-    )
+    return _mean("birnn") - _mean("rnn")
 
 
 def _answer_runs(*names: str) -> list[dict]:

@@ -238,11 +238,18 @@ for _model, _how in {
     claim(f"hw2.q6.formula.{_model}", Formula(), _how)(lambda model=_model: _formula(model))
 
 
+_GRID = ((1, 1), (3, 2), (50, 64))  # (E, H) at which PyTorch's own counts are compared
+
+
+def _count(module: torch.nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
 @claim("hw2.q6.formula.rnn_block", Formula(), "PyTorch's count for nn.RNN(E, H), matched by h(d + h + 2) on a grid")
 def rnn_block() -> sympy.Expr:
     expr = _H * (_E + _H + 2)
-    for e, h in ((1, 1), (3, 2), (50, 64)):
-        if sum(p.numel() for p in torch.nn.RNN(e, h).parameters()) != expr.subs({_E: e, _H: h}):
+    for e, h in _GRID:
+        if _count(torch.nn.RNN(e, h)) != expr.subs({_E: e, _H: h}):
             raise AssertionError(f"nn.RNN({e}, {h}) does not have H(E + H + 2) parameters")
     return expr
 
@@ -250,9 +257,8 @@ def rnn_block() -> sympy.Expr:
 @claim("hw2.q6.lstm_blocks", Integer(), "PyTorch's count for nn.LSTM(E, H) over nn.RNN(E, H)'s, on a grid (equal)")
 def lstm_blocks() -> int:
     ratios = set()
-    for e, h in ((1, 1), (3, 2), (50, 64)):
-        lstm = sum(p.numel() for p in torch.nn.LSTM(e, h).parameters())
-        ratios.add(Fraction(lstm, sum(p.numel() for p in torch.nn.RNN(e, h).parameters())))
+    for e, h in _GRID:
+        ratios.add(Fraction(_count(torch.nn.LSTM(e, h)), _count(torch.nn.RNN(e, h))))
     (ratio,) = ratios
     if ratio.denominator != 1:
         raise AssertionError(f"an LSTM has {ratio} times an RNN's parameters, not a whole number of blocks")
@@ -265,7 +271,11 @@ def lstm_blocks() -> int:
     "the latest best-dev epoch over every recorded run of the three simple models (results/yelp/)",
 )
 def simple_latest_best() -> int:
-    return max(r["best_epoch"] for m in _SIMPLE for r in _runs(m))
+    return max(r["best_epoch"] for r in _simple_runs())
+
+
+def _simple_runs() -> list[dict]:
+    return [r for m in _SIMPLE for r in _runs(m)]
 
 
 @claim(
@@ -275,7 +285,7 @@ def simple_latest_best() -> int:
     "before (it must be all of them)",
 )
 def simple_loss_falls() -> int:
-    found = [r for m in _SIMPLE for r in _runs(m)]
+    found = _simple_runs()
     falls = [all(b["train_loss"] < a["train_loss"] for a, b in itertools.pairwise(r["history"])) for r in found]
     if not all(falls):
         raise AssertionError(f"{falls.count(False)} of {len(found)} runs have an epoch whose training loss rose")
