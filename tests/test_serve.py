@@ -29,6 +29,7 @@ plugins:
   - claims:
       packages: [course]
       workers: 1
+  - search   # as the site: its entries are reused under serve too (solutions.engine.rebuild)
 watch:
   - course
 hooks:

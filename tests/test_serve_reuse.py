@@ -5,8 +5,13 @@ that an edit computes again exactly the modules that depend on it.  A build is n
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
+import re
+import subprocess
+import sys
+import time
 from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
@@ -61,6 +66,22 @@ def test_the_inputs_digest_changes_with_an_installed_version(tmp_path: Path, mon
     assert _digest(root) != before
 
 
+def test_a_file_written_since_a_standby_started_is_seen_even_if_its_bytes_are_back(tmp_path: Path) -> None:
+    """An edit undone (the same digest) while a standby process imported: its start time tells."""
+    root = _project(tmp_path)
+    old = time.time_ns() - 60 * 10**9
+    for path in root.rglob("*"):
+        os.utime(path, ns=(old, old))
+    since = time.time_ns()
+    assert not background.changed_since(root, [root / "docs"], since)
+    helper = root / "course" / "helper.py"
+    helper.write_bytes(helper.read_bytes())  # written again, bytes unchanged
+    assert background.changed_since(root, [root / "docs"], since)
+    os.utime(helper, ns=(old, old))
+    (root / "docs" / "a.md").write_text("Edited.\n", encoding="utf-8")  # the docs: not what the process imports
+    assert not background.changed_since(root, [root / "docs"], since)
+
+
 def test_the_inputs_digest_ignores_the_docs_and_hidden_folders(tmp_path: Path) -> None:
     root = _project(tmp_path)
     before = _digest(root)
@@ -110,6 +131,39 @@ def test_a_checking_process_compares_with_the_truths_it_is_handed(
     forged = background.Kept(wrong.truths, {"course.demo_claims": ("0" * 64, [])})  # a key that does not hold
     again = _check(root, forged)
     assert [r.status for r in again.report.results] == [VERIFIED] and again.stale == ["course.demo_claims"]
+
+
+def test_a_checking_process_reuses_a_verdict_only_for_the_same_value_place_truth_and_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under serve, a page value whose text, place and truth are unchanged (and the engine too) keeps its last
+    verdict: a value edit judges only the value edited."""
+    root = _project(tmp_path)
+    pairs = '\n\n@claim("demo.pairs", Integer(), "counted")\ndef pairs():\n    return 6\n'
+    (root / "course" / "demo_claims.py").write_text(CLAIMS + pairs, encoding="utf-8")
+    page = root / "docs" / "a.md"
+    page.write_text("There are [[demo.triplets: 36]] triplets.\n\nAnd [[demo.pairs: 6]] pairs.\n", encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+
+    def shown(check: background.SiteCheck) -> list[tuple[str, str]]:
+        return [(r.status, r.message) for r in check.report.results]
+
+    cold = _check(root, background.Kept())
+    assert cold.judged_again == 2 and len(cold.kept.results) == 2
+    again = _check(root, cold.kept)
+    assert again.judged_again == 0 and shown(again) == shown(cold)
+    page.write_text(page.read_text(encoding="utf-8").replace("[[demo.pairs: 6]]", "[[demo.pairs: 7]]"))
+    edited = _check(root, again.kept)
+    assert edited.judged_again == 1 and [r.status for r in edited.report.results] == [VERIFIED, FAILED]
+    other_engine = _check(root, replace(edited.kept, engine="0" * 64))  # the engine's code or a version changed
+    assert other_engine.judged_again == 2 and shown(other_engine) == shown(edited)
+    # A truth the verdicts were not judged with: its values are judged again (the other keeps its verdict).
+    wrong = replace(edited.kept, truths={**edited.kept.truths, "demo.triplets": pickle.dumps(35)})
+    assert _check(root, wrong).judged_again == 1
+    moved = "\n" + page.read_text(encoding="utf-8")  # each value one line down: its place is in its verdict
+    page.write_text(moved, encoding="utf-8")
+    shifted = _check(root, edited.kept)
+    assert shifted.judged_again == 2 and [r.line for r in shifted.report.results] == [2, 4]
 
 
 # A small course for the per-module keys: `helper` is imported by a_claims only; `runs` reads results/run.json
@@ -227,6 +281,8 @@ def test_serve_reuses_the_verdicts_for_a_prose_edit_and_the_truths_for_a_value_e
     rebuilt(server, at)
     assert "1 truths reused; computed again for the changed modules: none" in server.printed()[at:]
     assert ran not in server.printed()[at:]
+    standby = "checking in the process started after the last build"  # it had imported the code already
+    assert standby in server.printed()[at:]
     assert "claim demo.triplets is wrong." in server.get("a/")[1]
     # The code: every truth is computed again.
     claims = server.project / "course" / "demo_claims.py"
@@ -235,6 +291,7 @@ def test_serve_reuses_the_verdicts_for_a_prose_edit_and_the_truths_for_a_value_e
     rebuilt(server, at)
     assert "0 truths reused; computed again for the changed modules: course.demo_claims" in server.printed()[at:]
     assert ran in server.printed()[at:]
+    assert standby not in server.printed()[at:]  # it imported the code before the edit
     page = server.get("a/")[1]
     assert "claim-verified" in page and "problem(s) on this page" not in page
 
@@ -254,3 +311,49 @@ def test_serve_reuses_the_sanitizers_answer_only_for_the_same_html(server: Serve
     page = server.get("a/")[1]
     assert "the page is not shown until it is fixed" in page and "claim-mark" in page, page[-3000:]
     assert "Traceback" not in server.printed()[at:]
+
+
+def _as_built(page: str) -> str:
+    """A served page without the live-reload script the server adds (the last ``<script>`` before ``</body>``)."""
+    end = page.rindex("</body>")
+    start = page.rindex("<script>", 0, end)
+    return _untimed(page[:start] + page[end:])
+
+
+def _untimed(page: str) -> str:
+    """The Verification page says how long the checks took: the one figure two builds need not share."""
+    return re.sub(r"Checking them all took [0-9.]+ s", "Checking them all took (time)", page)
+
+
+def test_a_served_rebuild_shows_exactly_what_a_cold_build_writes(server: Server, tmp_path: Path) -> None:  # noqa: F811
+    """After edits under serve (renderings, search entries, verdicts and truths reused where their keys held),
+    every page and the search index equal what ``mkdocs build`` writes from cold for the same files."""
+    rebuilt(server, edit(server, "b.md", "No result here.", "No result here, still."))
+    at = edit(server, "a.md", "triplets.", "triplets, counted.")
+    rebuilt(server, at)
+    assert "Traceback" not in server.printed()
+    reused = re.search(
+        r"MkDocs' rendering of (\d+) pages and the search entries of (\d+) reused", server.printed()[at:]
+    )
+    assert reused and int(reused[1]) >= 2 and int(reused[2]) >= 2, reused  # b.md's and the home page's, at least
+    built = tmp_path / "built"
+    config = server.project / "built.yml"  # the server's own address as the site's (serve sets it so)
+    config.write_text((server.project / "mkdocs.yml").read_text("utf-8") + f"site_url: {server.url}\n", "utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(built)],
+        cwd=server.project,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    pages = ["", "a/", "b/", "verification/", "checks/demo_claims/"]
+    for url in pages:
+        status, served = server.get(url)
+        assert status == 200
+        assert _as_built(served) == _untimed((built / url / "index.html").read_text(encoding="utf-8")), url
+    served_index = json.loads(_untimed(server.get("search/search_index.json")[1]))
+    built_index = json.loads(_untimed((built / "search" / "search_index.json").read_text("utf-8")))
+    assert served_index == built_index, [d for d in served_index["docs"] if d not in built_index["docs"]]

@@ -33,6 +33,7 @@ way the build fails with one line, never a wait.
 from __future__ import annotations
 
 import gc
+import logging
 import multiprocessing
 import os
 import pickle
@@ -68,6 +69,10 @@ class Kept:
 
     truths: dict[str, bytes] = field(default_factory=dict)  # claim id -> its pickled truth
     keys: dict[str, tuple[str, list[tuple[str, str]]]] = field(default_factory=dict)  # module -> (key, reads)
+    # Each verdict of a claim whose truth is kept, by everything judging it reads of the page (_job_key), and the
+    # engine it was judged by (_engine_digest): a verdict is reused only with its truth and the same engine.
+    results: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # key -> (claim id, pickled Result)
+    engine: str = ""
 
 
 @dataclass
@@ -79,6 +84,7 @@ class SiteCheck:
     kept: Kept = field(default_factory=Kept)  # what the next rebuild under serve may reuse (a build: nothing)
     reused: int = 0  # truths handed in that still held, compared without running their functions
     stale: list[str] = field(default_factory=list)  # claims modules whose handed truths no longer held
+    judged_again: int = -1  # (serve) how many of the pages' values were judged, not reused; -1: none were reused
 
 
 def inputs_digest(root: Path, skip: list[Path]) -> str:
@@ -91,23 +97,45 @@ def inputs_digest(root: Path, skip: list[Path]) -> str:
     from importlib import metadata
 
     h = hashlib.sha256(f"{sys.version}\0{sys.executable}\0".encode())
+    for path in _project_files(root, skip):
+        try:
+            st = path.stat()
+            data = path.read_bytes() if st.st_size <= 4 << 20 else f"{st.st_size}:{st.st_mtime_ns}".encode()
+        except OSError:
+            continue  # removed while walking: the watcher queues another build
+        h.update(f"{path.relative_to(root).as_posix()}\0{len(data)}\0".encode() + data)
+    for name, version in sorted((d.metadata["Name"] or "", d.version or "") for d in metadata.distributions()):
+        h.update(f"{name}=={version}\0".encode())
+    return h.hexdigest()
+
+
+def _project_files(root: Path, skip: list[Path]) -> list[Path]:
+    """The files :func:`inputs_digest` reads: under ``root`` but hidden folders, ``__pycache__`` and ``skip``."""
     skipped = {s.resolve() for s in skip}
+    out = []
     for folder, dirs, files in os.walk(root):
         here = Path(folder)
         dirs[:] = sorted(
             d for d in dirs if not d.startswith(".") and d != "__pycache__" and (here / d).resolve() not in skipped
         )
-        for name in sorted(files):
-            path = here / name
-            try:
-                st = path.stat()
-                data = path.read_bytes() if st.st_size <= 4 << 20 else f"{st.st_size}:{st.st_mtime_ns}".encode()
-            except OSError:
-                continue  # removed while walking: the watcher queues another build
-            h.update(f"{path.relative_to(root).as_posix()}\0{len(data)}\0".encode() + data)
-    for name, version in sorted((d.metadata["Name"] or "", d.version or "") for d in metadata.distributions()):
-        h.update(f"{name}=={version}\0".encode())
-    return h.hexdigest()
+        out += [here / name for name in sorted(files)]
+    return out
+
+
+# How far back a standby process's start counts a change (file systems keep times in coarse steps).
+CHANGE_MARGIN_NS = 2_000_000_000
+
+
+def changed_since(root: Path, skip: list[Path], since_ns: int) -> bool:
+    """Whether a file :func:`inputs_digest` reads was written at or after ``since_ns`` (less a margin): a standby
+    process started then may have imported it half way through an edit, even one undone since (same digest)."""
+    for path in _project_files(root, skip):
+        try:
+            if path.stat().st_mtime_ns >= since_ns - CHANGE_MARGIN_NS:
+                return True
+        except OSError:
+            return True
+    return False
 
 
 # The jobs of the running judge_in_parallel: forked workers inherit them, so only indices travel to them.
@@ -185,6 +213,57 @@ def judge_in_parallel(jobs: list[Job], workers: int) -> list[Result]:
     return out  # type: ignore[return-value]
 
 
+def _engine_digest() -> str:
+    """What judging a claim runs besides its own module and truth: the engine's code (every file of this
+    package), the interpreter, and every installed distribution's name and version (sympy compares formulas)."""
+    import hashlib
+    from importlib import metadata
+
+    h = hashlib.sha256(f"{sys.version}\0{sys.executable}\0".encode())
+    for path in sorted(Path(__file__).resolve().parent.rglob("*.py")):
+        h.update(f"{path.name}\0".encode() + path.read_bytes())
+    for name, version in sorted((d.metadata["Name"] or "", d.version or "") for d in metadata.distributions()):
+        h.update(f"{name}=={version}\0".encode())
+    return h.hexdigest()
+
+
+def _result_key(job: Job, truth: bytes) -> str:
+    """Everything :meth:`.site.Job.judge` reads besides the claim (its module's key) and the engine: the page's
+    value and place, the time limit, and the truth (pickled)."""
+    import hashlib
+
+    seen = repr((job.claim.id, job.text, job.path, job.line, job.in_table, job.seconds)).encode("utf-8", "replace")
+    return hashlib.sha256(seen + b"\0" + truth).hexdigest()
+
+
+def _judge_reusing(jobs: list[Job], workers: int, held: dict[str, bytes], known: Kept, engine: str) -> list[Result]:
+    """Each job's verdict: the last one for the same page value, place and truth when the truth is held (its
+    module's key holds) and the engine is the same, else judged (:func:`judge_in_parallel`)."""
+    reusable = known.results if known.engine == engine else {}
+    out: list[Result | None] = [None] * len(jobs)
+    todo = []
+    for i, job in enumerate(jobs):
+        truth = held.get(job.claim.id)
+        key = _result_key(job, truth) if truth is not None else ""
+        if (hit := reusable.get(key)) is not None:
+            out[i] = pickle.loads(hit[1])  # our own file, from our own process
+            _RESULTS[key] = hit
+        else:
+            todo.append(i)
+    _JUDGED[0] = len(todo)
+    for i, result in zip(todo, judge_in_parallel([jobs[i] for i in todo], workers), strict=True):
+        out[i] = result
+        cid = jobs[i].claim.id
+        if (truth := _TRUTHS.get(cid, held.get(cid))) is not None:  # the bytes handed on for it (check_site)
+            _RESULTS[_result_key(jobs[i], truth)] = (cid, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    return out  # type: ignore[return-value]
+
+
+# The verdicts judged or reused in this process, by _job_key (kept for those whose truth is kept).
+_RESULTS: dict[str, tuple[str, bytes]] = {}
+_JUDGED = [-1]  # how many jobs _judge_reusing judged
+
+
 def _still_held(known: Kept, graph: inputs.Graph, claims: dict) -> tuple[dict[str, bytes], list[str]]:
     """The handed truths whose module's key is unchanged, and the modules whose key changed (or is gone)."""
     fresh: set[str] = set()
@@ -224,16 +303,23 @@ def check_site(
     workers = settings.worker_count()
     held, stale = _still_held(known, graph, claims) if known is not None and graph is not None else ({}, [])
     t0 = time.perf_counter()
+    engine = _engine_digest() if known is not None and graph is not None else ""
+
+    def judge_all(jobs: list[Job]) -> list[Result]:
+        if known is None or graph is None:
+            return judge_in_parallel(jobs, workers)
+        return _judge_reusing(jobs, workers, held, known, engine)
+
     with checks.reused_truths():  # each claim is judged once anyway; this keeps its truth to hand back
         for cid, blob in held.items():
             checks.remember_truth(claims[cid], pickle.loads(blob))  # our own file, from our own process
-        report = site.verify_docs(
-            docs_dir, settings, judge_all=lambda jobs: judge_in_parallel(jobs, workers), coverage=False
-        )  # the plugin scans claim coverage on the pages MkDocs renders
+        # The plugin scans claim coverage on the pages MkDocs renders.
+        report = site.verify_docs(docs_dir, settings, judge_all=judge_all, coverage=False)
     kept = Kept()
     if known is not None and graph is not None:
         truths = {**held, **_TRUTHS}
-        kept = Kept(truths, _keys(graph, {claims[cid].module for cid in truths}, known))
+        results = {k: hit for k, hit in _RESULTS.items() if hit[0] in truths}
+        kept = Kept(truths, _keys(graph, {claims[cid].module for cid in truths}, known), results, engine)
     seconds = time.perf_counter() - t0
     results = report.by_id()
     by_module: dict[str, list] = defaultdict(list)
@@ -243,7 +329,7 @@ def check_site(
     pages = {listing: render.checks_page(m, listing, by_module[m], results) for m, listing in listing_of.items()}
     listings = {cid: listing_of[c.module] for cid, c in claims.items() if c.module in listing_of}
     pages["verification.md"] = render.verification_page(report.results, listings, report.counts(), seconds, workers)
-    return SiteCheck(report, listings, pages, seconds, kept, len(held), stale)
+    return SiteCheck(report, listings, pages, seconds, kept, len(held), stale, _JUDGED[0])
 
 
 def generated_pages(settings: Settings) -> list[str]:
@@ -274,8 +360,9 @@ class _ImportWatch:
     """Reads the checking process's progress lines (``start FILE``, ``failed LINE``, ``done``) and stops the
     process when one module's import outlives the limit."""
 
-    def __init__(self, fd: int, proc: subprocess.Popen, limit: float) -> None:
-        self.fd, self.proc, self.limit = fd, proc, limit
+    def __init__(self, fd: int, proc: subprocess.Popen, limit: float, say_done: str = "") -> None:
+        """``say_done``: a line to log (MkDocs' log) when the imports are done (a standby process)."""
+        self.fd, self.proc, self.limit, self.say_done = fd, proc, limit, say_done
         self.importing: str | None = None  # the file being imported, until `done`
         self.failed: str | None = None  # the one line that says why the imports stopped
         self.done = False
@@ -304,6 +391,8 @@ class _ImportWatch:
                         self.failed, deadline = rest, None
                     elif word == "done":
                         self.importing, self.done, deadline = None, True, None
+                        if self.say_done:
+                            logging.getLogger("mkdocs.plugins.claims").info(self.say_done)
         finally:
             os.close(self.fd)
 
@@ -320,13 +409,14 @@ class _ImportWatch:
 class Running:
     """A checking process under way; :meth:`result` waits for it."""
 
-    def __init__(self, docs_dir: Path, settings: Settings, known: Kept | None = None) -> None:
+    def __init__(self, docs_dir: Path, settings: Settings, known: Kept | None = None, standby: bool = False) -> None:
+        """``standby`` (``mkdocs serve``): the process imports the course's code, then waits for :meth:`go` to
+        hand it the known truths before it judges anything."""
         self.docs_dir = docs_dir
         self._known: str | None = None  # the file that hands the process its known truths, removed at the end
         if known is not None:  # (even none: the process then hands back the truths it computes)
-            with tempfile.NamedTemporaryFile(prefix="claims-truths-", suffix=".pickle", delete=False) as f:
-                pickle.dump(known, f, protocol=pickle.HIGHEST_PROTOCOL)
-            self._known = f.name
+            self._known = self._write_known(known)
+        self.standby = standby
         # A file, not a pipe, so the process never blocks on what it prints; open until result().
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
         progress, progress_w = os.pipe()
@@ -341,10 +431,13 @@ class Running:
                     settings.to_json(),
                     str(docs_dir),
                     str(progress_w),
-                    *([self._known] if self._known else []),
+                    *(["-"] if standby else [self._known] if self._known else []),
                 ],
                 cwd=settings.root,
-                stdin=subprocess.DEVNULL,
+                # Under serve (truths handed), no bytecode written into the watched folders: a .pyc written
+                # there after a code edit would start another rebuild.
+                env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"} if known is not None or standby else None,
+                stdin=subprocess.PIPE if standby else subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=self._stderr,
                 pass_fds=(progress_w,),
@@ -356,8 +449,29 @@ class Running:
             raise
         finally:
             os.close(progress_w)  # the process holds the only writing end: its end is the pipe's end
-        self._watch = _ImportWatch(progress, self._proc, settings.import_limit)
+        ready = "claims: the next checking process has imported the code (standby)" if standby else ""
+        self._watch = _ImportWatch(progress, self._proc, settings.import_limit, ready)
         self._result: SiteCheck | None = None
+
+    @staticmethod
+    def _write_known(known: Kept) -> str:
+        with tempfile.NamedTemporaryFile(prefix="claims-truths-", suffix=".pickle", delete=False) as f:
+            pickle.dump(known, f, protocol=pickle.HIGHEST_PROTOCOL)
+        return f.name
+
+    def go(self, known: Kept) -> Running:
+        """A process started on standby judges now, handed ``known`` (a broken pipe: it has ended, and
+        :meth:`result` says why)."""
+        assert self.standby and self._known is None and self._proc.stdin is not None
+        self._known = self._write_known(known)
+        try:
+            self._proc.stdin.write(f"{self._known}\n".encode())
+            self._proc.stdin.close()
+        except OSError:
+            pass
+        self._proc.stdin = None  # handed over: communicate() in result() has nothing more to send
+        self.standby = False
+        return self
 
     def _forget_known(self) -> None:
         if self._known is not None:
@@ -394,14 +508,23 @@ class Running:
             except (ProcessLookupError, PermissionError):
                 self._proc.kill()
             self._proc.wait()
-        if self._proc.stdout is not None and not self._proc.stdout.closed:
-            self._proc.stdout.close()
+        for pipe in (self._proc.stdin, self._proc.stdout):
+            if pipe is not None and not pipe.closed:
+                pipe.close()
         if not self._stderr.closed:
             self._stderr.close()
 
 
 def start(docs_dir: Path, settings: Settings, known: Kept | None = None) -> Running:
     return Running(Path(docs_dir).resolve(), settings, known)
+
+
+def standby(docs_dir: Path, settings: Settings) -> Running:
+    """Under ``mkdocs serve``, after a rebuild: the next checking process, started now so that it has imported the
+    course's code (torch, sympy, every claims module: most of a value edit's wait) before the next save.  The
+    plugin hands it the truths (:meth:`Running.go`) only if no file of the project changed since it started
+    (:func:`changed_since`); else it is cancelled and a fresh one started."""
+    return Running(Path(docs_dir).resolve(), settings, None, standby=True)
 
 
 def _load(settings: Settings, progress: int | None) -> bool:
@@ -429,7 +552,8 @@ def main(argv: list[str]) -> int:
         print(f"usage: python -m {__spec__.name} SETTINGS_JSON DOCS_DIR [PROGRESS_FD [TRUTHS]]", file=sys.stderr)
         return 2
     progress = int(argv[2]) if len(argv) >= 3 else None
-    known: Kept | None = pickle.loads(Path(argv[3]).read_bytes()) if len(argv) == 4 else None  # our own parent's
+    on_standby = len(argv) == 4 and argv[3] == "-"  # the truths' file comes on stdin, after the imports
+    known: Kept | None = Kept() if on_standby else pickle.loads(Path(argv[3]).read_bytes()) if len(argv) == 4 else None
     settings = Settings.from_json(argv[0])
     if not Path(argv[1]).is_dir():
         print(f"{argv[1]}: not a folder (the docs folder whose claims to check)", file=sys.stderr)
@@ -449,10 +573,18 @@ def main(argv: list[str]) -> int:
     finally:
         if progress is not None:
             os.close(progress)  # before the workers fork: the parent's watcher sees the pipe end here
+    if on_standby and graph is not None:  # what the keys read of the installed packages, before the wait
+        for module in graph.modules:
+            graph.distributions(module)
     # What is loaded now lives as long as the process: keep the garbage collector from scanning it again
     # and again while the checks allocate (verify takes a fifth less time), and from touching the memory
     # pages that the forked workers share.
     gc.freeze()
+    if on_standby:
+        handed = sys.stdin.readline().strip()
+        if not handed:
+            return 0  # not needed after all (the parent closed the pipe)
+        known = pickle.loads(Path(handed).read_bytes())  # our own parent's file
     check = check_site(Path(argv[1]), settings, known, graph)
     pickle.dump(check, out, protocol=pickle.HIGHEST_PROTOCOL)
     out.close()

@@ -22,8 +22,11 @@ Enabled in ``mkdocs.yml`` as ``plugins: - claims: {packages: [...]}`` (the entry
   served anyway, its warnings listed on the home page: MkDocs would otherwise hold every request until
   the page is fixed.
 * Under ``mkdocs serve`` a rebuild reuses what did not change (:class:`_ServeMemo`, keyed by
-  :func:`.background.inputs_digest`): the verdicts after a prose edit, the claims' truths after a claim
-  value edit, a notebook's execution while neither it nor the code changed.  ``mkdocs build`` checks from cold.
+  :func:`.background.inputs_digest`): the verdicts after a prose edit, the claims' truths and unchanged values'
+  verdicts after a claim value edit, a notebook's execution while neither it nor the code changed, and MkDocs'
+  own rendering and search entries of each page whose inputs are unchanged (:mod:`.rebuild`).  After each
+  rebuild the next checking process starts at once and imports the code (:func:`.background.standby`); the next
+  rebuild uses it only if no file of the project changed since.  ``mkdocs build`` checks from cold.
 * A failing claim is logged as an error and aborts the build (``--strict`` or not): a site
   never ships a page the code contradicts.  Under ``mkdocs serve`` every problem the build would stop
   on (a failing claim, an unchecked number, a page the engine cannot read or would refuse, a page saved
@@ -124,6 +127,7 @@ class _Build:
     # pages.find_claims's answers in this build, by its arguments (a pure function): on_files asks it of each page,
     # on_page_markdown again of the same text when the page has no front matter.
     found: dict[tuple[str, str, int], list[Any]] = field(default_factory=dict)
+    files_signature: str = ""  # serve: every file of the site with its URL (rebuild.files_signature), once per build
 
     def find_claims(self, text: str, where: str, first_line: int = 1) -> list[Any]:
         import copy
@@ -165,7 +169,7 @@ class _ServeMemo:
     digest: str = ""
     written: dict[str, list[tuple[Any, ...]]] | None = None
     check: Any = None
-    kept: tuple[dict[str, bytes], dict[str, Any]] | None = None  # background.Kept's fields, as plain data
+    kept: tuple[Any, ...] | None = None  # background.Kept's fields, as plain data
     notebooks: dict[str, tuple[str, Any, Any, Any]] = field(default_factory=dict)
 
 
@@ -297,9 +301,20 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         # serve: the sanitizer's answers (pure functions of the HTML) by a key of everything they read (_html_key):
         # the last build's, and this build's so far.  A page whose HTML did not change is not parsed again.
         self._html_checked: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
+        # serve: MkDocs' own work on a page (its rendering, its search entries) by a key of all it reads
+        # (:mod:`.rebuild`): the last build's, and this build's so far.
+        self._rendered: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
+        self._searched: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
+        self._opens: Any = None  # serve: rebuild.Opens, the files a page's rendering opens
+        # serve: the next checking process, started after the last build (background.standby), with the inputs
+        # digest, the time and the settings it started with; used only if no file changed since.
+        self._standby: tuple[Any, str, int, str] | None = None
+        self._settled: tuple[int, str] | None = None  # serve: when the last check ended, and the digest then
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.command = command
+        if command == "serve" and self._opens is None:
+            self._opens = importlib.import_module(f"{__spec__.parent}.rebuild").Opens().install()
 
     def _engine(self) -> tuple[ModuleType, ModuleType, ModuleType]:
         """The engine's light modules, imported afresh on each ``mkdocs serve`` rebuild.
@@ -321,9 +336,12 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
 
     def on_config(self, config: Any) -> Any:
         self._cancel()
+        self._settled = None
         self._stop_collecting_warnings()
         last, now = self._html_checked
         self._html_checked = (now or last, {})  # the last (complete) build's answers
+        self._rendered = ({**self._rendered[0], **self._rendered[1]}, {})  # by page: each entry checks its own key
+        self._searched = (self._searched[1] or self._searched[0], {})
         try:
             settings = settings_from(self.config, Path(config["config_file_path"]).parent, config["config_file_path"])
         except ConfigError as err:
@@ -369,7 +387,39 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         # Rebuilt from plain data: each build imports the engine afresh, so the last build's Kept is another class.
         known = background.Kept(*memo.kept) if memo.kept is not None else background.Kept()  # none: hand back all
         log.info("claims: checking, %d truths handed over from the last build", len(known.truths))
+        if (ready := self._take_standby(background, digest, settings, skip)) is not None:
+            log.info("claims: checking in the process started after the last build (no file changed since)")
+            return ready.go(known)
         return background.start(docs, settings, known)
+
+    def _take_standby(self, background: ModuleType, digest: str, settings: Settings, skip: list[Path]) -> Any:
+        """The standby checking process, if it imported exactly the files there are now: the same inputs digest
+        and settings, and no file written since it started (:func:`.background.changed_since`); else None (and
+        it is stopped)."""
+        if self._standby is None:
+            return None
+        running, then, since, as_json = self._standby
+        self._standby = None
+        if (
+            then == digest
+            and as_json == settings.to_json()
+            and not background.changed_since(settings.root, skip, since)
+        ):
+            return running
+        running.cancel()
+        return None
+
+    def _start_standby(self, config: Any) -> None:
+        """Under ``mkdocs serve``, after a build: start the next checking process now (:func:`.background.standby`)."""
+        b = self._state()
+        if self._standby is not None or not self._digest_of[1]:
+            return
+        root, skip = self._digest_of
+        since, digest = self._settled or (time.time_ns(), "")
+        digest = digest or b.background.inputs_digest(root, skip)
+        log.info("claims: starting the next checking process now (standby: it imports the code before the next save)")
+        running = b.background.standby(Path(config["docs_dir"]), b.settings)
+        self._standby = (running, digest, since, b.settings.to_json())
 
     def _remember(self, check: Any) -> None:
         """Under ``mkdocs serve``: what the next rebuild may reuse of these verdicts (:class:`_ServeMemo`)."""
@@ -378,8 +428,23 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         if check.reused or check.stale:
             stale = ", ".join(check.stale) or "none"
             log.info("claims: %d truths reused; computed again for the changed modules: %s", check.reused, stale)
-        kept: tuple[dict, dict] | None = (dict(check.kept.truths), dict(check.kept.keys))
-        if self._state().background.inputs_digest(*self._digest_of) != digest:
+        if check.judged_again >= 0:
+            judged = check.judged_again
+            log.info(
+                "claims: %d page values judged, the verdicts of the other %d reused",
+                judged,
+                len(check.report.results) - judged,
+            )
+        kept: tuple[Any, ...] | None = (
+            dict(check.kept.truths),
+            dict(check.kept.keys),
+            dict(check.kept.results),
+            check.kept.engine,
+        )
+        since = time.time_ns()
+        now = self._state().background.inputs_digest(*self._digest_of)
+        self._settled = (since, now)  # the next standby's start (a file written since is seen by its time)
+        if now != digest:
             # A file changed while the claims were judged: what was read may not be what is keyed now.
             log.info("claims: a file changed while checking; nothing is kept for the next rebuild")
             kept, digest = None, ""
@@ -408,8 +473,8 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
                 text = "# Not checked\n\nThe checking process stopped; the home page and the log say why.\n"
                 check = b.background.SiteCheck(b.background.Report(), {}, dict.fromkeys(b.generated, text), 0.0)
             else:
-                if self._serving():
-                    self._remember(check)  # not a stand-in without verdicts
+                if self._serving() and not isinstance(b.running, _Reused):
+                    self._remember(check)  # not a stand-in without verdicts, nor the last build's verdicts again
             for r in check.report.failures:
                 if self._serving():
                     # Shown in the terminal and on the page, but it does not freeze the live server.
@@ -452,7 +517,12 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         # Pages that show no claim first: MkDocs builds them while the checks run.  The navigation
         # follows mkdocs.yml, not this order.
         docs = Path(config["docs_dir"])
+        if self._serving() and (search := config["plugins"].get("material/search")) is not None:
+            self._engine_module("rebuild").reuse_search_entries(search.search_index, self._searched)
         return Files(sorted(files, key=lambda f: f.is_documentation_page() and self._shows_claims(f, docs)))
+
+    def _engine_module(self, name: str) -> ModuleType:
+        return importlib.import_module(f"{__spec__.parent}.{name}")
 
     def on_page_read_source(self, *, page: Any, config: Any) -> str | None:
         if page.file.generated_by and page.file.src_uri in self._state().generated:
@@ -463,6 +533,11 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         b = self._state()
         render, pages = b.render, b.pages
         src = page.file.src_uri
+        if self._serving() and src.endswith(".md") and self._opens is not None:
+            rebuild = self._engine_module("rebuild")
+            if not b.files_signature:
+                b.files_signature = rebuild.files_signature(files)
+            rebuild.reuse_rendering(page, self._rendered, self._opens, b.files_signature)
         # The summary and coverage markers stay comments here: on_env fills them in, once every page is scanned.
         if page.file.generated_by or not src.endswith(".md"):
             if self._serving() and src.endswith(".ipynb") and not page.file.generated_by:
@@ -701,7 +776,12 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         failed = self._check().report.failures  # judged even where no page showed a claim
         if self._serving():
             self._stop_collecting_warnings()
+            rendered, searched = (
+                sum(now[k] is last.get(k) for k in now) for last, now in (self._rendered, self._searched)
+            )
+            log.info("claims: MkDocs' rendering of %d pages and the search entries of %d reused", rendered, searched)
             self._write_home_summary(config)
+            self._start_standby(config)
         if self.build.unchecked and self.command != "serve":
             raise PluginError(
                 f"{self.build.unchecked} number(s) or formula(s) on the pages are not checked (see the errors "
@@ -797,3 +877,6 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
     def on_shutdown(self) -> None:
         self._stop_collecting_warnings()
         self._cancel()
+        if self._standby is not None:
+            self._standby[0].cancel()
+            self._standby = None
