@@ -141,6 +141,15 @@ def glove50_lstm_gain() -> float:
 
 
 @claim(
+    "a2.p1.glove50.birnn2_gain",
+    Decimal(tol=0.005),
+    "the 2-level bi-RNN's mean test accuracy (%) from the GloVe 6B 50d start minus its mean from the random start",
+)
+def glove50_birnn2_gain() -> float:
+    return _mean("birnn2", PRETRAINED) - _mean("birnn2")
+
+
+@claim(
     "a2.p1.lstm_over_rnn",
     Decimal(tol=0.05),
     "the lowest mean test accuracy (%) of the LSTMs minus the highest of the plain RNNs, random start, recorded runs",
