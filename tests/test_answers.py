@@ -267,6 +267,27 @@ def test_a_matrix_gradient_gets_a_field_too(report) -> None:
     assert 'data-claim="a2.q4.valid_triplets" data-kind="integer"' in render.answer_control(verified, False)
 
 
+@pytest.mark.parametrize(
+    ("claim_id", "lhs", "notations"),
+    [
+        ("hw2.q3.step.dWx", r"\frac{\partial L}{\partial W_x}", "rows columns"),
+        ("hw2.q2.grad.tv", r"\frac{\partial L}{\partial X}", "rows"),
+        ("a2.example.delta_formula", r"\Delta_i", "rows"),
+    ],
+)
+def test_a_gradient_fields_hint_is_written_in_its_own_questions_symbols(
+    report, claim_id: str, lhs: str, notations: str
+) -> None:
+    """The field says how its own claim's gradient is written (the left-hand side) and which notations it accepts,
+    never another question's symbols (HW2 Q3's A_t and W_x showed on every page's gradient fields)."""
+    from solutions.engine import render
+
+    slot = render.answer_control(report.by_id()[claim_id], display=True, command="python -m solutions")
+    assert f'data-lhs="{render._attr(lhs)}"' in slot and f'data-notations="{notations}"' in slot, slot
+    if not claim_id.startswith("hw2.q3"):
+        assert "A_t" not in slot and "W_x" not in slot
+
+
 def test_a_mistake_made_right_by_an_edit_is_no_longer_offered(docs_copy: Path, capsys: pytest.CaptureFixture) -> None:
     """The CLI reads the known mistakes from the pages: a mistake claim whose value was edited is judged by
     its new text."""

@@ -43,13 +43,11 @@
     integer: ["a whole number, such as ", "1,446,400", " (digits only, no arithmetic)"],
     decimal: ["a decimal number, such as ", "0.865", " (digits and a point: no fractions, no e-notation)"],
     formula: ["LaTeX, such as ", "2f_1 - f_4", " or ", "\\frac{1}{2}(f_1 - f_2)"],
-    // A matrix gradient, in the page's batched rows or the question's column vectors (both are checked).
-    gradient: ["a matrix formula in LaTeX, in the page's rows, such as ", "\\frac{\\partial L}{\\partial A_t} W_x^\\top",
-      ", or the question's columns, such as ", "W_x^\\top \\frac{\\partial L}{\\partial a_t}"],
+    // A matrix gradient: the field's own hint names the question's arrays (gradientExample); this is the fallback.
+    gradient: ["a matrix formula in LaTeX, such as ", "2 X^\\top W", " (a given gradient is written ",
+      "\\frac{\\partial L}{\\partial H}", ")"],
   };
   const TYPESET = { formula: true, gradient: true }; // kinds whose answer is LaTeX, previewed with KaTeX
-  const HINTS = {};
-  Object.keys(EXAMPLES).forEach(function (kind) { HINTS[kind] = EXAMPLES[kind].join(""); });
   // The limit of one check; a page (or a test) may lower it by setting window.answerCheckLimitMs.
   function checkLimit() {
     return window.answerCheckLimitMs > 0 ? window.answerCheckLimitMs : CHECK_LIMIT_MS;
@@ -198,27 +196,39 @@
       CHECK_MAX_LENGTH.toLocaleString("en") + "; nothing is cut, so shorten it";
   }
 
+  // A gradient field's example, from what the build says of this claim (data-lhs, its left-hand side as the page
+  // writes it; data-notations, "rows" and/or "columns"): never another question's symbols.
+  function gradientExample(slot) {
+    const lhs = slot.dataset.lhs;
+    if (!lhs) return EXAMPLES.gradient;
+    const both = (slot.dataset.notations || "").split(" ").filter(Boolean).length > 1;
+    return ["a matrix formula in LaTeX, in this question's symbols (a gradient is written as on the left, ", lhs,
+      ")" + (both ? ", in the page's batched rows or the question's column vectors (both are checked)" : "")];
+  }
+
   function build(slot) {
     const claim = slot.dataset.claim;
     const kind = EXAMPLES[slot.dataset.kind] ? slot.dataset.kind : "formula";
+    const example = kind === "gradient" ? gradientExample(slot) : EXAMPLES[kind];
     const form = el("form", "answer-check");
     form.dataset.answerFor = claim;
     form.dataset.kind = kind;
+    form.dataset.hint = example.join("");
     form.setAttribute("autocomplete", "off");
     const input = el("input", "answer-input");
     input.type = "text";
     input.name = "answer";
     // No maxlength: it would cut a long paste silently; the preview and the engine say what is too long.
     input.placeholder = "✎";
-    input.title = "Check an answer of your own: type " + HINTS[kind] + ", then press Enter";
+    input.title = "Check an answer of your own: type " + example.join("") + ", then press Enter";
     input.setAttribute("aria-label", "Check your answer for " + (slot.dataset.label || "this value") + ": type " +
-      HINTS[kind] + ", then press Enter");
+      example.join("") + ", then press Enter");
     input.setAttribute("spellcheck", "false");
     input.setAttribute("autocapitalize", "off");
     input.setAttribute("enterkeyhint", "go");
     const panel = el("span", "answer-panel");
     const hint = el("span", "answer-hint", "Type ");
-    EXAMPLES[kind].forEach(function (part, i) { hint.append(i % 2 ? el("code", "", part) : part); });
+    example.forEach(function (part, i) { hint.append(i % 2 ? el("code", "", part) : part); });
     hint.append("; Enter checks it with this site's own engine, in your browser.");
     if (kind === "decimal" && slot.dataset.tol) {
       hint.append(" Answers within ±" + slot.dataset.tol + " of the checked value count as equal.");
@@ -249,7 +259,7 @@
       }
     });
     form.classList.add("open");
-    form.elements.answer.placeholder = HINTS[form.dataset.kind];
+    form.elements.answer.placeholder = form.dataset.hint || "";
     const current = startEngine(); // start loading while the reader types
     if (TYPESET[form.dataset.kind] && !current.symbolic) { // a formula needs sympy: the worker loads it meanwhile
       current.symbolic = true;

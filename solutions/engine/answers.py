@@ -343,6 +343,15 @@ def gradient_spec(claim: Claim, truth: Any) -> dict[str, Any]:
     return {"kind": {"name": "gradient", "lhs": claim.kind.lhs}, "matrix": notations, "arrays": arrays}
 
 
+def gradient_hint(spec: dict[str, Any]) -> tuple[str, list[str]]:
+    """What a gradient field's hint shows of its own claim: the left-hand side as the page writes it (how a
+    gradient is written in this question's notation; never the answer), and the names of the notations the
+    claim accepts (``rows``, ``columns``)."""
+    notations = spec.get("matrix") or []
+    lhs = next((str(n["lhs"]) for n in notations if n.get("lhs")), "") or str(spec.get("kind", {}).get("lhs") or "")
+    return lhs, [str(n.get("name", "")) for n in notations]
+
+
 def reader_check(claim: Claim, truth: Any) -> tuple[Claim, Any]:
     """The claim and truth that :func:`assess` judges a reader's answer with: a gradient claim's as the in-page
     checker has them (its cases through JSON, evaluated in pure Python: :mod:`.matrix_eval`), so that the

@@ -249,6 +249,11 @@ def answer_control(result: Result, display: bool, command: str = "", words: str 
     tol = result.answer["kind"].get("tol")
     extra = f' data-tol="{tol:g}"' if isinstance(tol, (int, float)) else ""
     label = f' data-label="{_attr(words)}"' if words else ""
+    if kind == "gradient":  # the field's hint names this question's arrays and the notations it accepts
+        from .answers import gradient_hint
+
+        lhs, notations = gradient_hint(result.answer)
+        extra += f' data-lhs="{_attr(lhs)}" data-notations="{_attr(" ".join(notations))}"'
     return f'<span class="answer-slot" data-claim="{cid}" data-kind="{kind}"{extra}{label}{_OWN}></span>'
 
 

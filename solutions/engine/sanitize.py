@@ -13,7 +13,8 @@ attributes, ``javascript:`` URLs, ``data:`` URLs except images, ``srcdoc``, ``<b
 MathML (and so their script vectors), anything that loads a resource from another host (only relative URLs
 to the site, or ``data:`` images), and the engine's reserved names: classes ``claim-*`` and ``answer-*``,
 ids ``claim-*`` and the theme's ``__*`` (but tabbed's and highlight's), attributes ``data-answer-for``,
-``data-verdict``, ``data-claim``, ``data-kind``, ``data-tol``, ``data-practice*`` and :data:`ENGINE_ATTR`.
+``data-verdict``, ``data-claim``, ``data-kind``, ``data-tol``, ``data-lhs``, ``data-notations``,
+``data-practice*`` and :data:`ENGINE_ATTR`.
 
 Trusted, and so not checked:
 
@@ -50,7 +51,9 @@ RESERVED_CLASS_RE = re.compile(r"^(?:claim|answer)-")
 # document and be read as the theme's configuration), but for those the extensions write: tabbed's radio
 # buttons and highlight's line anchors.
 RESERVED_ID_RE = re.compile(r"^(?:claim-|__(?!tabbed_\d+(?:_\d+)?$|codelineno-[\d-]+$))")
-RESERVED_ATTR_RE = re.compile(r"^(?:data-answer-for|data-verdict|data-claim|data-kind|data-tol|data-practice.*)$")
+RESERVED_ATTR_RE = re.compile(
+    r"^(?:data-answer-for|data-verdict|data-claim|data-kind|data-tol|data-lhs|data-notations|data-practice.*)$"
+)
 
 # No `hidden`: the theme's CSS shows some hidden elements anyway (admonitions, details, figures).
 _GLOBAL = {"class", "id", "title", "lang", "dir", "aria-label", "aria-hidden", "aria-describedby", "role"}
