@@ -177,3 +177,36 @@ def test_the_keyboard_reaches_the_first_answer_field_in_three_presses(driver: ob
     assert driver.execute_script(FOCUSED)["claim"] == "hw2.q6.formula.bow"
     navigate_instantly(driver, "verification/")
     assert driver.execute_script(SKIP) == []
+
+
+SHEET = """
+const form = document.querySelector('table form.answer-check');
+const input = form.querySelector('input');
+input.scrollIntoView({block: 'end'}); input.focus(); input.value = '60400';
+input.dispatchEvent(new Event('input', {bubbles: true}));
+return new Promise(r => setTimeout(() => {
+  const i = input.getBoundingClientRect(), p = form.querySelector('.answer-panel').getBoundingClientRect();
+  r({open: form.classList.contains('open'), inputBottom: i.bottom, inputTop: i.top, panelTop: p.top,
+     panelHeight: p.height, height: window.innerHeight});
+}, 600));
+"""
+
+
+def test_a_table_fields_checker_on_a_phone_stays_below_its_field_and_goes_when_scrolled_away(
+    driver: object, server: str
+) -> None:
+    """On a phone, a field in a table opens its checker as a sheet at the foot of the screen: at most a third of the
+    screen, below the field (scrolled up if it sat low); the sheet closes when the field scrolls out of sight."""
+    driver.set_window_size(390, 844)
+    try:
+        driver.get(urljoin(server, "a2/part1/"))
+        _wait_for_math(driver)
+        seen = driver.execute_script(SHEET)
+        assert seen["open"], seen
+        assert seen["panelHeight"] <= 0.34 * seen["height"], seen
+        assert 0 <= seen["inputTop"] and seen["inputBottom"] <= seen["panelTop"], seen  # the field stays in sight
+        driver.execute_script("window.scrollBy(0, 3 * window.innerHeight)")
+        driver.execute_script("return new Promise(r => setTimeout(r, 500))")
+        assert not driver.execute_script("return !!document.querySelector('table form.answer-check.open')")
+    finally:
+        driver.set_window_size(1280, 900)

@@ -251,6 +251,16 @@
     document.querySelectorAll("span.answer-slot[data-claim]").forEach(build);
   }
 
+  // A field in a table shows its checker as a sheet at the foot of the screen (a panel inside the cell would widen
+  // the table).  The sheet goes when its field leaves the screen, so it never stays over what the reader moved on
+  // to; and on opening, a field low on the screen is scrolled up, above where the sheet can reach (claims.css).
+  const sheetWatch = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      const form = entry.target.closest("form.answer-check");
+      if (!entry.isIntersecting && form && form.classList.contains("open") && !form.dataset.pending) close(form);
+    });
+  }) : null;
+
   function open(form) {
     document.querySelectorAll("form.answer-check.open").forEach(function (other) {
       // Others close unless they show a verdict or wait for one.
@@ -265,11 +275,17 @@
       current.symbolic = true;
       current.worker.postMessage({ prepare: "symbolic" });
     }
+    if (form.closest("table")) {
+      const input = form.elements.answer;
+      if (input.getBoundingClientRect().bottom > window.innerHeight * 0.55) input.scrollIntoView({ block: "center" });
+      if (sheetWatch) sheetWatch.observe(input);
+    }
   }
 
   function close(form) {
     form.classList.remove("open");
     form.elements.answer.placeholder = practicePlaceholder(form);
+    if (sheetWatch) sheetWatch.unobserve(form.elements.answer);
   }
 
   // On every edit: only the cheap part (the old verdict goes); the preview waits for a pause in typing.
