@@ -28,6 +28,8 @@ CASES = [
     ("a2/part2/", "a2.q4.valid_triplets", "18", "different"),
     ("a2/part2/", "a2.q4.valid_triplets", "8", "mistake"),
     ("a2/part2/", "a2.q4.valid_triplets", "9^{9^{9^{9}}}", "invalid"),
+    ("a2/part2/", "a2.q4.valid_triplets", "6 \\cdot 6", "equivalent"),  # worked out (answers.whole_number_arithmetic)
+    ("a2/part2/", "a2.q4.valid_triplets", "2 \\cdot 4", "mistake"),
     ("a2/part2/", "a2.q6.dL_df1", "2(f_1 - f_2 - f_3) + f_4 + f_5", "equivalent"),
     ("a2/part2/", "a2.q6.dL_df1", "2f_1 - f_2", "different"),
     ("a2/part2/", "a2.q6.dL_df1", "f_1^{99999999999}", "invalid"),

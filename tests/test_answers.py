@@ -40,6 +40,7 @@ CASES = [
     ("a2.q4.valid_triplets", "8", "mistake"),
     ("a2.q4.valid_triplets", "x^{99999999}", "invalid"),
     ("a2.q4.valid_triplets", "3 6", "invalid"),
+    ("a2.q4.valid_triplets", "2 \\cdot 4", "mistake"),  # worked out to 8, a known mistake
     ("a2.p1.params.birnn2", "361,600", "equivalent"),
     ("a2.p1.params.birnn2", "362,400", "mistake"),
     ("a2.p1.params.birnn2", "36,1600", "invalid"),
@@ -389,6 +390,34 @@ def test_lenient_readings_say_what_they_read(catalog: answers.Catalog) -> None:
     assert catalog.check("a2.p1.params.birnn2", "361 600").read_as == "361,600"
     got = catalog.check("a2.q6.dL_df1", "f\u2081\u2082 + f\u2081")
     assert got.verdict == "different" and "f_12" in got.read_as and "f_1" in got.read_as
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict", "read_as"),
+    [
+        ("6 \\cdot 2 \\cdot 3", "equivalent", "6 \\cdot 2 \\cdot 3 = 36"),
+        ("6*6", "equivalent", "6*6 = 36"),
+        ("2^{5} + 4", "equivalent", "2^{5} + 4 = 36"),
+        ("(4 + 2) \u00d7 6", "equivalent", "(4 + 2) \\times  6 = 36"),
+        ("5 \\times 7", "different", "5 \\times 7 = 35"),
+    ],
+)
+def test_a_whole_number_answer_may_be_worked_out_as_arithmetic(
+    catalog: answers.Catalog, capsys: pytest.CaptureFixture, text: str, verdict: str, read_as: str
+) -> None:
+    """A student counting parameters or triplets writes the product they worked out; the checker works it out too
+    and says so ("read as"), on the page and on the command line alike."""
+    got = catalog.check("a2.q4.valid_triplets", text)
+    assert (got.verdict, got.read_as) == (verdict, read_as)
+    assert cli_verdict("a2.q4.valid_triplets", text, capsys)[0] == verdict
+
+
+@pytest.mark.parametrize("text", ["72/2", "6 f_1", "9^{9^{9}}", "10^{40}", "(6*6", "6 \\cdot", "import os"])
+def test_what_is_not_plain_arithmetic_on_whole_numbers_is_not_worked_out(catalog: answers.Catalog, text: str) -> None:
+    """A fraction, a letter, a power tower or a result too large, a bracket left open, code: never evaluated, never
+    equal to 36 (each gets the reason the integer reader gives)."""
+    assert answers.whole_number_arithmetic(text) is None
+    assert catalog.check("a2.q4.valid_triplets", text).verdict != "equivalent"
 
 
 def test_an_answer_over_the_limit_is_refused_with_its_length_never_cut(

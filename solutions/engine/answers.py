@@ -102,6 +102,9 @@ def assess(claim: Claim, text: str, truth: Any, mistakes: list[Mistake] = (), se
             "nothing was cut, so shorten the answer and check it again",
         )
     text = lenient(claim.kind, text.translate(_TYPED))
+    worked = ""  # a whole-number answer written as arithmetic (6 \cdot 2 \cdot 3): worked out first, shown so
+    if isinstance(claim.kind, Integer) and (done := whole_number_arithmetic(text)) is not None:
+        worked, text = text.strip(), str(done)
     deadline = time.monotonic() + seconds
     try:
         cmp = compare_within(claim, text, truth, seconds)
@@ -109,6 +112,8 @@ def assess(claim: Claim, text: str, truth: Any, mistakes: list[Mistake] = (), se
             return Verdict("timeout" if cmp.timed_out else "invalid", detail=cmp.detail, truth=cmp.truth)
         with time_limit(max(deadline - time.monotonic(), 0.05)):
             read_as, read_as_latex = _reading(claim.kind, text, cmp.page)
+            if worked:
+                read_as = f"{worked} = {read_as}"
             if cmp.outcome == Outcome.EQUAL:
                 return Verdict("equivalent", read_as, read_as_latex, truth=cmp.truth)
             found = next((m for m in mistakes if _is_mistake(claim, text, m, truth)), None)
@@ -134,6 +139,59 @@ MAX_ANSWER = 2000
 _SUBSCRIPT_DIGITS = re.compile("[\u2080-\u2089]+")  # f₁, f₁₂: what a phone's keyboard or a copy from a PDF gives
 _GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?![\d,])")  # 1 446 400, 1 446 400
 _BARE_POINT = re.compile(r"(?<![\d.])\.(?=\d)")  # .5
+
+
+_ARITHMETIC_LIMIT = 10**30  # no intermediate result beyond this (a power tower would take forever)
+
+
+def whole_number_arithmetic(text: str) -> int | None:
+    r"""The value of ``text`` when it is arithmetic on whole numbers that works out to one (``6 \cdot 2 \cdot 3``,
+    ``4*4*200*(100+200+2)``, ``2^{10} - 24``): +, -, a product (``*``, ``\cdot``, ``\times``), a power with a small
+    exponent, and brackets.  None for anything else: a plain number, a fraction, a letter, a result over
+    10^30.  Parsed (Python's own ``ast`` over the rewritten text), never evaluated as code: only those nodes are
+    walked.  Hand-written, not sympy: it must refuse what is not plain arithmetic, which sympy would accept."""
+    import ast
+
+    if re.fullmatch(r"\s*[+-]?[\d,]*\s*", text) or len(text) > 200:
+        return None
+    rewritten = re.sub(r"\\(?:cdot|times)", "*", text).replace("^", "**").replace("{", "(").replace("}", ")")
+    rewritten = re.sub(r"\\left|\\right", "", rewritten)
+    if not re.fullmatch(r"[\d\s+\-*()]+", rewritten):
+        return None
+    try:
+        tree = ast.parse(rewritten, mode="eval")
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+
+    def value(node: ast.AST) -> int:
+        if isinstance(node, ast.Constant) and type(node.value) is int:
+            return node.value
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+            inner = value(node.operand)
+            return -inner if isinstance(node.op, ast.USub) else inner
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.Pow):
+            left, right = value(node.left), value(node.right)
+            if isinstance(node.op, ast.Pow):
+                if not 0 <= right <= 100 or abs(left) > 10**6:
+                    raise ValueError("too large a power")
+                out = left**right
+            else:
+                out = (
+                    left + right
+                    if isinstance(node.op, ast.Add)
+                    else left - right
+                    if isinstance(node.op, ast.Sub)
+                    else left * right
+                )
+            if abs(out) > _ARITHMETIC_LIMIT:
+                raise ValueError("too large")
+            return out
+        raise ValueError("not arithmetic on whole numbers")
+
+    try:
+        return value(tree.body)
+    except (ValueError, RecursionError):
+        return None
 
 
 def lenient(kind: Kind, text: str) -> str:
