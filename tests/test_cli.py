@@ -22,8 +22,8 @@ from tests.conftest import DOCS, ROOT
         (["a2.q3.dL_dfa", r"\frac{\partial L^t}{\partial f_a} = -(f_p - f_n)"], 0, "equivalent"),
         (["a2.q6.dL_df1", "2(f_1 - f_2 - f_3) + f_4 + f_5"], 0, "equivalent"),
         (["a2.q4.valid_triplets", "36"], 0, "equivalent"),
-        (["a2.q4.valid_triplets", "18"], 1, "different: your answer - truth = -18"),
-        (["a2.q3.dL_dfa", "f_p - f_n"], 1, "different: your answer - truth = -2·f_n + 2·f_p"),
+        (["a2.q4.valid_triplets", "18"], 1, "different: your answer - the checked one = -18"),
+        (["a2.q3.dL_dfa", "f_p - f_n"], 1, "different: your answer - the checked one = -2·f_n + 2·f_p"),
         (["a2.q3.dL_dfa", "f_a f_p"], 1, "multiplies vectors together"),
         (["a2.q3.dL_dfa", r"\frac{f_n"], 2, "cannot parse"),
         (["a2.q3.dL_dfa", "__import__('os').system('echo pwned')"], 2, "cannot parse"),
@@ -32,7 +32,7 @@ from tests.conftest import DOCS, ROOT
         (["a2.q3.dl_dfa", "0"], 2, "did you mean a2.q3.dL_dfa"),
         (["a2.q3.dL_dfa", "-f_p + f_n"], 0, "equivalent"),  # an answer may start with a minus sign
         (["-v", "a2.q3.dL_dfa", "-f_p", "+", "f_n"], 0, "equivalent"),  # words the shell split are one answer
-        (["a2.q4.valid_triplets", "--", "-36"], 1, "different: your answer - truth = -72"),
+        (["a2.q4.valid_triplets", "--", "-36"], 1, "different: your answer - the checked one = -72"),
         (["a2.q4.valid_triplets"], 2, "give an answer"),
         (["a2.q4.valid_triplets", "３６"], 2, "cannot parse"),  # fullwidth digits
         (["a2.q4.valid_triplets", "৩৬"], 2, "cannot parse"),  # Bengali digits

@@ -125,7 +125,7 @@ def assess(claim: Claim, text: str, truth: Any, mistakes: list[Mistake] = (), se
     except Exception as err:  # noqa: BLE001 - a reader's text must get a verdict, never a traceback
         return Verdict("invalid", detail=f"cannot check this answer ({type(err).__name__}: {excerpt(str(err))})")
     # The kinds word their detail for a page's value; here the value is the reader's own answer.
-    detail = cmp.detail.replace("page - truth", "your answer - truth")
+    detail = cmp.detail.replace("page - truth", "your answer - the checked one")  # as the page words it
     verdict = "mistake" if found else "different"
     return Verdict(verdict, read_as, read_as_latex, detail, cmp.difference_latex, found, cmp.truth, hint)
 

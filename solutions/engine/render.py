@@ -272,7 +272,8 @@ def _display(latex: str, m: str, indent: str, result: Result, control: str = "",
         *([control, ""] if control and not inline else []),
     ]
     if result.status == REFUTED and result.difference_latex:
-        lines += [f'<div class="claim-difference"{_OWN}>checked: page − truth = ${result.difference_latex}$</div>', ""]
+        shown = f"checked: this answer − the right one = ${result.difference_latex}$"
+        lines += [f'<div class="claim-difference"{_OWN}>{shown}</div>', ""]
     elif result.status == REFUTED and result.detail:
         lines += [f'<div class="claim-difference"{_OWN}>checked: {html.escape(result.detail)}</div>', ""]
     lines.append("</div>")
