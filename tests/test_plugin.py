@@ -207,15 +207,22 @@ def test_the_command_line_reads_the_same_settings_as_the_plugin(tmp_path: Path) 
     )
 
 
-def test_serve_renders_each_rebuild_with_the_engine_as_it_is_on_disk() -> None:
-    """Under `mkdocs serve` every rebuild imports the engine's modules afresh (a fix shows at once)."""
+def test_serve_renders_each_rebuild_with_the_engine_as_it_is_on_disk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under `mkdocs serve` a rebuild imports the engine's modules afresh when a file of the engine changed (a fix
+    shows at once), and keeps them (with their caches) while none did."""
     import sys
+
+    from solutions.engine import plugin as plugin_module
 
     saved = {name: m for name, m in sys.modules.items() if name.startswith("solutions.engine")}
     try:
         plugin = ClaimsPlugin()
         plugin.command = "serve"
         first = plugin._engine()
+        again = plugin._engine()
+        assert all(a is b for a, b in zip(first, again, strict=True))  # the engine's files unchanged
+        state = plugin_module._engine_state()
+        monkeypatch.setattr(plugin_module, "_engine_state", lambda: state + "edited")  # as after an edit
         second = plugin._engine()
         assert all(a is not b for a, b in zip(first, second, strict=True))
         assert sys.modules["solutions.engine.render"] is second[1]

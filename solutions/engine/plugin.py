@@ -283,6 +283,16 @@ def _compiled_templates() -> Any:
     return Compiled()
 
 
+def _engine_state() -> str:
+    """The SHA-256 of every file of the engine's folder (names and bytes)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
 class ClaimsPlugin(BasePlugin[ClaimsConfig]):
     """Checks the claims of the docs folder against the ``*_claims`` modules of ``packages``."""
 
@@ -298,6 +308,7 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         self._digest_of: tuple[Path, list[Path]] = (Path(), [])  # serve: the digest's root and skipped folders
         self._templates = _compiled_templates()  # serve: the theme's compiled templates, by their source
         self._nonce = ""  # serve: the first build's nonce, kept for the server's life (render.keep_nonce)
+        self._engine_code = ""  # serve: the engine's files when its modules were last imported (_engine_state)
         # serve: the sanitizer's answers (pure functions of the HTML) by a key of everything they read (_html_key):
         # the last build's, and this build's so far.  A page whose HTML did not change is not parsed again.
         self._html_checked: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
@@ -317,16 +328,20 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
             self._opens = importlib.import_module(f"{__spec__.parent}.rebuild").Opens().install()
 
     def _engine(self) -> tuple[ModuleType, ModuleType, ModuleType]:
-        """The engine's light modules, imported afresh on each ``mkdocs serve`` rebuild.
+        """The engine's light modules, imported afresh on a ``mkdocs serve`` rebuild when a file of the engine
+        changed (:func:`_engine_state`).
 
         The server rebuilds when anything it watches changes; without a fresh import it would
         render with the old code.  (The checks themselves always run in a new process, with the
         code as it is on disk.)  This module itself is the one MkDocs loaded; it only wires.
         """
         package = __spec__.parent
-        if self.command == "serve":
+        if self.command == "serve" and (state := _engine_state()) != self._engine_code:
+            # Only when a file of the engine changed (it imports nothing of the project outside its folder): the
+            # modules kept otherwise keep their caches (the notebook template's parts, the bundle) across rebuilds.
             for name in [m for m in sys.modules if m.startswith(package + ".") and m != __name__]:
                 del sys.modules[name]
+            self._engine_code = state
         modules = tuple(importlib.import_module(f"{package}.{m}") for m in ("background", "render", "pages"))
         if self.command == "serve":
             if self._nonce:
@@ -384,7 +399,7 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         if memo.check is not None and memo.digest == digest and written is not None and memo.written == written:
             log.info("claims: no code, result or claim changed (%.2f s to tell): the last verdicts stand", took)
             return _Reused(memo.check)
-        # Rebuilt from plain data: each build imports the engine afresh, so the last build's Kept is another class.
+        # Rebuilt from plain data: a build after an edit of the engine imports it afresh (Kept is another class then).
         known = background.Kept(*memo.kept) if memo.kept is not None else background.Kept()  # none: hand back all
         log.info("claims: checking, %d truths handed over from the last build", len(known.truths))
         if (ready := self._take_standby(background, digest, settings, skip)) is not None:

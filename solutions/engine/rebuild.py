@@ -18,7 +18,7 @@ pages missing, so it is not used.
   of the page (URL, title, metadata, HTML, table of contents) and its options.
 
 Only plain data is kept (tuples, strings): under ``mkdocs serve`` the engine's modules are imported afresh on
-each rebuild, so a class of this module is another class on the next one.
+a rebuild after an edit of the engine, and a class of this module is another class then.
 """
 
 from __future__ import annotations
