@@ -204,7 +204,7 @@ def test_a_table_fields_checker_on_a_phone_stays_below_its_field_and_goes_when_s
         seen = driver.execute_script(SHEET)
         assert seen["open"], seen
         assert seen["panelHeight"] <= 0.34 * seen["height"], seen
-        assert 0 <= seen["inputTop"] and seen["inputBottom"] <= seen["panelTop"], seen  # the field stays in sight
+        assert seen["inputTop"] >= 0 and seen["inputBottom"] <= seen["panelTop"], seen  # the field stays in sight
         driver.execute_script("window.scrollBy(0, 3 * window.innerHeight)")
         driver.execute_script("return new Promise(r => setTimeout(r, 500))")
         assert not driver.execute_script("return !!document.querySelector('table form.answer-check.open')")
