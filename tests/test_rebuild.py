@@ -28,7 +28,7 @@ markdown_extensions:
       permalink: true
   - pymdownx.superfences
   - pymdownx.snippets:
-      base_path: ["{snippets}"]   # absolute: snippets resolves it from the working folder
+      base_path: ["{first}", "{snippets}"]   # absolute: snippets resolves them from the working folder
       check_paths: true
 """
 
@@ -54,7 +54,9 @@ def opens() -> rebuild.Opens:
 def project(tmp_path: Path) -> Path:
     (tmp_path / "docs").mkdir()
     (tmp_path / "snippets").mkdir()
-    (tmp_path / "mkdocs.yml").write_text(MKDOCS_YML.format(snippets=tmp_path / "snippets"), encoding="utf-8")
+    yml = MKDOCS_YML.format(first=tmp_path / "first", snippets=tmp_path / "snippets")
+    (tmp_path / "mkdocs.yml").write_text(yml, encoding="utf-8")
+    (tmp_path / "first").mkdir()
     (tmp_path / "docs" / "a.md").write_text(PAGE.format(anchor="there"), encoding="utf-8")
     (tmp_path / "docs" / "b.md").write_text("# B\n\n## There\n\nText.\n", encoding="utf-8")
     (tmp_path / "snippets" / "part.md").write_text("An included line.\n", encoding="utf-8")
@@ -87,7 +89,7 @@ class Rebuilds:
         page.render = counted  # type: ignore[method-assign]
         if not fresh:
             self.memo = ({**self.memo[0], **self.memo[1]}, {})
-            rebuild.reuse_rendering(page, self.memo, self.opens, rebuild.files_signature(files))
+            rebuild.reuse_rendering(page, self.memo, self.opens, rebuild.files_signature(files, config))
         page.render(config, files)
         return page
 
@@ -112,6 +114,7 @@ def test_an_unchanged_page_is_reused_and_equals_a_fresh_rendering(project: Path,
     [
         "the page's text",
         "an included snippet",
+        "a snippet of the same name in an earlier folder (it now wins)",
         "another page's file name (a link's target)",
         "another page's address (a plugin moved it)",
         "a Markdown extension's option",
@@ -131,6 +134,9 @@ def test_a_change_to_anything_the_rendering_read_renders_again(
     elif change == "an included snippet":
         (project / "snippets" / "part.md").write_text("A changed line.\n", encoding="utf-8")
         expected = "A changed line."
+    elif change == "a snippet of the same name in an earlier folder (it now wins)":
+        (project / "first" / "part.md").write_text("An earlier line.\n", encoding="utf-8")
+        expected = "An earlier line."
     elif change == "another page's file name (a link's target)":
         (project / "docs" / "b.md").rename(project / "docs" / "c.md")
         path = project / "docs" / "a.md"

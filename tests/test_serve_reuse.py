@@ -155,15 +155,55 @@ def test_a_checking_process_reuses_a_verdict_only_for_the_same_value_place_truth
     page.write_text(page.read_text(encoding="utf-8").replace("[[demo.pairs: 6]]", "[[demo.pairs: 7]]"))
     edited = _check(root, again.kept)
     assert edited.judged_again == 1 and [r.status for r in edited.report.results] == [VERIFIED, FAILED]
+    assert _check(root, edited.kept).judged_again == 1  # a failure is never kept (it may be the machine's: a timeout)
     other_engine = _check(root, replace(edited.kept, engine="0" * 64))  # the engine's code or a version changed
     assert other_engine.judged_again == 2 and shown(other_engine) == shown(edited)
     # A truth the verdicts were not judged with: its values are judged again (the other keeps its verdict).
     wrong = replace(edited.kept, truths={**edited.kept.truths, "demo.triplets": pickle.dumps(35)})
-    assert _check(root, wrong).judged_again == 1
+    assert _check(root, wrong).judged_again == 2  # and the failed value, judged again as every failure is
     moved = "\n" + page.read_text(encoding="utf-8")  # each value one line down: its place is in its verdict
     page.write_text(moved, encoding="utf-8")
     shifted = _check(root, edited.kept)
     assert shifted.judged_again == 2 and [r.line for r in shifted.report.results] == [2, 4]
+
+
+def test_a_standby_whose_import_time_reads_changed_hands_over_to_a_fresh_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A claims module that reads a file outside the project when imported (which the plugin's guard does not
+    walk): edited after the standby imported it, the standby says so and a fresh process judges instead."""
+    root = _project(tmp_path / "project")
+    beside = tmp_path / "count.txt"
+    beside.write_text("36\n", encoding="utf-8")
+    module = (
+        "from pathlib import Path\nfrom solutions.engine import Integer, claim\n\n"
+        "COUNT = int((Path(__file__).resolve().parent.parent.parent / 'count.txt').read_text())\n\n\n"
+        "@claim('demo.triplets', Integer(), 'read when imported')\ndef triplets():\n    return COUNT\n"
+    )
+    (root / "course" / "demo_claims.py").write_text(module, encoding="utf-8")
+    (root / "docs" / "a.md").write_text("There are [[demo.triplets: 37]] triplets.\n", encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    old = time.time_ns() - 60 * 10**9
+    os.utime(beside, ns=(old, old))  # written long before the standby starts
+    settings = replace(SETTINGS, packages=("course",), root=root, workers=1)
+
+    def imported() -> background.Running:
+        ready = background.standby(root / "docs", settings)
+        deadline = time.monotonic() + 120
+        while not ready._watch.done and time.monotonic() < deadline:  # the standby has imported the course
+            time.sleep(0.1)
+        assert ready._watch.done
+        return ready
+
+    unchanged = imported().go(background.Kept()).result()  # nothing changed: the standby judges
+    assert [r.status for r in unchanged.report.results] == [FAILED]  # the page says 37, the file 36
+    ready = imported()
+    beside.write_text("37\n", encoding="utf-8")
+    running = ready.go(background.Kept())
+    with pytest.raises(background.StandbyStale, match="count.txt"):
+        running.result()
+    fresh = running.restart().result()
+    assert [r.status for r in fresh.report.results] == [VERIFIED]
 
 
 # A small course for the per-module keys: `helper` is imported by a_claims only; `runs` reads results/run.json

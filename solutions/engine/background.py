@@ -54,11 +54,16 @@ from . import inputs
 from .config import Settings
 from .registry import timeout_message, wall_limit
 from .site import Job
-from .verdicts import Report, Result
+from .verdicts import FAILED, Report, Result
 
 
 class CheckerFailed(RuntimeError):
     """The checking process stopped before it could judge the claims (a claims module that fails to import)."""
+
+
+class StandbyStale(RuntimeError):
+    """A standby process found, once handed its truths, that a file its claims modules read while they were
+    imported has changed since (what it imported is not what a fresh process would): start a fresh one."""
 
 
 @dataclass
@@ -124,6 +129,14 @@ def _project_files(root: Path, skip: list[Path]) -> list[Path]:
 
 # How far back a standby process's start counts a change (file systems keep times in coarse steps).
 CHANGE_MARGIN_NS = 2_000_000_000
+
+
+def _written_since(path: str, since_ns: int) -> bool:
+    """Whether ``path`` was written at or after ``since_ns`` (less :data:`CHANGE_MARGIN_NS`); a path gone: no."""
+    try:
+        return os.stat(path).st_mtime_ns >= since_ns - CHANGE_MARGIN_NS
+    except OSError:
+        return False
 
 
 def changed_since(root: Path, skip: list[Path], since_ns: int) -> bool:
@@ -254,6 +267,8 @@ def _judge_reusing(jobs: list[Job], workers: int, held: dict[str, bytes], known:
     for i, result in zip(todo, judge_in_parallel([jobs[i] for i in todo], workers), strict=True):
         out[i] = result
         cid = jobs[i].claim.id
+        if result.status == FAILED:
+            continue  # judged again next time: a failure may be the machine's (a comparison past its time limit)
         if (truth := _TRUTHS.get(cid, held.get(cid))) is not None:  # the bytes handed on for it (check_site)
             _RESULTS[_result_key(jobs[i], truth)] = (cid, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
     return out  # type: ignore[return-value]
@@ -342,6 +357,7 @@ def generated_pages(settings: Settings) -> list[str]:
 
 # The checking process's exit status when a claims module cannot be imported (it said why on the progress pipe).
 IMPORT_FAILED = 3
+STANDBY_STALE = 4  # the exit status of a standby whose import-time reads changed (StandbyStale)
 # How much longer than the import limit the watcher waits before it stops the process itself: the process's own
 # alarm normally answers first, with the same message.
 WATCH_GRACE_S = 2.0
@@ -413,6 +429,7 @@ class Running:
         """``standby`` (``mkdocs serve``): the process imports the course's code, then waits for :meth:`go` to
         hand it the known truths before it judges anything."""
         self.docs_dir = docs_dir
+        self._settings, self._handed = settings, known  # (restart: a fresh process with the same)
         self._known: str | None = None  # the file that hands the process its known truths, removed at the end
         if known is not None:  # (even none: the process then hands back the truths it computes)
             self._known = self._write_known(known)
@@ -463,6 +480,7 @@ class Running:
         """A process started on standby judges now, handed ``known`` (a broken pipe: it has ended, and
         :meth:`result` says why)."""
         assert self.standby and self._known is None and self._proc.stdin is not None
+        self._handed = known
         self._known = self._write_known(known)
         try:
             self._proc.stdin.write(f"{self._known}\n".encode())
@@ -472,6 +490,11 @@ class Running:
         self._proc.stdin = None  # handed over: communicate() in result() has nothing more to send
         self.standby = False
         return self
+
+    def restart(self) -> Running:
+        """A fresh process for the same job (after :class:`StandbyStale`)."""
+        self.cancel()
+        return Running(self.docs_dir, self._settings, self._handed)
 
     def _forget_known(self) -> None:
         if self._known is not None:
@@ -485,6 +508,8 @@ class Running:
             self._stderr.seek(0)
             printed = self._stderr.read().decode("utf-8", "replace")
             self._stderr.close()
+            if self._proc.returncode == STANDBY_STALE:
+                raise StandbyStale(printed.strip().splitlines()[-1] if printed.strip() else "a file changed")
             why = self._watch.why(self._proc.returncode) if self._proc.returncode != 0 else None
             if why is not None:
                 raise CheckerFailed(why)
@@ -551,6 +576,7 @@ def main(argv: list[str]) -> int:
     if len(argv) not in (2, 3, 4):
         print(f"usage: python -m {__spec__.name} SETTINGS_JSON DOCS_DIR [PROGRESS_FD [TRUTHS]]", file=sys.stderr)
         return 2
+    started = time.time_ns()
     progress = int(argv[2]) if len(argv) >= 3 else None
     on_standby = len(argv) == 4 and argv[3] == "-"  # the truths' file comes on stdin, after the imports
     known: Kept | None = Kept() if on_standby else pickle.loads(Path(argv[3]).read_bytes()) if len(argv) == 4 else None
@@ -573,9 +599,13 @@ def main(argv: list[str]) -> int:
     finally:
         if progress is not None:
             os.close(progress)  # before the workers fork: the parent's watcher sees the pipe end here
+    imported: dict[tuple[str, str], bytes] = {}
     if on_standby and graph is not None:  # what the keys read of the installed packages, before the wait
         for module in graph.modules:
             graph.distributions(module)
+        # What the claims modules read while they were imported (data beside the project, a results file):
+        # compared again once the truths are handed over, for files the plugin's guard cannot see.
+        imported = {(kind, path): inputs._state(kind, path) for _, kind, path in inputs.READS}
     # What is loaded now lives as long as the process: keep the garbage collector from scanning it again
     # and again while the checks allocate (verify takes a fifth less time), and from touching the memory
     # pages that the forked workers share.
@@ -585,6 +615,13 @@ def main(argv: list[str]) -> int:
         if not handed:
             return 0  # not needed after all (the parent closed the pipe)
         known = pickle.loads(Path(handed).read_bytes())  # our own parent's file
+        if changed := [
+            p
+            for (k, p), seen in imported.items()
+            if inputs._state(k, p) != seen or (k == "file" and _written_since(p, started))
+        ]:
+            print(f"{changed[0]}: read while the claims modules were imported, and changed since", file=sys.stderr)
+            return STANDBY_STALE
     check = check_site(Path(argv[1]), settings, known, graph)
     pickle.dump(check, out, protocol=pickle.HIGHEST_PROTOCOL)
     out.close()

@@ -396,6 +396,8 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         self._inputs = (digest, written)
         memo = self._memo
         took = time.perf_counter() - started
+        if memo.digest != digest:  # an installed package may have changed: nbconvert's template too
+            self._engine_module("sanitize").notebook_template_parts.cache_clear()
         if memo.check is not None and memo.digest == digest and written is not None and memo.written == written:
             log.info("claims: no code, result or claim changed (%.2f s to tell): the last verdicts stand", took)
             return _Reused(memo.check)
@@ -478,7 +480,12 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         b = self._state()
         if b.check is None:
             try:
-                check = b.running.result()
+                try:
+                    check = b.running.result()
+                except b.background.StandbyStale as err:
+                    log.info("claims: %s; checking in a fresh process", err)
+                    b.running = b.running.restart()
+                    check = b.running.result()
             except b.background.CheckerFailed as err:
                 if not self._serving():
                     raise PluginError(str(err)) from None
@@ -532,7 +539,8 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         # Pages that show no claim first: MkDocs builds them while the checks run.  The navigation
         # follows mkdocs.yml, not this order.
         docs = Path(config["docs_dir"])
-        if self._serving() and (search := config["plugins"].get("material/search")) is not None:
+        search = config["plugins"].get("material/search") if self._serving() else None
+        if search is not None and hasattr(search, "search_index"):  # (none when it is disabled)
             self._engine_module("rebuild").reuse_search_entries(search.search_index, self._searched)
         return Files(sorted(files, key=lambda f: f.is_documentation_page() and self._shows_claims(f, docs)))
 
@@ -551,7 +559,7 @@ class ClaimsPlugin(BasePlugin[ClaimsConfig]):
         if self._serving() and src.endswith(".md") and self._opens is not None:
             rebuild = self._engine_module("rebuild")
             if not b.files_signature:
-                b.files_signature = rebuild.files_signature(files)
+                b.files_signature = rebuild.files_signature(files, config)
             rebuild.reuse_rendering(page, self._rendered, self._opens, b.files_signature)
         # The summary and coverage markers stay comments here: on_env fills them in, once every page is scanned.
         if page.file.generated_by or not src.endswith(".md"):

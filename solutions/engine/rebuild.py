@@ -61,9 +61,19 @@ def _file_state(path: str) -> str:
         return f"unreadable: {type(err).__name__}"
 
 
-def files_signature(files: Any) -> str:
-    """Every file of the site with where it goes: what a page's links are resolved against."""
-    rows = sorted((f.src_uri, f.dest_uri, f.url, str(f.inclusion)) for f in files)
+def files_signature(files: Any, config: Any = None) -> str:
+    """Every file of the site with where it goes (what a page's links are resolved against), and the name of every
+    file under the folders pymdownx.snippets includes from (``config``'s ``base_path``): an include takes the first
+    folder that has the file, so a file added in an earlier folder changes what a page shows without any file the
+    rendering opened changing."""
+    rows: list[Any] = sorted((f.src_uri, f.dest_uri, f.url, str(f.inclusion)) for f in files)
+    snippets = ((config or {}).get("mdx_configs") or {}).get("pymdownx.snippets") or {}
+    bases = snippets.get("base_path", ["."])
+    for base in [bases] if isinstance(bases, str) else bases:
+        root = os.path.abspath(str(base))
+        for folder, dirs, names in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            rows.append((os.path.relpath(folder, root), sorted(names), str(base)))
     return hashlib.sha256(repr(rows).encode("utf-8", "surrogatepass")).hexdigest()
 
 
