@@ -67,12 +67,13 @@ def files_signature(files: Any, config: Any = None) -> str:
     folder that has the file, so a file added in an earlier folder changes what a page shows without any file the
     rendering opened changing."""
     rows: list[Any] = sorted((f.src_uri, f.dest_uri, f.url, str(f.inclusion)) for f in files)
+    enabled = "pymdownx.snippets" in ((config or {}).get("markdown_extensions") or [])
     snippets = ((config or {}).get("mdx_configs") or {}).get("pymdownx.snippets") or {}
-    bases = snippets.get("base_path", ["."])
+    bases = snippets.get("base_path", ["."]) if enabled else []  # (the extension's own default is ".")
     for base in [bases] if isinstance(bases, str) else bases:
         root = os.path.abspath(str(base))
         for folder, dirs, names in os.walk(root):
-            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            dirs[:] = sorted(d for d in dirs if d not in ("__pycache__", ".git"))
             rows.append((os.path.relpath(folder, root), sorted(names), str(base)))
     return hashlib.sha256(repr(rows).encode("utf-8", "surrogatepass")).hexdigest()
 
