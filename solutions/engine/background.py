@@ -98,10 +98,7 @@ def inputs_digest(root: Path, skip: list[Path]) -> str:
     bytes (size and modification time for a file over 4 MiB); the interpreter; every installed
     distribution's name and version.  Hand-written, not a library: it is a dozen lines over ``os.walk``,
     ``hashlib`` and ``importlib.metadata``, and what it leaves out must be exactly what this docstring says."""
-    import hashlib
-    from importlib import metadata
-
-    h = hashlib.sha256(f"{sys.version}\0{sys.executable}\0".encode())
+    h = _interpreter_and_versions()
     for path in _project_files(root, skip):
         try:
             st = path.stat()
@@ -109,9 +106,18 @@ def inputs_digest(root: Path, skip: list[Path]) -> str:
         except OSError:
             continue  # removed while walking: the watcher queues another build
         h.update(f"{path.relative_to(root).as_posix()}\0{len(data)}\0".encode() + data)
+    return h.hexdigest()
+
+
+def _interpreter_and_versions() -> Any:
+    """A SHA-256 (hashlib object) begun with the interpreter and every installed distribution's name and version."""
+    import hashlib
+    from importlib import metadata
+
+    h = hashlib.sha256(f"{sys.version}\0{sys.executable}\0".encode())
     for name, version in sorted((d.metadata["Name"] or "", d.version or "") for d in metadata.distributions()):
         h.update(f"{name}=={version}\0".encode())
-    return h.hexdigest()
+    return h
 
 
 def _project_files(root: Path, skip: list[Path]) -> list[Path]:
@@ -131,24 +137,19 @@ def _project_files(root: Path, skip: list[Path]) -> list[Path]:
 CHANGE_MARGIN_NS = 2_000_000_000
 
 
-def _written_since(path: str, since_ns: int) -> bool:
-    """Whether ``path`` was written at or after ``since_ns`` (less :data:`CHANGE_MARGIN_NS`); a path gone: no."""
+def _written_since(path: str | Path, since_ns: int, gone: bool = False) -> bool:
+    """Whether ``path`` was written at or after ``since_ns`` (less :data:`CHANGE_MARGIN_NS`); ``gone`` for a path
+    that cannot be read."""
     try:
         return os.stat(path).st_mtime_ns >= since_ns - CHANGE_MARGIN_NS
     except OSError:
-        return False
+        return gone
 
 
 def changed_since(root: Path, skip: list[Path], since_ns: int) -> bool:
     """Whether a file :func:`inputs_digest` reads was written at or after ``since_ns`` (less a margin): a standby
     process started then may have imported it half way through an edit, even one undone since (same digest)."""
-    for path in _project_files(root, skip):
-        try:
-            if path.stat().st_mtime_ns >= since_ns - CHANGE_MARGIN_NS:
-                return True
-        except OSError:
-            return True
-    return False
+    return any(_written_since(path, since_ns, gone=True) for path in _project_files(root, skip))
 
 
 # The jobs of the running judge_in_parallel: forked workers inherit them, so only indices travel to them.
@@ -229,14 +230,9 @@ def judge_in_parallel(jobs: list[Job], workers: int) -> list[Result]:
 def _engine_digest() -> str:
     """What judging a claim runs besides its own module and truth: the engine's code (every file of this
     package), the interpreter, and every installed distribution's name and version (sympy compares formulas)."""
-    import hashlib
-    from importlib import metadata
-
-    h = hashlib.sha256(f"{sys.version}\0{sys.executable}\0".encode())
+    h = _interpreter_and_versions()
     for path in sorted(Path(__file__).resolve().parent.rglob("*.py")):
         h.update(f"{path.name}\0".encode() + path.read_bytes())
-    for name, version in sorted((d.metadata["Name"] or "", d.version or "") for d in metadata.distributions()):
-        h.update(f"{name}=={version}\0".encode())
     return h.hexdigest()
 
 
