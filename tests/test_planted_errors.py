@@ -252,6 +252,12 @@ FORMERLY_CONTEXT = [
     ("hw2/q2.md", "[[hw2.q2.start_gap: 0]]", "[[hw2.q2.start_gap: 1]]"),
     ("a2/part1.md", "[[a2.p1.lstm_over_rnn: 12.38]]", "[[a2.p1.lstm_over_rnn: 2.38]]"),
     ("a2/part1.md", "[[a2.p1.pretrained.compared_seeds: 1]]", "[[a2.p1.pretrained.compared_seeds: 3]]"),
+    # shapes of derived quantities, and the brief's points, once declared notation
+    ("hw2/q3.md", "[[hw2.q3.shape.A.cols: $H$]]", "[[hw2.q3.shape.A.cols: $D$]]"),
+    ("hw2/q3.md", "[[hw2.q3.shape.H.rows: $N$]]", "[[hw2.q3.shape.H.rows: $1$]]"),
+    ("hw2/q4.md", "[[hw2.q4.shape.A.cols: $4H$]]", "[[hw2.q4.shape.A.cols: $H$]]"),
+    ("hw2/q4.md", "[[hw2.q4.shape.gate.cols: $H$]]", "[[hw2.q4.shape.gate.cols: $4H$]]"),
+    ("hw2/q5.md", "[[hw2.q5.points: 20]]", "[[hw2.q5.points: 15]]"),
 ]
 
 
@@ -286,5 +292,10 @@ def test_a_wrong_value_in_a_formerly_declared_statement_fails(docs_copy: Path) -
         "hw2.q5.softmax_gradient",
         "hw2.q6.pad_feature",
         "hw2.q6.logit_threshold",
+        "hw2.q3.shape.A.cols",
+        "hw2.q3.shape.H.rows",
+        "hw2.q4.shape.A.cols",
+        "hw2.q4.shape.gate.cols",
+        "hw2.q5.points",
     }
     assert failed == expected

@@ -21,7 +21,7 @@ from solutions.a2.part1 import data as imdb_data
 from solutions.a2.part1 import params as rp
 from solutions.a2.part1 import references
 from solutions.a2.part1 import train as imdb_train
-from solutions.a2.part1.model import MODELS
+from solutions.a2.part1.model import MODELS, packed_difference
 from solutions.a2.part1.train import Config
 from solutions.common import plots, runs
 from solutions.engine import Decimal, Formula, Generated, Integer, Pending, Shown, claim, mistake
@@ -57,6 +57,25 @@ for _name, _m in rp.ARCHITECTURES.items():
 )
 def work_ratio_bilstm2() -> float:
     return _agreed(rp.ARCHITECTURES["bilstm2"]) / _agreed(rp.ARCHITECTURES["lstm"])
+
+
+PACKED_TOLERANCE = 1e-6
+
+
+@claim(
+    "a2.p1.packed_equal",
+    Integer(),
+    f"SentimentRNN.forward against the same weights' nn module fed pack_padded_sequence: logits and every gradient "
+    f"within {PACKED_TOLERANCE:g}, in training and evaluation mode, on 5 reviews of lengths 1 to 9; the count of "
+    "architectures where both modes agree",
+)
+def packed_equal() -> int:
+    agree = [
+        name
+        for name, arch in rp.ARCHITECTURES.items()
+        if all(packed_difference(arch, mode) < PACKED_TOLERANCE for mode in (False, True))
+    ]
+    return len(agree)
 
 
 TRAINED = MODELS  # the six trained models of the answer table, in its order

@@ -22,7 +22,7 @@ from PIL import Image
 
 from solutions.common import plots, runs
 from solutions.engine import Decimal, Formula, Generated, Integer, Shown, claim
-from solutions.hw2.common import images
+from solutions.hw2.common import brief, images
 from solutions.hw2.common import vision as vm
 from solutions.hw2.q1 import data, train
 
@@ -255,3 +255,8 @@ def curves() -> Shown:
     }
     chart = plots.line_chart(series, "Validation accuracy by epoch", "epoch", "validation accuracy (%)")
     return Shown("", "drawn from results/transfer/", html=chart)
+
+
+@claim("hw2.q1.points", Integer(), brief.HOW_POINTS)
+def points() -> int:
+    return brief.points(1)

@@ -34,6 +34,7 @@ from solutions.engine import (
     Shown,
     claim,
 )
+from solutions.hw2.common import brief
 from solutions.hw2.common.gradcheck import numeric_gradient, rel_error, sci
 from solutions.hw2.common.vision import PUBLISHED_PARAMS, build
 from solutions.hw2.q2 import style
@@ -415,3 +416,8 @@ def outputs() -> Shown:
             f"<figcaption>{html.escape(r['model'])}</figcaption></figure>{chart}"
         )
     return Shown("", "read from results/style/", html="".join(parts))
+
+
+@claim("hw2.q2.points", Integer(), brief.HOW_POINTS)
+def points() -> int:
+    return brief.points(2)

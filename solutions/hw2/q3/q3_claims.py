@@ -8,10 +8,11 @@ checked on the same passes (:mod:`solutions.hw2.common.layer_checks`).
 
 from __future__ import annotations
 
+import numpy as np
 import sympy
 
-from solutions.engine import Formula, Generated, Shown, claim, mistake
-from solutions.hw2.common import derivatives
+from solutions.engine import Formula, Generated, Integer, Shown, claim, mistake
+from solutions.hw2.common import brief, derivatives, rnn_layers, shapes
 from solutions.hw2.common import gradient_cases as gc
 from solutions.hw2.common import layer_checks as lc
 from solutions.hw2.common.gradient_cases import dl
@@ -69,3 +70,25 @@ _HOW_DERIVATIVE = "sympy: a quadratic in the function's value, proved for all z;
 @claim("hw2.q3.dtanh", Formula(), _HOW_DERIVATIVE)
 def dtanh() -> sympy.Expr:
     return derivatives.tanh_derivative()
+
+
+@claim("hw2.q3.points", Integer(), brief.HOW_POINTS)
+def points() -> int:
+    return brief.points(3)
+
+
+def _step_arrays(size: dict[sympy.Symbol, int]) -> dict[str, np.ndarray]:
+    """One step's pre-activation (the page's formula, in NumPy) and output (the course's rnn_step_forward)."""
+    i = shapes.random_inputs(size, blocks=1)
+    x_t, prev_h = i["x"][0], i["h0"]
+    return {
+        "A": x_t @ i["Wx"] + prev_h @ i["Wh"] + i["b"],
+        "H": rnn_layers.rnn_step_forward(x_t, prev_h, i["Wx"], i["Wh"], i["b"])[0],
+    }
+
+
+shapes.shape_claims(
+    "hw2.q3.shape",
+    _step_arrays,
+    {"A": "X_t @ W_x + H_{t-1} @ W_h + b in NumPy", "H": "rnn_step_forward's next_h"},
+)

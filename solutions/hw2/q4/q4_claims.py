@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from functools import partial
 
+import numpy as np
 import sympy
 import torch
 
-from solutions.engine import Formula, Generated, Shown, claim, mistake
-from solutions.hw2.common import derivatives
+from solutions.engine import Formula, Generated, Integer, Shown, claim, mistake
+from solutions.hw2.common import brief, derivatives, rnn_layers, shapes
 from solutions.hw2.common import gradient_cases as gc
 from solutions.hw2.common import layer_checks as lc
 from solutions.hw2.common.gradient_cases import GATES, dl
@@ -116,3 +117,21 @@ for _axis, _name in enumerate(("rows", "cols")):
     claim(f"hw2.q4.torch_weight_ih.{_name}", Formula(), "nn.LSTMCell(D, H).weight_ih's shape at three sizes")(
         lambda axis=_axis: _torch_weight_ih(axis)
     )
+
+
+@claim("hw2.q4.points", Integer(), brief.HOW_POINTS)
+def points() -> int:
+    return brief.points(4)
+
+
+def _step_arrays(size: dict[sympy.Symbol, int]) -> dict[str, np.ndarray]:
+    """One step's pre-activation of all four gates (the page's formula, in NumPy) and the forget gate's block (the
+    course's lstm_step_forward)."""
+    i = shapes.random_inputs(size, blocks=4)
+    x_t, prev_h = i["x"][0], i["h0"]
+    _, _, cache = rnn_layers.lstm_step_forward(x_t, prev_h, np.zeros_like(prev_h), i["Wx"], i["Wh"], i["b"])
+    return {"A": x_t @ i["Wx"] + prev_h @ i["Wh"] + i["b"], "gate": cache["f"]}
+
+
+shapes.shape_claims("hw2.q4.shape", _step_arrays, {"A": "X_t @ W_x + H_{t-1} @ W_h + b in NumPy"})
+shapes.shape_claims("hw2.q4.shape", _step_arrays, {"gate": "lstm_step_forward's forget gate"}, axes=("cols",))

@@ -15,7 +15,7 @@ import sympy
 
 from solutions.common import plots, runs
 from solutions.engine import Decimal, Formula, Generated, Integer, Pending, Shown, claim
-from solutions.hw2.common import rnn_layers
+from solutions.hw2.common import brief, rnn_layers
 from solutions.hw2.common.layer_checks import rows_latex
 from solutions.hw2.q5 import captioning_checks, data, train
 
@@ -195,3 +195,8 @@ def softmax_gradient() -> sympy.Expr:
 def softmax_gradient_off() -> int:
     _softmax_gradient_checked()
     return 0
+
+
+@claim("hw2.q5.points", Integer(), brief.HOW_POINTS)
+def points() -> int:
+    return brief.points(5)

@@ -24,6 +24,7 @@ import torch
 
 from solutions.common import plots, runs
 from solutions.engine import Decimal, Formula, Generated, Integer, Pending, Shown, claim
+from solutions.hw2.common import brief
 from solutions.hw2.q6 import data as yelp_data
 from solutions.hw2.q6.model import MODELS, TITLES, USES_GLOVE, build
 from solutions.hw2.q6.predictions import chosen_run, file_name
@@ -457,3 +458,8 @@ def logit_threshold() -> int:
     if not torch.equal(torch.sigmoid(grid) > 0.5, grid > float(root)):
         raise AssertionError("torch.sigmoid(z) > 1/2 disagrees with z > root on the grid")
     return int(root)
+
+
+@claim("hw2.q6.points", Integer(), brief.HOW_POINTS)
+def points() -> int:
+    return brief.points(6)
