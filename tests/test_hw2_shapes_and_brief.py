@@ -49,3 +49,20 @@ def test_the_points_are_the_briefs(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     copy.write_text("The points are in the syllabus.\n", "utf-8")
     with pytest.raises(AssertionError, match="no longer lists"):
         brief.points(1)
+
+
+def test_the_sheets_one_step_count_drops_for_a_wrong_transcription_and_refuses_a_partial_one() -> None:
+    from solutions.hw2.common import gradient_cases as gc
+    from solutions.hw2.common import sheet_steps
+    from solutions.hw2.q3 import q3_claims as q3
+
+    cases = [gc.rnn_case(*c)[0] for c in q3.SHEET_CASES]
+    asked = set(q3.STEP) - {"dA"}
+    assert sheet_steps.count_right(q3._sheet_step, q3._true_step, asked, cases) == 5
+
+    def tanh_at_the_wrong_step(v: dict) -> dict:  # the sheet's through-time slip, planted in one step
+        return q3._sheet_step(v) | {"db": v["G"][1] * (1 - v["H"][0] ** 2)}
+
+    assert sheet_steps.count_right(tanh_at_the_wrong_step, q3._true_step, asked, cases) == 4
+    with pytest.raises(AssertionError, match="not the asked"):
+        sheet_steps.count_right(lambda v: {"dx": q3._sheet_step(v)["dx"]}, q3._true_step, asked, cases)

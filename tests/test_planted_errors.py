@@ -258,6 +258,8 @@ FORMERLY_CONTEXT = [
     ("hw2/q4.md", "[[hw2.q4.shape.A.cols: $4H$]]", "[[hw2.q4.shape.A.cols: $H$]]"),
     ("hw2/q4.md", "[[hw2.q4.shape.gate.cols: $H$]]", "[[hw2.q4.shape.gate.cols: $4H$]]"),
     ("hw2/q5.md", "[[hw2.q5.points: 20]]", "[[hw2.q5.points: 15]]"),
+    # a sheet's verdicts, once words
+    ("hw2/q4.md", "[[hw2.q4.sheet.step_right: 15]]", "[[hw2.q4.sheet.step_right: 12]]"),
 ]
 
 
@@ -297,5 +299,6 @@ def test_a_wrong_value_in_a_formerly_declared_statement_fails(docs_copy: Path) -
         "hw2.q4.shape.A.cols",
         "hw2.q4.shape.gate.cols",
         "hw2.q5.points",
+        "hw2.q4.sheet.step_right",
     }
     assert failed == expected

@@ -12,7 +12,7 @@ import numpy as np
 import sympy
 
 from solutions.engine import Formula, Generated, Integer, Shown, claim, mistake
-from solutions.hw2.common import brief, derivatives, rnn_layers, shapes
+from solutions.hw2.common import brief, derivatives, rnn_layers, shapes, sheet_steps
 from solutions.hw2.common import gradient_cases as gc
 from solutions.hw2.common import layer_checks as lc
 from solutions.hw2.common.gradient_cases import dl
@@ -92,3 +92,28 @@ shapes.shape_claims(
     _step_arrays,
     {"A": "X_t @ W_x + H_{t-1} @ W_h + b in NumPy", "H": "rnn_step_forward's next_h"},
 )
+
+
+SHEET_CASES = ((1, 1, 1, 1, 0), (1, 3, 2, 1, 1), (1, 2, 4, 1, 2))  # (N, D, H, T, seed): one example, one step
+
+
+def _sheet_step(v: dict) -> dict[str, np.ndarray]:
+    """The sheet's one-step answers, with u = dL/dh_t * (1 - h_t^2) as a row."""
+    u = v["G"][1] * (1 - v["H"][1] ** 2)
+    return {"dx": u @ v["W_x"].T, "dWx": u.T @ v["X"][1], "dprev_h": u @ v["W_h"].T, "dWh": u.T @ v["H"][0], "db": u}
+
+
+def _true_step(v: dict) -> dict[str, np.ndarray]:
+    return {
+        "dx": v["dL/dX"][1],
+        "dWx": v["dL/dW_x"].T,
+        "dprev_h": v["dL/dH"][0],
+        "dWh": v["dL/dW_h"].T,
+        "db": v["dL/db"],
+    }
+
+
+@claim("hw2.q3.sheet.step_right", Integer(), sheet_steps.HOW)
+def sheet_step_right() -> int:
+    asked = set(STEP) - {"dA"}  # the five gradients the question asks for
+    return sheet_steps.count_right(_sheet_step, _true_step, asked, (gc.rnn_case(*c)[0] for c in SHEET_CASES))

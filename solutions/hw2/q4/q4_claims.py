@@ -16,7 +16,7 @@ import sympy
 import torch
 
 from solutions.engine import Formula, Generated, Integer, Shown, claim, mistake
-from solutions.hw2.common import brief, derivatives, rnn_layers, shapes
+from solutions.hw2.common import brief, derivatives, rnn_layers, shapes, sheet_steps
 from solutions.hw2.common import gradient_cases as gc
 from solutions.hw2.common import layer_checks as lc
 from solutions.hw2.common.gradient_cases import GATES, dl
@@ -135,3 +135,41 @@ def _step_arrays(size: dict[sympy.Symbol, int]) -> dict[str, np.ndarray]:
 
 shapes.shape_claims("hw2.q4.shape", _step_arrays, {"A": "X_t @ W_x + H_{t-1} @ W_h + b in NumPy"})
 shapes.shape_claims("hw2.q4.shape", _step_arrays, {"gate": "lstm_step_forward's forget gate"}, axes=("cols",))
+
+
+SHEET_CASES = ((1, 1, 1, 1, 0), (1, 3, 2, 1, 1), (1, 2, 4, 1, 2))  # (N, D, H, T, seed): one example, one step
+
+
+def _sheet_step(v: dict) -> dict[str, np.ndarray]:
+    """The sheet's one-step answers.  Its dL/dc_t is dL/dh_t * o_t * (1 - tanh^2 c_t) plus what comes back from
+    c_{t+1} (its dL/dc_{t+1} * f_{t+1}, which is S_t here); each gate's row u_g is that times the gate's factor."""
+    c, c_prev, g = v["C"][1], v["C"][0], v["G"][1]
+    f, i, cand, o = v["F"][1], v["I"][1], v["~C"][1], v["O"][1]
+    dc = g * o * (1 - np.tanh(c) ** 2) + v["S"][1]
+    u = {
+        "f": dc * c_prev * f * (1 - f),
+        "i": dc * cand * i * (1 - i),
+        "c": dc * i * (1 - cand**2),
+        "o": g * np.tanh(c) * o * (1 - o),
+    }
+    out = {
+        "dx": sum(u[k] @ v[f"W_x^{k}"].T for k in GATES),
+        "dprev_h": sum(u[k] @ v[f"W_h^{k}"].T for k in GATES),
+        "dprev_c": dc * f,
+    }
+    for k in GATES:
+        out |= {f"dWx{k}": u[k].T @ v["X"][1], f"dWh{k}": u[k].T @ v["H"][0], f"db{k}": u[k]}
+    return out
+
+
+def _true_step(v: dict) -> dict[str, np.ndarray]:
+    out = {"dx": v["dL/dX"][1], "dprev_h": v["dL/dH"][0], "dprev_c": v["dL/dC"][0]}
+    for k in GATES:
+        out |= {f"dWx{k}": v[f"dL/dW_x^{k}"].T, f"dWh{k}": v[f"dL/dW_h^{k}"].T, f"db{k}": v[f"dL/db^{k}"]}
+    return out
+
+
+@claim("hw2.q4.sheet.step_right", Integer(), sheet_steps.HOW)
+def sheet_step_right() -> int:
+    asked = {k for k in STEP if not k.startswith(("dA", "dC"))}  # the gradients the question asks for
+    return sheet_steps.count_right(_sheet_step, _true_step, asked, (step(*c)[0] for c in SHEET_CASES))
