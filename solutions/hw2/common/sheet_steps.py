@@ -33,6 +33,7 @@ def count_right(sheet: Formulas, truth: Formulas, asked: Iterable[str], cases: I
         if set(theirs) != asked or set(ours) != asked:
             raise AssertionError(f"transcribed {sorted(theirs)} against {sorted(ours)}, not the asked {sorted(asked)}")
         for name in asked:
-            if theirs[name].shape != ours[name].shape or not np.allclose(theirs[name], ours[name], rtol=1e-9, atol=1e-12):
+            a, b = theirs[name], ours[name]
+            if a.shape != b.shape or not np.allclose(a, b, rtol=1e-9, atol=1e-12):
                 right.discard(name)
     return len(right)
