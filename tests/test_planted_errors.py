@@ -235,10 +235,10 @@ FORMERLY_CONTEXT = [
     ("hw2/q2.md", "[[hw2.q2.example.gram21: 0.625]]", "[[hw2.q2.example.gram21: 0.25]]"),
     ("hw2/q2.md", "2 w_{tv} (K \\odot X - S)$]]", "2 w_{tv} (K \\odot X + S)$]]"),
     ("hw2/q2.md", "(\\lVert D_v X\\rVert^2 + \\lVert", "(2 \\lVert D_v X\\rVert^2 + \\lVert"),
-    ("hw2/q3.md", "[[hw2.q3.dtanh: $1 - v^2$]]", "[[hw2.q3.dtanh: $1 + v^2$]]"),
-    ("hw2/q4.md", "[[hw2.q4.dsigma: $\\sigma (1 - \\sigma)$]]", "[[hw2.q4.dsigma: $1 - \\sigma^2$]]"),
+    ("hw2/q3.md", "[[?hw2.q3.dtanh: $1 - v^2$]]", "[[?hw2.q3.dtanh: $1 + v^2$]]"),
+    ("hw2/q4.md", "[[?hw2.q4.dsigma: $\\sigma (1 - \\sigma)$]]", "[[?hw2.q4.dsigma: $1 - \\sigma^2$]]"),
     ("hw2/q4.md", "[[hw2.q4.torch_weight_ih.rows: $4H$]]", "[[hw2.q4.torch_weight_ih.rows: $4D$]]"),
-    ("hw2/q5.md", "[[hw2.q5.softmax_gradient: $(p_v - y_v)/N$]]", "[[hw2.q5.softmax_gradient: $(y_v - p_v)/N$]]"),
+    ("hw2/q5.md", "[[?hw2.q5.softmax_gradient: $(p_v - y_v)/N$]]", "[[?hw2.q5.softmax_gradient: $(y_v - p_v)/N$]]"),
     ("hw2/q6.md", "[[hw2.q6.pad_feature: 0]]", "[[hw2.q6.pad_feature: 1]]"),
     ("hw2/q6.md", "[[hw2.q6.logit_threshold: 0]]", "[[hw2.q6.logit_threshold: 1]]"),
     # derived facts once written in words ("sum to zero", "two of its answers", "a single image")
@@ -260,6 +260,13 @@ FORMERLY_CONTEXT = [
     ("hw2/q5.md", "[[hw2.q5.points: 20]]", "[[hw2.q5.points: 15]]"),
     # a sheet's verdicts, once words
     ("hw2/q4.md", "[[hw2.q4.sheet.step_right: 15]]", "[[hw2.q4.sheet.step_right: 12]]"),
+    # the steps named in words, the checking cases' sizes, the spread's divisor, the example's data, a measured z
+    ("hw2/q4.md", "[[hw2.q4.sheet_fix.forget_step: $t + 1$]]", "[[hw2.q4.sheet_fix.forget_step: $t$]]"),
+    ("hw2/q3.md", "[[hw2.q3.sheet_fix.tanh_step: $t + 1$]]", "[[hw2.q3.sheet_fix.tanh_step: $t - 1$]]"),
+    ("hw2/q3.md", "[[hw2.q3.cases.t: 1]]", "[[hw2.q3.cases.t: 2]]"),
+    ("hw2/q6.md", "[[hw2.q6.spread_divisor: $n - 1$]]", "[[hw2.q6.spread_divisor: $n$]]"),
+    ("a2/worked-example.md", "[[a2.example.sample_size: 3]]", "[[a2.example.sample_size: 4]]"),
+    ("a2/part2.md", "[[a2.q2.torch_at_zero.triplet_z: 0]]", "[[a2.q2.torch_at_zero.triplet_z: 0.5]]"),
 ]
 
 
@@ -300,5 +307,11 @@ def test_a_wrong_value_in_a_formerly_declared_statement_fails(docs_copy: Path) -
         "hw2.q4.shape.gate.cols",
         "hw2.q5.points",
         "hw2.q4.sheet.step_right",
+        "hw2.q4.sheet_fix.forget_step",
+        "hw2.q3.sheet_fix.tanh_step",
+        "hw2.q3.cases.t",
+        "hw2.q6.spread_divisor",
+        "a2.example.sample_size",
+        "a2.q2.torch_at_zero.triplet_z",
     }
     assert failed == expected

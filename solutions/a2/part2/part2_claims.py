@@ -108,6 +108,15 @@ for _way in ("relu", "clamp_min", "maximum", "TripletMarginWithDistanceLoss"):
     )
 
 
+@claim(
+    "a2.q2.torch_at_zero.triplet_z",
+    Decimal(tol=0.0),
+    "z_t as the statement defines it, at the triplet where PyTorch's TripletMarginWithDistanceLoss is measured",
+)
+def torch_at_zero_triplet_z() -> float:
+    return tl.at_zero_triplet_z()
+
+
 # ------------------------------------------------------------------ Q2: at exactly z = 0 (the kink)
 
 _theta = sympy.Symbol("theta")
@@ -569,6 +578,37 @@ def example_delta_rows() -> int:
 @claim("a2.example.delta_cols", Integer(), "columns of every Delta_i in the example; equal to W's")
 def example_delta_cols() -> int:
     return _delta_shape(1)
+
+
+_HOW_DATA = "read off the example's data as the code uses it (solutions/a2/part2/triplet.py, EXAMPLE_X and EXAMPLE_W)"
+
+
+@claim("a2.example.samples", Integer(), _HOW_DATA + ": the number of samples")
+def example_samples() -> int:
+    return len(tl.EXAMPLE_X)
+
+
+@claim("a2.example.sample_size", Integer(), _HOW_DATA + ": the length of every sample")
+def example_sample_size() -> int:
+    sizes = {len(x) for x in tl.EXAMPLE_X}
+    if len(sizes) != 1:
+        raise AssertionError(f"the samples have lengths {sorted(sizes)}")
+    return sizes.pop()
+
+
+@claim("a2.example.W_rows", Integer(), _HOW_DATA + ": the rows of W")
+def example_w_rows() -> int:
+    return len(tl.EXAMPLE_W)
+
+
+@claim("a2.example.W_cols", Integer(), _HOW_DATA + ": the length of every row of W, which must be a sample's")
+def example_w_cols() -> int:
+    cols = {len(row) for row in tl.EXAMPLE_W}
+    if len(cols) != 1 or cols != {len(x) for x in tl.EXAMPLE_X}:
+        raise AssertionError(
+            f"W's rows have lengths {sorted(cols)}; the samples, {sorted({len(x) for x in tl.EXAMPLE_X})}"
+        )
+    return cols.pop()
 
 
 @claim("a2.example.W_new", Generated(), _HOW_EXAMPLE)

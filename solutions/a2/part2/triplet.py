@@ -242,6 +242,16 @@ def evaluate(expr: sympy.Expr, f: torch.Tensor) -> torch.Tensor:
     return out
 
 
+AT_ZERO_TRIPLET, AT_ZERO_MARGIN = (0.0, 1.0, 2.0), 1.5  # f_a, f_p, f_n (one dimension) and alpha
+
+
+def at_zero_triplet_z() -> float:
+    """The hinge's argument z_t at the triplet where :func:`hinge_gradient_at_zero` measures PyTorch's loss, as
+    the statement defines it (1/2 ||f_a - f_p||^2 + alpha - 1/2 ||f_a - f_n||^2)."""
+    fa, fp, fn = AT_ZERO_TRIPLET
+    return 0.5 * (fa - fp) ** 2 + AT_ZERO_MARGIN - 0.5 * (fa - fn) ** 2
+
+
 def hinge_gradient_at_zero() -> dict[str, float]:
     """What PyTorch returns as d/dz max(0, z) at exactly z = 0, for the usual ways of writing it."""
     ways: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
@@ -254,10 +264,9 @@ def hinge_gradient_at_zero() -> dict[str, float]:
         z = torch.zeros((), dtype=torch.float64, requires_grad=True)
         fn(z).backward()
         out[name] = float(z.grad)
-    # nn.TripletMarginWithDistanceLoss at a triplet whose hinge argument is exactly 0:
-    # fa = 0, fp = 1, fn = 2 (1-d), alpha = 1.5 gives 0.5 + 1.5 - 2 = 0.
-    f = torch.tensor([[0.0], [1.0], [2.0]], dtype=torch.float64, requires_grad=True)
-    pytorch_triplet_loss(f, [(1, 2, 3)], 1.5).backward()
+    # nn.TripletMarginWithDistanceLoss at a triplet whose hinge argument is exactly 0 (at_zero_triplet_z()).
+    f = torch.tensor([[v] for v in AT_ZERO_TRIPLET], dtype=torch.float64, requires_grad=True)
+    pytorch_triplet_loss(f, [(1, 2, 3)], AT_ZERO_MARGIN).backward()
     # dL/df_p = theta * (f_p - f_a) with theta the hinge's derivative; f_p - f_a = 1.
     out["TripletMarginWithDistanceLoss"] = float(f.grad[1, 0])
     return out

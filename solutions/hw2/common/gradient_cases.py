@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Iterable
 
 import numpy as np
+import sympy
 import torch
 
 from solutions.engine import Gradient, GradientCase, GradientNotation, GradientTruth, claim
@@ -295,6 +296,56 @@ def truth(
     return compute
 
 
+TRUTHS: dict[str, list[Callable[[], GradientTruth]]] = {}  # question ("q3") -> its gradient claims' truths
+BY_ID: dict[str, tuple[str, Callable[[], GradientTruth]]] = {}  # claim id -> (left-hand side, truth)
+
+
+def step_that_fits(claim_id: str, template: str, offsets: Iterable[int] = (-1, 0, 1)) -> sympy.Expr:
+    """The one step, t + k for k in ``offsets``, at which ``template`` equals the gradient claim's truth.
+
+    ``template`` is a page formula with ``@`` where a subscript names the step (``F_{@}``); each candidate
+    replaces it (``t-1``, ``t``, ``t+1``) and is judged as the claim's own kind judges a page (every case, every
+    entry).  An error unless exactly one fits, so a statement such as "the forget gate of step t + 1" is
+    checked against autograd rather than written by hand."""
+    lhs, compute = BY_ID[claim_id]
+    truth, kind, t = compute(), Gradient(lhs), sympy.Symbol("t")
+    fits = []
+    for k in offsets:
+        text = template.replace("@", "t" if k == 0 else f"t{k:+d}")
+        if kind.compare_text(None, text, truth).outcome == "equivalent":  # type: ignore[arg-type]
+            fits.append(t + k)
+    if len(fits) != 1:
+        raise AssertionError(f"{claim_id}: steps {fits or 'none'} of t{list(offsets)} fit {template!r}")
+    return fits[0]
+
+
+def _n(case: GradientCase) -> int:
+    """The number of examples of a case (the rows of X_t, or its columns in the question's notation)."""
+    x = next(iter(case.values["X" if "X" in case.values else "x"].values()))
+    return x.shape[0] if "X" in case.values else x.shape[1]
+
+
+def smallest_sizes(question: str) -> tuple[int, int]:
+    """The largest, over the question's gradient claims, of each claim's smallest N (1 when every formula is
+    evaluated on one example among its cases), and the smallest T of all their cases (a recurrence from step
+    t + 1 has no case of one step, so T is not asked of every formula)."""
+    truths = [compute() for compute in TRUTHS[question]]
+    n = max(min(_n(c) for c in t.cases) for t in truths)
+    big_t = min(c.bindings["T"] for t in truths for c in t.cases)
+    return n, big_t
+
+
+def column_examples(question: str) -> int:
+    """The number of examples in every case of the question's column-vector notation (one value, or an error)."""
+    sizes = {_n(c) for compute in TRUTHS[question] for n in compute().notations for c in n.cases}
+    if len(sizes) != 1:
+        raise AssertionError(f"the column-vector cases of {question} have {sorted(sizes)} examples, not one number")
+    return sizes.pop()
+
+
+CASES_HOW = "read off the arrays of every gradient claim's cases on this page"
+
+
 def gradient_claims(prefix: str, table: dict[str, tuple[str, ...]], build: Build, shapes: Shapes) -> None:
     """Declare a claim ``<prefix>.<name>`` for each row ``name: (lhs, target)`` or ``(lhs, target, times)`` of
     ``table``: the page's formula for ``lhs`` equals autograd's ``target`` on these cases, at the times
@@ -303,6 +354,8 @@ def gradient_claims(prefix: str, table: dict[str, tuple[str, ...]], build: Build
     this."""
     for name, (lhs, target, *times) in table.items():
         compute = truth(build, target, shapes, *times, lhs=lhs)
+        TRUTHS.setdefault(prefix.split(".")[1], []).append(compute)
+        BY_ID[f"{prefix}.{name}"] = (lhs, compute)
         claim(f"{prefix}.{name}", Gradient(lhs), how(shapes), caller=1)(compute)
         col_how = how(shapes) + "; in the question's column vectors on the cases with N = 1"
         claim(f"{prefix}.col.{name}", Gradient(column_lhs(lhs), notation="columns"), col_how, caller=1)(compute)

@@ -117,3 +117,32 @@ def _true_step(v: dict) -> dict[str, np.ndarray]:
 def sheet_step_right() -> int:
     asked = set(STEP) - {"dA"}  # the five gradients the question asks for
     return sheet_steps.count_right(_sheet_step, _true_step, asked, (gc.rnn_case(*c)[0] for c in SHEET_CASES))
+
+
+@claim("hw2.q3.cases.n", Integer(), gc.CASES_HOW + ": the largest of each formula's smallest N")
+def cases_n() -> int:
+    return gc.smallest_sizes("q3")[0]
+
+
+@claim("hw2.q3.cases.t", Integer(), gc.CASES_HOW + ": the smallest T of all of them")
+def cases_t() -> int:
+    return gc.smallest_sizes("q3")[1]
+
+
+@claim("hw2.q3.cases.column_n", Integer(), gc.CASES_HOW + ": the N of every case in the question's column vectors")
+def cases_column_n() -> int:
+    return gc.column_examples("q3")
+
+
+@claim(
+    "hw2.q3.sheet_fix.tanh_step",
+    Formula(),
+    "the correct recurrence with the tanh factor taken at step t - 1, t or t + 1, each judged against autograd as "
+    "the page's own formula is: the one step that fits",
+)
+def sheet_fix_tanh_step() -> sympy.Expr:
+    template = (
+        r"\frac{\partial L}{\partial H_t} = G_t + \left(\frac{\partial L}{\partial H_{t+1}} \odot (1 - H_{@}^2)\right)"
+        r" W_h^\top"
+    )
+    return gc.step_that_fits("hw2.q3.bptt.dh_recurrence", template)

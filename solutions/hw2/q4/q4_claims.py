@@ -173,3 +173,41 @@ def _true_step(v: dict) -> dict[str, np.ndarray]:
 def sheet_step_right() -> int:
     asked = {k for k in STEP if not k.startswith(("dA", "dC"))}  # the gradients the question asks for
     return sheet_steps.count_right(_sheet_step, _true_step, asked, (step(*c)[0] for c in SHEET_CASES))
+
+
+@claim("hw2.q4.cases.n", Integer(), gc.CASES_HOW + ": the largest of each formula's smallest N")
+def cases_n() -> int:
+    return gc.smallest_sizes("q4")[0]
+
+
+@claim("hw2.q4.cases.t", Integer(), gc.CASES_HOW + ": the smallest T of all of them")
+def cases_t() -> int:
+    return gc.smallest_sizes("q4")[1]
+
+
+@claim("hw2.q4.cases.column_n", Integer(), gc.CASES_HOW + ": the N of every case in the question's column vectors")
+def cases_column_n() -> int:
+    return gc.column_examples("q4")
+
+
+_HOW_STEP = (
+    "the correct recurrence with that factor taken at step t - 1, t or t + 1, each judged against autograd as the "
+    "page's own formula is: the one step that fits"
+)
+
+
+@claim("hw2.q4.sheet_fix.forget_step", Formula(), _HOW_STEP)
+def sheet_fix_forget_step() -> sympy.Expr:
+    template = (
+        r"\frac{\partial L}{\partial C_t} = \frac{\partial L}{\partial H_t} \odot O_t \odot (1 - \tanh^2(C_t)) + "
+        r"\frac{\partial L}{\partial C_{t+1}} \odot F_{@}"
+    )
+    return gc.step_that_fits("hw2.q4.bptt.dc_recurrence", template)
+
+
+@claim("hw2.q4.gates_step", Formula(), _HOW_STEP)
+def gates_step() -> sympy.Expr:
+    template = r"\frac{\partial L}{\partial H_t} = G_t + " + " + ".join(
+        rf"\frac{{\partial L}}{{\partial A^{g}_{{@}}}} (W_h^{g})^\top" for g in GATES
+    )
+    return gc.step_that_fits("hw2.q4.bptt.dh_recurrence", template)

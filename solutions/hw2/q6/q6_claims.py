@@ -463,3 +463,24 @@ def logit_threshold() -> int:
 @claim("hw2.q6.points", Integer(), brief.HOW_POINTS)
 def points() -> int:
     return brief.points(6)
+
+
+@claim(
+    "hw2.q6.spread_divisor",
+    Formula(),
+    "runs.spread (the site's standard deviation over seeds) on lists of 2 to 5 values: the divisor of the summed "
+    "squared deviations that gives its square, matched to n or n - 1",
+)
+def spread_divisor() -> sympy.Expr:
+    n = sympy.Symbol("n")
+    per_size = []
+    for size in range(2, 6):
+        values = [float(v * v + 1) for v in range(size)]
+        mean = sum(values) / size
+        squares = sum((v - mean) ** 2 for v in values)
+        per_size.append(
+            {c for c in (n, n - 1) if abs(runs.spread(values) ** 2 * float(c.subs(n, size)) - squares) < 1e-9}
+        )
+    if any(len(found) != 1 for found in per_size) or len(set.union(*per_size)) != 1:
+        raise AssertionError(f"runs.spread matches these divisors at n = 2 to 5: {per_size}")
+    return per_size[0].pop()
