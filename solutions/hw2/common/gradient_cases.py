@@ -27,7 +27,7 @@ import numpy as np
 import sympy
 import torch
 
-from solutions.engine import Gradient, GradientCase, GradientNotation, GradientTruth, claim
+from solutions.engine import Gradient, GradientCase, GradientNotation, GradientTruth, Integer, claim
 
 FD_EPS = 1e-6
 GATES = ("f", "i", "c", "o")  # the homework's block order in W_x, W_h and b
@@ -344,6 +344,17 @@ def column_examples(question: str) -> int:
 
 
 CASES_HOW = "read off the arrays of every gradient claim's cases on this page"
+
+
+def case_claims(question: str) -> None:
+    """Declare ``hw2.<question>.cases.n``, ``.t`` and ``.column_n``: the sizes the page says its formulas are
+    checked at (:func:`smallest_sizes`, :func:`column_examples`).  The claims belong to the caller's module."""
+    for name, how_, compute in (
+        ("n", "the largest of each formula's smallest N", lambda: smallest_sizes(question)[0]),
+        ("t", "the smallest T of all of them", lambda: smallest_sizes(question)[1]),
+        ("column_n", "the N of every case in the question's column vectors", lambda: column_examples(question)),
+    ):
+        claim(f"hw2.{question}.cases.{name}", Integer(), f"{CASES_HOW}: {how_}", caller=1)(compute)
 
 
 def gradient_claims(prefix: str, table: dict[str, tuple[str, ...]], build: Build, shapes: Shapes) -> None:

@@ -119,19 +119,7 @@ def sheet_step_right() -> int:
     return sheet_steps.count_right(_sheet_step, _true_step, asked, (gc.rnn_case(*c)[0] for c in SHEET_CASES))
 
 
-@claim("hw2.q3.cases.n", Integer(), gc.CASES_HOW + ": the largest of each formula's smallest N")
-def cases_n() -> int:
-    return gc.smallest_sizes("q3")[0]
-
-
-@claim("hw2.q3.cases.t", Integer(), gc.CASES_HOW + ": the smallest T of all of them")
-def cases_t() -> int:
-    return gc.smallest_sizes("q3")[1]
-
-
-@claim("hw2.q3.cases.column_n", Integer(), gc.CASES_HOW + ": the N of every case in the question's column vectors")
-def cases_column_n() -> int:
-    return gc.column_examples("q3")
+gc.case_claims("q3")
 
 
 @claim(
