@@ -250,7 +250,7 @@ FORMERLY_CONTEXT = [
     ("hw2/q1.md", "[[hw2.q1.transform.flip: 0.5]]", "[[hw2.q1.transform.flip: 0.25]]"),
     ("hw2/q1.md", "[[hw2.q1.freeze_bn_training: 20]]", "[[hw2.q1.freeze_bn_training: 0]]"),
     ("hw2/q2.md", "[[hw2.q2.start_gap: 0]]", "[[hw2.q2.start_gap: 1]]"),
-    ("a2/part1.md", "[[a2.p1.lstm_over_rnn: 12.38]]", "[[a2.p1.lstm_over_rnn: 2.38]]"),
+    ("a2/part1.md", "[[a2.p1.lstm_over_rnn: 12.37]]", "[[a2.p1.lstm_over_rnn: 12.38]]"),
     ("a2/part1.md", "[[a2.p1.pretrained.compared_seeds: 1]]", "[[a2.p1.pretrained.compared_seeds: 3]]"),
     # shapes of derived quantities, and the brief's points, once declared notation
     ("hw2/q3.md", "[[hw2.q3.shape.A.cols: $H$]]", "[[hw2.q3.shape.A.cols: $D$]]"),

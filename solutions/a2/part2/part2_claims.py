@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import re
 
 import sympy
@@ -318,9 +319,20 @@ def general_largest() -> int:
     return LARGEST
 
 
-@claim("a2.q4.sheet_product_value", Integer(), "the value of the sheet's product 5*4*3")
+@claim(
+    "a2.q4.sheet_product_value",
+    Integer(),
+    "the product of the three choices sheet B counts for all permutations, read from its kept copy",
+)
 def sheet_product_value() -> int:
-    return 5 * 4 * 3
+    found = re.search(
+        r"all permutations then we have (\d+) choices for the anchor, (\d+) choices for the positive and "
+        r"(\d+) choices for the negative",
+        SHEET_B.read_text(encoding="utf-8"),
+    )
+    if found is None:
+        raise AssertionError(f"{SHEET_B.name} no longer counts the choices for all permutations")
+    return math.prod(int(n) for n in found.groups())
 
 
 @claim("a2.q2.slopes_in_range", Integer(), "how many of the measured PyTorch slopes at the kink lie in [0, 1]")
