@@ -334,6 +334,23 @@ def test_generated_html_inside_a_container_stays_inside_it(container: str) -> No
     assert inline.line_indent == ""
 
 
+def test_generated_html_in_a_table_cell_keeps_the_table_whole() -> None:
+    """Generated HTML in a cell is one line, a span, with its mark after it: a figure or a line break would end
+    the row (a file name and its mark fell out of Part I's table as rows of their own)."""
+    import markdown
+
+    page = "| what | value |\n|---|---|\n| vectors | [[a.b.file]] |\n| after | x |\n"
+    result = Result("a.b.file", VERIFIED, "generated", how="files")
+    result.shown_html = "<code>v.npy</code>\nfrom <code>pkg</code>"
+    (occ,) = find_claims(page, "docs/p.md")
+    assert occ.in_table
+    out = replace_claims(page, [occ], lambda o: render_occurrence(o, result, LISTING, "p.md"))
+    html = markdown.markdown(out, extensions=["tables", "md_in_html"])
+    assert html.count("<tr>") == 3 and "<figure" not in html, html
+    row = html.split("<tr>")[2]
+    assert "v.npy" in row and "from <code>pkg</code>" in row and 'class="claim-mark' in row, row
+
+
 GIVEAWAY_PAGE = """# Q
 
 Each of [[a.n: 6]] anchors: [[giveaway ?a.total]]that makes [[a.product: $6 \\cdot 2$]] choices:[[/giveaway]] there are

@@ -183,6 +183,9 @@ def _replacement(occ: Occurrence, result: Result, listing: str | None, page: str
     display = occ.display or (occ.value is None and not occ.in_table)
     control = answer_control(result, display, command, words) if occ.answer else ""
     practice = _practice(occ, result)
+    if occ.value is None and result.shown_html and occ.in_table:  # generated HTML in a cell: one line, no figure
+        inline = " ".join(result.shown_html.split("\n"))
+        return f'<span class="claim-value"{practice}{_OWN}>{inline}</span>{_tail(m, control)}'
     if occ.value is None and result.shown_html:  # a figure generated from the code
         return f'{occ.indent}<figure class="claim-figure"{_OWN}>\n{result.shown_html}\n{m}\n</figure>'
     if occ.value is None:  # generated from the code
