@@ -541,8 +541,11 @@ def _device(run: dict) -> str:
 def _label(run: dict) -> str:
     """One chart label per results file: a GloVe start or another epoch count is said, never merged."""
     init = runs.embedding_init(run)
-    extra = ("" if init == "random" else f", {init}") + ("" if run["epochs"] == EPOCHS else f", {run['epochs']} epochs")
-    return f"{run['model']}, seed {run['seed']}{extra}"
+    start = START_LABELS.get(init, init)
+    extra = ("" if init == "random" else f", {start}") + (
+        "" if run["epochs"] == EPOCHS else f", {run['epochs']} epochs"
+    )
+    return f"{LABELS.get(run['model'], run['model'])}, seed {run['seed']}{extra}"
 
 
 def _all_runs() -> list[dict]:
@@ -571,7 +574,7 @@ def gradient_reach() -> Shown:
     series, notes = {}, []
     unmeasured = [_label(r) for r in runs.recorded("imdb", *TRAINED) if not r.get("gradient_reach")]
     if unmeasured:
-        notes.append(f"no measurement stored (the run predates it): {', '.join(unmeasured)}")
+        notes.append(f"no measurement stored (recorded before the measurement was added): {', '.join(unmeasured)}")
     for r in measured:
         reach = r["gradient_reach"]
         points = [(t + 1, v) for t, v in enumerate(reach["norm_by_position"]) if v > 0]
