@@ -188,6 +188,9 @@ def _replacement(occ: Occurrence, result: Result, listing: str | None, page: str
         return f'<span class="claim-value"{practice}{_OWN}>{inline}</span>{_tail(m, control)}'
     if occ.value is None and result.shown_html:  # a figure generated from the code
         return f'{occ.indent}<figure class="claim-figure"{_OWN}>\n{result.shown_html}\n{m}\n</figure>'
+    if occ.value is None and result.status == PENDING and not result.shown_latex:  # words, not a formula
+        note = f'<span class="claim-value claim-pending-note"{_OWN}>(no recorded run yet)</span>{m}'
+        return note if occ.in_table else f"{occ.indent}<p{_OWN}>{note}</p>"
     if occ.value is None:  # generated from the code
         fallback = (
             r"\text{(no recorded run yet)}"
