@@ -296,8 +296,12 @@ def truth(
     return compute
 
 
-TRUTHS: dict[str, list[Callable[[], GradientTruth]]] = {}  # question ("q3") -> its gradient claims' truths
 BY_ID: dict[str, tuple[str, Callable[[], GradientTruth]]] = {}  # claim id -> (left-hand side, truth)
+
+
+def _truths(question: str) -> list[Callable[[], GradientTruth]]:
+    """The truths of a question's gradient claims in the page's notation ("q3": hw2.q3.step.*, hw2.q3.bptt.*)."""
+    return [compute for cid, (_, compute) in BY_ID.items() if cid.split(".")[1] == question]
 
 
 def step_that_fits(claim_id: str, template: str, offsets: Iterable[int] = (-1, 0, 1)) -> sympy.Expr:
@@ -329,7 +333,7 @@ def smallest_sizes(question: str) -> tuple[int, int]:
     """The largest, over the question's gradient claims, of each claim's smallest N (1 when every formula is
     evaluated on one example among its cases), and the smallest T of all their cases (a recurrence from step
     t + 1 has no case of one step, so T is not asked of every formula)."""
-    truths = [compute() for compute in TRUTHS[question]]
+    truths = [compute() for compute in _truths(question)]
     n = max(min(_n(c) for c in t.cases) for t in truths)
     big_t = min(c.bindings["T"] for t in truths for c in t.cases)
     return n, big_t
@@ -337,7 +341,7 @@ def smallest_sizes(question: str) -> tuple[int, int]:
 
 def column_examples(question: str) -> int:
     """The number of examples in every case of the question's column-vector notation (one value, or an error)."""
-    sizes = {_n(c) for compute in TRUTHS[question] for n in compute().notations for c in n.cases}
+    sizes = {_n(c) for compute in _truths(question) for n in compute().notations for c in n.cases}
     if len(sizes) != 1:
         raise AssertionError(f"the column-vector cases of {question} have {sorted(sizes)} examples, not one number")
     return sizes.pop()
@@ -365,7 +369,6 @@ def gradient_claims(prefix: str, table: dict[str, tuple[str, ...]], build: Build
     this."""
     for name, (lhs, target, *times) in table.items():
         compute = truth(build, target, shapes, *times, lhs=lhs)
-        TRUTHS.setdefault(prefix.split(".")[1], []).append(compute)
         BY_ID[f"{prefix}.{name}"] = (lhs, compute)
         claim(f"{prefix}.{name}", Gradient(lhs), how(shapes), caller=1)(compute)
         col_how = how(shapes) + "; in the question's column vectors on the cases with N = 1"
