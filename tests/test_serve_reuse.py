@@ -316,7 +316,10 @@ def test_serve_reuses_the_verdicts_for_a_prose_edit_and_the_truths_for_a_value_e
     rebuilt(server, at)
     assert "the last verdicts stand" in server.printed()[at:] and ran not in server.printed()[at:]
     assert "claim-verified" in server.get("a/")[1]
-    # A claim's value: compared with the truth kept, the claim's function does not run.
+    # A claim's value: compared with the truth kept, the claim's function does not run.  The save waits until the
+    # standby process has imported the code, as a contributor reading the page does (on a loaded machine the import
+    # can take longer than the save did: a CI run failed so).
+    server.wait_for("the next checking process has imported the code (standby)")
     at = edit(server, "a.md", "[[demo.triplets: 36]]", "[[demo.triplets: 37]]")
     rebuilt(server, at)
     assert "1 truths reused; computed again for the changed modules: none" in server.printed()[at:]
