@@ -316,16 +316,22 @@ def test_serve_reuses_the_verdicts_for_a_prose_edit_and_the_truths_for_a_value_e
     rebuilt(server, at)
     assert "the last verdicts stand" in server.printed()[at:] and ran not in server.printed()[at:]
     assert "claim-verified" in server.get("a/")[1]
-    # A claim's value: compared with the truth kept, the claim's function does not run.  The save waits until the
-    # standby process has imported the code, as a contributor reading the page does (on a loaded machine the import
-    # can take longer than the save did: a CI run failed so).
-    server.wait_for("the next checking process has imported the code (standby)")
-    at = edit(server, "a.md", "[[demo.triplets: 36]]", "[[demo.triplets: 37]]")
+    # A claim's value: compared with the truth kept, the claim's function does not run.  A first value edit makes
+    # the standby process one started after a build of this test (the one there was may have started just after an
+    # earlier test wrote a file, which a standby must not trust); the second save waits until that standby has
+    # imported the code, as a contributor reading the page does, and must use it.
+    rebuilt(server, edit(server, "a.md", "[[demo.triplets: 36]]", "[[demo.triplets: 35]]"))
+    started, ready = "starting the next checking process now", "the next checking process has imported the code"
+    deadline = time.monotonic() + 120
+    while server.printed().count(ready) < server.printed().count(started):  # the latest standby is ready
+        assert time.monotonic() < deadline, server.printed()[-3000:]
+        time.sleep(0.2)
+    at = edit(server, "a.md", "[[demo.triplets: 35]]", "[[demo.triplets: 37]]")
     rebuilt(server, at)
     assert "1 truths reused; computed again for the changed modules: none" in server.printed()[at:]
     assert ran not in server.printed()[at:]
     standby = "checking in the process started after the last build"  # it had imported the code already
-    assert standby in server.printed()[at:]
+    assert standby in server.printed()[at:], server.printed()[at:]
     assert "claim demo.triplets is wrong." in server.get("a/")[1]
     # The code: every truth is computed again.
     claims = server.project / "course" / "demo_claims.py"
