@@ -600,12 +600,17 @@ def example_samples() -> int:
     return len(tl.EXAMPLE_X)
 
 
+def _common_length(rows: tuple[tuple[int, ...], ...], what: str) -> int:
+    """The one length every row of the example's data has (an error naming ``what`` if they differ)."""
+    lengths = {len(row) for row in rows}
+    if len(lengths) != 1:
+        raise AssertionError(f"{what} have lengths {sorted(lengths)}")
+    return lengths.pop()
+
+
 @claim("a2.example.sample_size", Integer(), _HOW_DATA + ": the length of every sample")
 def example_sample_size() -> int:
-    sizes = {len(x) for x in tl.EXAMPLE_X}
-    if len(sizes) != 1:
-        raise AssertionError(f"the samples have lengths {sorted(sizes)}")
-    return sizes.pop()
+    return _common_length(tl.EXAMPLE_X, "the samples")
 
 
 @claim("a2.example.W_rows", Integer(), _HOW_DATA + ": the rows of W")
@@ -615,12 +620,10 @@ def example_w_rows() -> int:
 
 @claim("a2.example.W_cols", Integer(), _HOW_DATA + ": the length of every row of W, which must be a sample's")
 def example_w_cols() -> int:
-    cols = {len(row) for row in tl.EXAMPLE_W}
-    if len(cols) != 1 or cols != {len(x) for x in tl.EXAMPLE_X}:
-        raise AssertionError(
-            f"W's rows have lengths {sorted(cols)}; the samples, {sorted({len(x) for x in tl.EXAMPLE_X})}"
-        )
-    return cols.pop()
+    cols, size = _common_length(tl.EXAMPLE_W, "W's rows"), example_sample_size()
+    if cols != size:
+        raise AssertionError(f"W's rows have length {cols}; the samples, {size}")
+    return cols
 
 
 @claim("a2.example.W_new", Generated(), _HOW_EXAMPLE)
