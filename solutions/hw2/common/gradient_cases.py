@@ -329,6 +329,7 @@ def _n(case: GradientCase) -> int:
     return x.shape[0] if "X" in case.values else x.shape[1]
 
 
+@functools.cache  # the .n and .t claims of a question both read it: its truths are built once
 def smallest_sizes(question: str) -> tuple[int, int]:
     """The largest, over the question's gradient claims, of each claim's smallest N (1 when every formula is
     evaluated on one example among its cases), and the smallest T of all their cases (a recurrence from step
