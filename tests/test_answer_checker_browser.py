@@ -25,7 +25,8 @@ pytestmark = pytest.mark.build
 # (page, claim, answer, verdict)
 CASES = [
     ("a2/part2/", "a2.q4.valid_triplets", "36", "equivalent"),
-    ("a2/part2/", "a2.q4.valid_triplets", "18", "different"),
+    ("a2/part2/", "a2.q4.valid_triplets", "37", "different"),
+    ("a2/part2/", "a2.q4.valid_triplets", "18", "mistake"),  # a right count of something else (wrong_answer_to)
     ("a2/part2/", "a2.q4.valid_triplets", "8", "mistake"),
     ("a2/part2/", "a2.q4.valid_triplets", "9^{9^{9^{9}}}", "invalid"),
     ("a2/part2/", "a2.q4.valid_triplets", "6 \\cdot 6", "equivalent"),  # worked out (answers.whole_number_arithmetic)
@@ -118,10 +119,14 @@ def test_answers_get_the_engines_verdicts(driver: object, server: str, built: Pa
             assert anchor.get_dom_attribute("href").startswith("#claim-"), "a mistake on this page: a plain anchor"
             link = anchor.get_attribute("href")
             fragment = urlparse(link).fragment
-            if not fragment.startswith("claim-a2.mistake.") or not driver.execute_script(
+            own = catalog.check(claim, text).mistake
+            if fragment != f"claim-{own.id}" or not driver.execute_script(
                 "return document.getElementById(arguments[0]) !== null", fragment
             ):
-                problems.append(f"{claim} {text!r}: the mistake links to {link}, not to a mistake on this page")
+                problems.append(f"{claim} {text!r}: the mistake links to {link}, not to {own.id} on this page")
+            wording = "See what it counts on this page." if own.other else "See it among the common mistakes."
+            if anchor.text != wording:
+                problems.append(f"{claim} {text!r}: the mistake's link reads {anchor.text!r}, not {wording!r}")
     _screenshot(driver, f"answer-checker-{scheme}.png", 900)
     problems += [f"JavaScript error: {e}" for e in _errors(driver)]
     problems += [f"request to {u}" for u in _outside_requests(driver, server)]

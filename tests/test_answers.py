@@ -36,8 +36,14 @@ def cli_verdict(claim_id: str, answer: str, capsys: pytest.CaptureFixture[str]) 
 CASES = [
     ("a2.q4.valid_triplets", "36", "equivalent"),
     ("a2.q4.valid_triplets", "$36$", "equivalent"),
-    ("a2.q4.valid_triplets", "18", "different"),
+    ("a2.q4.valid_triplets", "37", "different"),
     ("a2.q4.valid_triplets", "8", "mistake"),
+    # right counts of something else, shown in the page's "other counts" table (declared wrong_answer_to)
+    ("a2.q4.valid_triplets", "18", "mistake"),
+    ("a2.q4.valid_triplets", "120", "mistake"),
+    ("a2.q4.valid_triplets", "6 \\cdot 5 \\cdot 4", "mistake"),
+    ("a2.q4.valid_triplets", "216", "mistake"),
+    ("a2.p1.params.birnn2", "2,862,201", "mistake"),  # the whole model's count
     ("a2.q4.valid_triplets", "x^{99999999}", "invalid"),
     ("a2.q4.valid_triplets", "3 6", "invalid"),
     ("a2.q4.valid_triplets", "2 \\cdot 4", "mistake"),  # worked out to 8, a known mistake
@@ -91,18 +97,20 @@ def test_the_catalog_judges_as_the_command_line_does(
 
 def test_every_shown_mistake_is_recognised_as_one(report, catalog: answers.Catalog) -> None:
     """Typing exactly what a page shows as a mistake gives that mistake, for every mistake of a claim a reader
-    can answer in the page, the matrix gradients' included."""
+    can answer in the page, the matrix gradients' included; and so does typing the value of a claim declared a
+    common wrong answer to another (the whole model's parameter count given as the recurrent layers')."""
     by_id = report.by_id()
-    seen = 0
+    seen = {False: 0, True: 0}
     for r in report.results:
-        refutes = r.extra.get("refutes")
-        if not refutes or by_id[refutes].answer is None or "unsupported" in by_id[refutes].answer:
+        answered = r.extra.get("refutes") or r.extra.get("wrong_answer_to")
+        if not answered or by_id[answered].answer is None or "unsupported" in by_id[answered].answer:
             continue
-        got = catalog.check(refutes, r.extra["mistake_text"])
+        got = catalog.check(answered, r.extra["mistake_text"])
         assert got.verdict == "mistake" and got.mistake.id == r.claim_id, (r.claim_id, got)
         assert got.mistake.href == f"page#claim-{r.claim_id}" and got.mistake.why
-        seen += 1
-    assert seen >= 8
+        assert got.mistake.other == bool(r.extra.get("wrong_answer_to")), r.claim_id
+        seen[got.mistake.other] += 1
+    assert seen[False] >= 8 and seen[True] >= 9, seen
 
 
 def test_the_catalog_holds_every_verified_claim_a_reader_can_answer(report, catalog: answers.Catalog) -> None:
@@ -301,7 +309,7 @@ def test_a_mistake_made_right_by_an_edit_is_no_longer_offered(docs_copy: Path, c
 
     claims = registry.load_all(("solutions",), ROOT)
     found = answers.mistakes_in(docs_copy, claims, "a2.q4.valid_triplets")
-    assert [m.text for m in found] == ["9"]
+    assert [m.text for m in found if m.id == "a2.mistake.q4_label_patterns"] == ["9"]
     truth = 36
     claim = claims["a2.q4.valid_triplets"]
     assert answers.assess(claim, "9", truth, found).verdict == "mistake"
@@ -430,3 +438,66 @@ def test_an_answer_over_the_limit_is_refused_with_its_length_never_cut(
         got = catalog.check(claim, text)
         assert got.verdict == "invalid" and "2,001 characters" in got.detail and "nothing was cut" in got.detail
     assert cli_verdict("a2.q4.valid_triplets", "1" * 2001, capsys) == ("invalid", 2)
+
+
+def _wrong_answer_claims(monkeypatch: pytest.MonkeyPatch, other_value: int, module: str = "m") -> tuple:
+    """Two claims in the registry for one test: ``t.count`` (36) and ``t.other``, declared a common wrong answer to
+    it, whose value is ``other_value``."""
+    from solutions.engine import registry
+    from solutions.engine.kinds import Integer
+
+    answer = registry.Claim("t.count", Integer(), lambda: 36, "", "m.py", 1, "m")
+    other = registry.Claim(
+        "t.other",
+        Integer(),
+        lambda: other_value,
+        "",
+        f"{module}.py",
+        2,
+        module,
+        why="counts pairs",
+        wrong_answer_to="t.count",
+    )
+    monkeypatch.setitem(registry._REGISTRY, "t.count", answer)
+    monkeypatch.setitem(registry._REGISTRY, "t.other", other)
+    return answer, other
+
+
+def test_a_wrong_answer_to_another_claim_is_offered_as_its_known_mistake(monkeypatch: pytest.MonkeyPatch) -> None:
+    from solutions.engine import checks
+
+    answer, other = _wrong_answer_claims(monkeypatch, 18)
+    judged = [checks.judge(answer, "36"), checks.judge(other, "18")]
+    assert [r.status for r in judged] == ["verified", "verified"], [r.message for r in judged]
+    known = answers.mistakes_of(judged)["t.count"]
+    assert [(m.id, m.text, m.why, m.other) for m in known] == [("t.other", "18", "counts pairs", True)]
+    verdict = answers.assess(answer, "18", 36, known)
+    assert verdict.verdict == "mistake" and "the value of t.other" in verdict.line()
+    assert answers.assess(answer, "19", 36, known).verdict == "different"
+
+
+def test_a_wrong_answer_equal_to_the_answer_fails_its_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A claim declared a common wrong answer whose value is in fact the answer fails the build: the checker would
+    otherwise call a right answer's twin a mistake (it never does: the answer is judged first, but the page's
+    declaration would be false)."""
+    from solutions.engine import checks
+
+    _, other = _wrong_answer_claims(monkeypatch, 36)
+    r = checks.judge(other, "36", "docs/x.md", 3)
+    assert r.status == "failed" and r.answer is None
+    assert "docs/x.md:3: claim t.other is declared a common wrong answer to t.count" in r.message
+    assert "equals that claim's truth (36)" in r.message and "m.py:2" in r.message
+    assert answers.mistakes_of([r]) == {}
+
+
+def test_a_wrong_answer_is_declared_beside_the_claim_it_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both truths must be under one module's key (what `mkdocs serve` reuses truths by), else an edit to one
+    module could leave a stale "these differ" in place."""
+    from solutions.engine import registry
+    from solutions.engine.kinds import Integer
+
+    _wrong_answer_claims(monkeypatch, 18, module="elsewhere")
+    with pytest.raises(ValueError, match=r"elsewhere\.py:2: claim 't\.other' is a wrong answer to 't\.count', but it "):
+        registry.load_all((), ROOT)
+    with pytest.raises(ValueError, match="wrong_answer_to and why go together"):
+        registry.claim("t.third", Integer(), "", wrong_answer_to="t.count")

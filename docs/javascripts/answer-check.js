@@ -362,7 +362,9 @@
     } else if (result.verdict === "mistake") {
       line.append("✗ A known mistake: " + result.mistake.why + " ");
       if (result.mistake.href) {
-        const a = el("a", "", "See it among the common mistakes.");
+        // A right value of something else, often given as this answer, is explained where the page counts it.
+        const a = el("a", "", result.mistake.other ? "See what it counts on this page." :
+          "See it among the common mistakes.");
         const target = new URL(result.mistake.href, ROOT);
         // On this very page, a plain anchor: the page only scrolls, and Back returns to the answer as it was.
         a.href = target.pathname === location.pathname ? target.hash : target.href;

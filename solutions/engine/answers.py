@@ -21,7 +21,7 @@ import math
 import re
 import time
 import zipfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,12 +49,15 @@ class Unsupported(ValueError):
 
 @dataclass(frozen=True)
 class Mistake:
-    """A wrong answer that a page shows as a mistake of a claim (a mistake claim's page text)."""
+    """A wrong answer that a page shows as a mistake of a claim (a mistake claim's page text), or a right value of
+    something else that the page shows and that is often given as the claim's answer (``other``: a verified claim
+    declared with ``wrong_answer_to``)."""
 
     id: str
     text: str
     why: str
     href: str = ""  # where the page shows it (the site build fills it in)
+    other: bool = False  # the right value of another claim (its id), not a mistake shown as one
 
 
 @dataclass
@@ -77,7 +80,8 @@ class Verdict:
             return "equivalent"
         if self.verdict == "mistake" and self.mistake is not None:
             where = f", on {self.mistake.href}" if self.mistake.href else ""
-            return f"known mistake: {self.mistake.why} (the mistake {self.mistake.id}{where})"
+            what = "the value of" if self.mistake.other else "the mistake"
+            return f"known mistake: {self.mistake.why} ({what} {self.mistake.id}{where})"
         if self.verdict == "different":
             hint = f"\n  hint: {self.hint}" if self.hint else ""
             return (f"different: {self.detail}" if self.detail else "different") + hint
@@ -433,12 +437,15 @@ def _matrix_claim(
 
 
 def mistakes_of(results: list[Result]) -> dict[str, list[Mistake]]:
-    """The known mistakes of each claim: the page text of every refuted mistake claim, by the claim it refutes."""
+    """The known mistakes of each claim, by the claim they answer wrongly: the page text of every refuted mistake
+    claim, and of every verified claim declared a wrong answer to another (``wrong_answer_to``)."""
     out: dict[str, list[Mistake]] = {}
     for r in results:
-        refutes = r.extra.get("refutes")
-        if refutes and r.status == "refuted":
-            out.setdefault(refutes, []).append(Mistake(r.claim_id, r.extra.get("mistake_text", r.page), r.extra["why"]))
+        refutes = r.extra.get("refutes") if r.status == "refuted" else None
+        other = r.extra.get("wrong_answer_to") if r.status == "verified" else None
+        if refutes or other:
+            text = r.extra.get("mistake_text", r.page)
+            out.setdefault(refutes or other, []).append(Mistake(r.claim_id, text, r.extra["why"], other=bool(other)))
     return out
 
 
@@ -450,7 +457,7 @@ def catalog(results: list[Result], href: Any, time_limit: float) -> dict[str, An
     claims, arrays = {}, {}
     for r in results:
         if r.status == "verified" and r.answer and ("truth" in r.answer or "matrix" in r.answer):
-            known = [asdict(Mistake(m.id, m.text, m.why, href(m.id))) for m in mistakes.get(r.claim_id, [])]
+            known = [asdict(replace(m, href=href(m.id))) for m in mistakes.get(r.claim_id, [])]
             entry = dict(r.answer)
             arrays.update(entry.pop("arrays", {}))  # a gradient's arrays, shared by the claims of one forward pass
             claims[r.claim_id] = {**entry, "mistakes": known}
@@ -502,7 +509,10 @@ class Catalog:
             kind = kind_from_json(entry["kind"])
             truth = from_tree(entry["truth"])
             claim = Claim(claim_id, kind, lambda: truth, "", "", 0, "")
-        mistakes = [Mistake(m["id"], m["text"], m["why"], m.get("href", "")) for m in entry.get("mistakes", [])]
+        mistakes = [
+            Mistake(m["id"], m["text"], m["why"], m.get("href", ""), bool(m.get("other")))
+            for m in entry.get("mistakes", [])
+        ]
         return assess(claim, text, truth, mistakes, self.time_limit)
 
     def check_json(self, claim_id: str, text: str) -> str:
@@ -514,7 +524,7 @@ def mistakes_in(docs: Path, claims: dict[str, Claim], claim_id: str) -> list[Mis
     the command line; a page that cannot be read is left out: the site build reports it)."""
     from .pages import PageSyntaxError, find_claims
 
-    wanted = {c.id: c for c in claims.values() if c.refutes == claim_id}
+    wanted = {c.id: c for c in claims.values() if claim_id in (c.refutes, c.wrong_answer_to)}
     found = []
     for page in sorted(docs.rglob("*.md")) if wanted else []:
         try:
@@ -524,7 +534,8 @@ def mistakes_in(docs: Path, claims: dict[str, Claim], claim_id: str) -> list[Mis
         for occ in occurrences:
             if occ.id in wanted:
                 text = occ.latex if occ.is_latex else occ.value or ""
-                found.append(Mistake(occ.id, text, wanted[occ.id].why, occ.path))
+                other = wanted[occ.id].wrong_answer_to is not None
+                found.append(Mistake(occ.id, text, wanted[occ.id].why, occ.path, other))
     return found
 
 

@@ -233,9 +233,42 @@ def judge(
         r.status = VERIFIED
     else:
         r.message = f"{head} is wrong.{facts}\n    {cmp.detail}"
+    if r.status == VERIFIED and claim.wrong_answer_to:
+        _wrong_answer(r, claim, text, seconds, head)
     if r.status != VERIFIED:
         r.answer = None
     return r
+
+
+def _wrong_answer(r: Result, claim: Claim, text: str | None, seconds: float, head: str) -> None:
+    """A verified claim declared a common wrong answer to another claim (``wrong_answer_to``): its page value must
+    differ from that claim's truth, as that claim's kind reads it; then the in-page checker gets it as a known
+    mistake of that claim (``r.extra``).  A pending claim answered nothing yet: nothing to explain."""
+    from .registry import get
+
+    other_id = claim.wrong_answer_to or ""
+    try:
+        other = get(other_id)
+        truth = compute_truth(other, seconds * TRUTH_FACTOR)
+        cmp = compare_within(other, text, truth, seconds)
+    except Pending:
+        return
+    except Exception as err:  # noqa: BLE001 - reported as this claim failing, with what raised
+        r.status = FAILED
+        r.message = f"{head} is declared a wrong answer to {other_id}, which cannot be judged: {type(err).__name__}: "
+        r.message += excerpt(str(err), 200)
+        return
+    if cmp.outcome == UNPARSABLE:
+        r.status = FAILED
+        r.message = f"{head} is declared a wrong answer to {other_id}, but reads as no answer to it: {cmp.detail}"
+    elif cmp.outcome == EQUAL:
+        r.status = FAILED
+        r.message = (
+            f"{head} is declared a common wrong answer to {other_id}, but its value {text} equals that claim's "
+            f"truth ({cmp.truth}).\n    Drop wrong_answer_to from this claim ({claim.location}), or fix the value."
+        )
+    else:
+        r.extra.update(wrong_answer_to=other_id, why=claim.why, mistake_text=text or "")
 
 
 def _for_readers(r: Result, claim: Claim, text: str | None, truth: Any) -> None:

@@ -54,8 +54,11 @@ class Claim:
     source_line: int
     module: str
     refutes: str | None = None  # for a mistake: the claim whose truth it contradicts
-    why: str = ""  # for a mistake: what went wrong
+    why: str = ""  # for a mistake: what went wrong; for a wrong answer to another claim: why it is wrong there
     source_fn: Callable[..., Any] | None = None  # what the check listing shows (defaults to compute)
+    # A right value of something else that is a common wrong answer to the claim it names: the in-page checker
+    # explains it as a known mistake of that claim (the build checks that the two values differ).
+    wrong_answer_to: str | None = None
 
     @property
     def is_mistake(self) -> bool:
@@ -91,14 +94,29 @@ def _register(c: Claim) -> None:
     _REGISTRY[c.id] = c
 
 
-def claim(claim_id: str, kind: Kind, how: str, caller: int = 0) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+def claim(
+    claim_id: str,
+    kind: Kind,
+    how: str,
+    caller: int = 0,
+    *,
+    wrong_answer_to: str | None = None,
+    why: str = "",
+) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
     """Declare that the decorated function computes the truth behind ``claim_id``.
 
     ``how`` is one sentence for the Verification page: how the truth was
     established (enumeration, symbolic differentiation, autograd, a recorded run).
     A helper that declares claims for its callers passes ``caller=1``, so that the
     claim belongs to (and is listed with) the module and line that called it.
+
+    ``wrong_answer_to`` names another claim for which this claim's (right) value is a common wrong answer, and
+    ``why`` says why, in a student's terms: a reader who types this value as that claim's answer is told ``why``
+    instead of a bare "different" (a count of something else given as the count asked, for example).  The build
+    fails if the two values are equal.
     """
+    if (wrong_answer_to is None) != (not why):
+        raise ValueError(f"claim {claim_id!r}: wrong_answer_to and why go together (why says why it is wrong)")
     # The caller's frame, read directly: inspect.stack() would resolve the module of every frame on the stack.
     frame = sys._getframe(1 + caller) if caller else None
 
@@ -108,7 +126,7 @@ def claim(claim_id: str, kind: Kind, how: str, caller: int = 0) -> Callable[[Cal
         else:
             rel = _relative(Path(frame.f_code.co_filename))
             line, module = frame.f_lineno, frame.f_globals["__name__"]
-        _register(Claim(claim_id, kind, fn, how, rel, line, module))
+        _register(Claim(claim_id, kind, fn, how, rel, line, module, why=why, wrong_answer_to=wrong_answer_to))
         return fn
 
     return deco
@@ -280,7 +298,8 @@ def load_all(
     ``root`` (the project root, default the working folder) is what claim sources are shown relative to.
     Each module's import has ``import_limit`` seconds (:func:`import_claims`); ``starting(module, file)`` is
     told before each import (the checking process tells its parent).  Raises :class:`ImportFailed` for a
-    module that cannot be imported, ``ValueError`` for a mistake that refutes no claim.
+    module that cannot be imported, ``ValueError`` for a mistake that refutes no claim or a wrong answer to a
+    claim that its module does not declare.
     """
     if root is not None:
         _root[0] = Path(root).resolve()
@@ -296,6 +315,15 @@ def load_all(
             if c.kind.target not in _REGISTRY:
                 raise ValueError(f"{c.location}: mistake {c.id!r} refutes {c.kind.target!r}, which no module declares")
             c.kind = c.kind.resolve()
+        if c.wrong_answer_to is not None:
+            # In the same module: its key (what a rebuild under serve reuses truths by) then covers both truths.
+            other = _REGISTRY.get(c.wrong_answer_to)
+            if other is None or other.module != c.module:
+                where = "no module declares it" if other is None else f"it is declared in {other.location}"
+                raise ValueError(
+                    f"{c.location}: claim {c.id!r} is a wrong answer to {c.wrong_answer_to!r}, but {where}; "
+                    "a wrong answer is declared in the module of the claim it answers"
+                )
     return dict(_REGISTRY)
 
 

@@ -445,7 +445,8 @@ def checks_page(module: str, listing: str, claims: list[Claim], results: dict[st
             out.append(
                 f'<span id="{c.id}"></span>`{c.id}` — {status}'
                 + own_how
-                + (f". {_cell(c.why)}" if c.why else "")
+                + (f". Given as the answer to `{c.wrong_answer_to}`, the checker says: " if c.wrong_answer_to else "")
+                + (f". {_cell(c.why)}" if c.why and not c.wrong_answer_to else _cell(c.why))
                 + "  "
             )
         how = f"How: {group[0].how}. " if one_how else ""

@@ -45,9 +45,14 @@ for _name, _m in rp.ARCHITECTURES.items():
     claim(f"a2.p1.params.{_name}", Integer(), "closed form from the weight shapes; equal to PyTorch's own count")(
         lambda m=_m: _agreed(m)
     )
-    claim(f"a2.p1.total.{_name}", Integer(), "embedding + recurrent layers + head; equal to PyTorch's own count")(
-        lambda m=_m: _agreed_whole(m)
-    )
+    claim(
+        f"a2.p1.total.{_name}",
+        Integer(),
+        "embedding + recurrent layers + head; equal to PyTorch's own count",
+        wrong_answer_to=f"a2.p1.params.{_name}",
+        why="That is the whole model's count: it adds the embedding table and the head to the recurrent layers, "
+        "and the question asks for the recurrent layers only.",
+    )(lambda m=_m: _agreed_whole(m))
 
 
 @claim(

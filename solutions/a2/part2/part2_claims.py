@@ -246,8 +246,27 @@ _OTHER_COUNTS = {
     ),
     "label_patterns": ("enumeration of the distinct label triples", lambda: tl.label_patterns(tl.LABELS)),
 }
+# Why a student who gives one of these counts as Q4's answer is wrong: the in-page checker says it for that value
+# (sheet C's label patterns are a mistake claim of their own, a2.mistake.q4_label_patterns).
+_WHY_NOT_Q4 = {
+    "ordered_distinct": (
+        "That counts every ordered choice of three different samples, whatever their classes: in many of them the "
+        '"positive" is of the other class, or the "negative" of the anchor\'s own class.'
+    ),
+    "with_repetition": (
+        "That counts ordered triples with repetition allowed and classes ignored: a sample could even be its own "
+        "positive or negative."
+    ),
+    "unordered_pairs": (
+        "That counts {anchor, positive} as an unordered pair, but the two roles differ (the negative's distance is "
+        "measured from the anchor), so each such pair makes two triplets."
+    ),
+}
 for _name, (_how, _count) in _OTHER_COUNTS.items():
-    claim(f"a2.q4.other.{_name}", Integer(), _how)(_count)
+    _why = _WHY_NOT_Q4.get(_name, "")
+    claim(f"a2.q4.other.{_name}", Integer(), _how, wrong_answer_to="a2.q4.valid_triplets" if _why else None, why=_why)(
+        _count
+    )
     # The product written beside each count must equal the enumerated count too.
     claim(f"a2.q4.other.{_name}.product", Formula(), f"{_how}: the product equals the count")(
         lambda count=_count: sympy.Integer(count())
