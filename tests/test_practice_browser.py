@@ -108,10 +108,10 @@ def test_solved_mistaken_and_revealed_answers_and_the_progress(driver: object, s
     assert "2^3" not in shown and "give the answer away" in shown  # its why waits until the answer is out
     assert driver.execute_script(STATES)["a2.q4.valid_triplets"] == "hidden"
     assert not driver.execute_script(VISIBLE, "a2.q4.valid_triplets")["rendered"]
-    # A different answer keeps it hidden too, and does not say by how much (18 plus that would be the answer).
-    verdict, _, shown = _answer(driver, "a2.q4.valid_triplets", "18")
+    # A different answer keeps it hidden too, and does not say by how much (19 plus that would be the answer).
+    verdict, _, shown = _answer(driver, "a2.q4.valid_triplets", "19")
     assert verdict == "different" and "give the answer away" in shown
-    assert "−18" not in shown and "-18" not in shown, shown
+    assert "−17" not in shown and "-17" not in shown, shown
     assert driver.execute_script(STATES)["a2.q4.valid_triplets"] == "hidden"
     # An equivalent answer reveals it, with a ✓, and counts.
     assert _answer(driver, "a2.q4.valid_triplets", "36")[0] == "equivalent"
