@@ -210,3 +210,58 @@ def test_a_table_fields_checker_on_a_phone_stays_below_its_field_and_goes_when_s
         assert not driver.execute_script("return !!document.querySelector('table form.answer-check.open')")
     finally:
         driver.set_window_size(1280, 900)
+
+
+# Each table of the page: whether its wrapper scrolls sideways, whether it is read row by row (a11y.js), its
+# headings (kept, for screen readers) and the labels its cells got.
+TABLES = """
+document.querySelectorAll('.md-content details').forEach(d => { d.open = true; });
+await new Promise(r => setTimeout(r, 600));
+return [...document.querySelectorAll('.md-content .md-typeset__scrollwrap table')].map(t => {
+  const w = t.closest('.md-typeset__scrollwrap');
+  const row = t.querySelector('tbody tr');
+  return {scrolls: w.scrollWidth > w.clientWidth + 1, stacked: !!t.dataset.stacked, role: t.getAttribute('role'),
+          heads: t.querySelectorAll('thead th').length, cells: row ? row.cells.length : 0,
+          named: [...t.querySelectorAll('thead th')].slice(1).filter(th => th.textContent.trim()).length,
+          labels: row ? row.querySelectorAll('.stack-label[aria-hidden="true"]').length : 0,
+          text: t.innerText.slice(0, 40)};
+});
+"""
+
+
+def test_a_wide_table_is_read_row_by_row_on_a_phone(driver: object, server: str, axe_js: str) -> None:
+    """At 390 px no table of Part II or HW2 Q4 scrolls sideways: one too wide is stacked (a row per block, each cell
+    labelled with a copy of its heading, the headings kept for screen readers), its answer fields still check, axe
+    finds nothing serious; at a desktop's width the same tables are tables again."""
+    from tests.test_answer_checker_browser import _answer
+
+    driver.set_window_size(390, 844)
+    try:
+        problems, stacked = [], 0
+        for page in ("a2/part2/", "hw2/q4/", "a2/part1/"):
+            driver.get(urljoin(server, page))
+            _wait_for_math(driver)
+            for t in driver.execute_script(TABLES):
+                if t["scrolls"]:
+                    problems.append(f"{page}: a table scrolls sideways: {t}")
+                if t["stacked"]:
+                    stacked += 1
+                    if t["role"] != "table" or t["labels"] != t["named"] or t["heads"] != t["cells"]:
+                        problems.append(f"{page}: a stacked table lost its headings or labels: {t}")
+            if page == "a2/part2/":
+                # Q5's answer table: 7 columns, stacked; a field in it still checks.
+                verdict, _, shown = _answer(driver, "a2.q5.t1.dL_df1", "f_5 - f_2")
+                if verdict != "equivalent":
+                    problems.append(f"a field in a stacked table: {verdict} {shown!r}")
+                problems += [
+                    f"{page} at 390 px: axe {v['id']}: {v['help']} {v['nodes']}" for v in axe_violations(driver, axe_js)
+                ]
+        assert stacked >= 5, stacked
+        driver.set_window_size(1280, 900)
+        driver.get(urljoin(server, "a2/part2/"))
+        _wait_for_math(driver)
+        back = driver.execute_script(TABLES)
+        assert not any(t["stacked"] for t in back), back
+        assert not problems, "\n".join(problems)
+    finally:
+        driver.set_window_size(1280, 900)

@@ -36,7 +36,76 @@
     });
   }
 
+  // On a phone, a table wider than the screen is read row by row instead of scrolled sideways: each row becomes a
+  // block, and each cell after the first gets a copy of its column's heading as a label (aria-hidden: the table keeps
+  // its roles, so a screen reader still announces the real headings, which stay in the page, visually hidden).  A
+  // wider window puts the table back.  A table of one column has nothing to label.
+  const STACK_BELOW = 720; // px of window width
+  function label(th) {
+    const span = document.createElement("span");
+    span.className = "stack-label";
+    span.setAttribute("aria-hidden", "true");
+    th.childNodes.forEach(function (n) { span.append(n.cloneNode(true)); });
+    span.querySelectorAll("[id]").forEach(function (e) { e.removeAttribute("id"); });
+    span.querySelectorAll("a, form, button, input").forEach(function (e) { e.replaceWith(...e.childNodes); });
+    return span;
+  }
+  const ROLES = { TABLE: "table", THEAD: "rowgroup", TBODY: "rowgroup", TR: "row", TH: "columnheader", TD: "cell" };
+  function stack(table) {
+    const heads = Array.prototype.slice.call(table.querySelectorAll("thead th"));
+    const signature = heads.map(function (th) { return th.innerHTML; }).join("\u0000");
+    if (table.dataset.stacked === "yes" && table.stackSignature === signature) return;
+    unstack(table);
+    table.dataset.natural = String(table.scrollWidth);
+    [table].concat(Array.prototype.slice.call(table.querySelectorAll("thead, tbody, tr, th, td"))).forEach(
+      function (e) { if (!e.hasAttribute("role")) e.setAttribute("role", ROLES[e.tagName]); });
+    table.querySelectorAll("tbody tr").forEach(function (tr) {
+      Array.prototype.forEach.call(tr.cells, function (td, i) {
+        if (i > 0 && heads[i] && heads[i].textContent.trim()) td.prepend(label(heads[i]));
+      });
+    });
+    table.stackSignature = signature;
+    table.dataset.stacked = "yes";
+  }
+  function unstack(table) {
+    if (!table.dataset.stacked) return;
+    table.querySelectorAll(".stack-label").forEach(function (e) { e.remove(); });
+    [table].concat(Array.prototype.slice.call(table.querySelectorAll("thead, tbody, tr, th, td"))).forEach(
+      function (e) { e.removeAttribute("role"); });
+    delete table.dataset.stacked;
+    delete table.dataset.natural;
+  }
+  // A table also grows without any change to the page's elements (KaTeX's fonts arriving): watched for its size.
+  const sized = "ResizeObserver" in window ? new ResizeObserver(function () { later(); }) : null;
+  const watched = new WeakSet();
+  function stackTables() {
+    document.querySelectorAll(".md-content .md-typeset__scrollwrap table").forEach(function (table) {
+      const wrap = table.closest(".md-typeset__scrollwrap");
+      if (sized && !watched.has(table)) {
+        watched.add(table);
+        sized.observe(table);
+      }
+      if (!wrap.clientWidth) return; // not shown (a closed box): measured when it opens
+      const columns = table.querySelectorAll("thead th").length;
+      const narrow = window.innerWidth < STACK_BELOW;
+      if (!narrow) delete table.dataset.tight;
+      if (table.dataset.stacked) {
+        if (!narrow || Number(table.dataset.natural) <= wrap.clientWidth) unstack(table);
+        else stack(table); // labels again if the headings changed (KaTeX typeset them after the first pass)
+      } else if (narrow && columns > 1 && wrap.scrollWidth > wrap.clientWidth + 1) {
+        // Only a little too wide: tighter cells may do (reading the width again lays the table out at once).
+        if (!table.dataset.tight) {
+          table.dataset.tight = "yes";
+          if (wrap.scrollWidth <= wrap.clientWidth + 1) return;
+          delete table.dataset.tight;
+        }
+        stack(table);
+      }
+    });
+  }
+
   function scan() {
+    stackTables();
     markWide();
     document.querySelectorAll(CANDIDATES).forEach(function (el) {
       const marked = el.hasAttribute("data-scroll-focus");
@@ -64,6 +133,7 @@
   }
   Object.defineProperty(window, "a11yScrollScan", { value: later });
   window.addEventListener("resize", later);
+  document.addEventListener("toggle", later, true); // a box opened: the tables in it can be measured now
   new MutationObserver(later).observe(document.body, { childList: true, subtree: true });
   if (typeof document$ !== "undefined") document$.subscribe(later);
   later();
