@@ -265,3 +265,26 @@ def test_a_wide_table_is_read_row_by_row_on_a_phone(driver: object, server: str,
         assert not problems, "\n".join(problems)
     finally:
         driver.set_window_size(1280, 900)
+
+
+TARGETS = """
+return [...document.querySelectorAll('form.answer-check .answer-input')].filter(i => i.offsetParent)
+  .map(i => { const b = i.getBoundingClientRect(); return [i.closest('form').dataset.answerFor, b.width, b.height]; });
+"""
+
+
+def test_every_answer_field_is_a_target_a_finger_can_hit(driver: object, server: str) -> None:
+    """WCAG 2.5.8: each answer field at least 24 x 24 px, on a phone that does not report a coarse pointer too."""
+    driver.set_window_size(390, 844)
+    try:
+        small, seen = [], 0
+        for page in ("a2/part1/", "a2/part2/", "hw2/q3/"):
+            driver.get(urljoin(server, page))
+            _wait_for_math(driver)
+            for claim, width, height in driver.execute_script(TARGETS):
+                seen += 1
+                if width < 23.5 or height < 23.5:
+                    small.append(f"{page} {claim}: {width:.1f} x {height:.1f} px")
+        assert seen >= 60 and not small, (seen, small[:10])
+    finally:
+        driver.set_window_size(1280, 900)
