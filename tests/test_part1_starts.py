@@ -118,3 +118,18 @@ def test_the_chart_tells_the_starts_apart_by_shape() -> None:
     circles = [line for line in svg.splitlines() if line.startswith("<circle")]
     assert [('fill="none"' in c) for c in circles] == [True, True, False]
     assert len({c.split('stroke="')[1].split('"')[0] for c in circles}) == 1  # one model, one colour
+
+
+def test_the_learning_curves_are_one_chart_per_model_each_start_in_its_own_style(results: Path) -> None:
+    """Every run in its model's chart only, a GloVe run drawn with squares and a random one with circles, and a
+    model without runs has no chart."""
+    write(results, "000001", "lstm", 0)
+    write(results, "000002", "lstm", 1)
+    _glove(results, "000003", "lstm", 0, 0.86)
+    write(results, "000004", "rnn", 0)
+    charts = p1.learning_curves().html.split("</svg>")[:-1]
+    assert [c.count("<title>") for c in charts] == [1, 1]
+    lstm, rnn = sorted(charts, key=len, reverse=True)
+    assert ">LSTM</text>" in lstm and ">RNN</text>" in rnn
+    assert "seed 0, GloVe 6B 50d start" in lstm and "seed 1, random start" in lstm and "GloVe" not in rnn
+    assert lstm.count("<rect") == 5 + 1 and rnn.count("<rect") == 0  # 5 epochs and the legend's marker

@@ -71,3 +71,27 @@ def test_legend_and_notes_never_overlap_and_every_series_has_its_own_line_style(
         line_chart({str(k): [(1, 1.0)] for k in range(len(DASHES) + 1)}, "many", "x", "y")
     assert len(set(DASHES)) == len(DASHES)  # every pattern distinct
     line_chart({str(k): [(1, 1.0)] for k in range(len(DASHES))}, "as many as there are styles", "x", "y")
+
+
+def test_small_charts_share_a_y_axis_and_a_style_per_kind_of_series() -> None:
+    """One chart per model: the caption is drawn, ``y_range`` gives two charts the same axis whatever their own
+    points, ``styles`` draws each series as told (a square marker for one start), and two series that would differ
+    by colour alone are refused."""
+    styles = {"seed 0, random": ("#111111", "", "circle"), "seed 0, GloVe": ("#222222", "", "square")}
+    series = {"seed 0, random": [(1, 60.0), (2, 62.0)], "seed 0, GloVe": [(1, 70.0), (2, 80.0)]}
+    a = line_chart(series, "bi-LSTM", "epoch", "acc", caption="bi-LSTM", y_range=(50.0, 90.0), styles=styles)
+    b = line_chart(
+        {"seed 0, random": [(1, 55.0), (2, 57.0)]}, "RNN", "epoch", "acc", y_range=(50.0, 90.0), styles=styles
+    )
+    ticks = [[t.text for t in ET.fromstring(svg).iter(f"{NS}text") if t.get("text-anchor") == "end"] for svg in (a, b)]
+    assert ticks[0] == ticks[1] and len(ticks[0]) == 5, ticks
+    root = ET.fromstring(a)
+    assert any(t.text == "bi-LSTM" and t.get("font-weight") == "bold" for t in root.iter(f"{NS}text"))
+    squares = [r for r in root.iter(f"{NS}rect") if r.get("fill") == "#222222"]
+    assert len(squares) == 2 + 1  # its two points and its legend
+    assert [c.get("fill") for c in root.iter(f"{NS}circle")] == ["#111111"] * 2
+    clash = {"seed 0, random": ("#111111", "", "circle"), "seed 0, GloVe": ("#222222", "", "circle")}
+    with pytest.raises(ValueError, match="share a dash pattern and marker"):
+        line_chart(series, "clash", "epoch", "acc", styles=clash)
+    with pytest.raises(ValueError, match="no style for 'seed 0, GloVe'"):
+        line_chart(series, "unstyled", "epoch", "acc", styles={"seed 0, random": styles["seed 0, random"]})

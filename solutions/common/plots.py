@@ -55,15 +55,30 @@ def line_chart(
     height: int = 300,
     x_range: tuple[float, float] | None = None,
     notes: tuple[str, ...] = (),
+    caption: str = "",
+    y_range: tuple[float, float] | None = None,
+    styles: Mapping[str, tuple[str, str, str]] | None = None,
 ) -> str:
     """``x_range`` fixes the x axis (e.g. every token position even where a series has no point);
     ``notes`` are lines printed under the chart (and in its description).
 
+    For a set of small charts side by side (one per model): ``caption`` is written above the plot, ``y_range``
+    gives every chart the same y axis (padded as usual), and ``styles`` gives each series its colour, dash
+    pattern and marker (``circle`` or ``square``), so that the same kind of series looks the same in every chart;
+    no two series of one chart may then share both dash and marker (they would differ by colour alone).
+
     ``height`` is the plot's own, axes included; the legend (one line per series) and then the notes (wrapped to
     the chart's width) go under it, each on lines of their own, so that nothing overlaps at any width."""
-    if len(series) > len(DASHES):
-        raise ValueError(f"chart {title!r}: {len(series)} series, but only {len(DASHES)} distinct line styles")
-    left, right, top, bottom = 64, 24, 28, 44
+    if styles is None:
+        if len(series) > len(DASHES):
+            raise ValueError(f"chart {title!r}: {len(series)} series, but only {len(DASHES)} distinct line styles")
+        styles = {name: (COLOURS[i % len(COLOURS)], DASHES[i], "circle") for i, name in enumerate(series)}
+    elif missing := [name for name in series if name not in styles]:
+        raise ValueError(f"chart {title!r}: no style for {missing[0]!r}")
+    shapes = [styles[name][1:] for name in series]
+    if len(set(shapes)) < len(shapes) or any(m not in MARKERS for _, m in shapes):
+        raise ValueError(f"chart {title!r}: two series share a dash pattern and marker, or a marker is unknown")
+    left, right, top, bottom = 64, 24, 36 if caption else 28, 44
     legend_top = height + 22  # under the x axis's label
     note_lines = [line for note in notes for line in textwrap.wrap(note, NOTE_CHARS)]
     notes_top = legend_top + 18 * len(series) + 8
@@ -78,7 +93,10 @@ def line_chart(
         )
     xs, ys = [p[0] for p in pts], [math.log10(p[1]) if log_y else p[1] for p in pts]
     x0, x1 = x_range or (min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1)
-    y0, y1 = _padded_range(min(ys), max(ys), 0.08, tiny=1e-12)
+    lo, hi = y_range or (min(ys), max(ys))
+    if y_range and log_y:
+        lo, hi = math.log10(lo), math.log10(hi)
+    y0, y1 = _padded_range(lo, hi, 0.08, tiny=1e-12)
 
     def sx(x: float) -> float:
         return left + (x - x0) / (x1 - x0) * (width - left - right)
@@ -116,24 +134,40 @@ def line_chart(
         out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{label}</text>')
     for x in sorted({p[0] for p in pts}) if len({p[0] for p in pts}) <= 12 else [x0, (x0 + x1) / 2, x1]:
         out.append(f'<text x="{sx(x):.1f}" y="{height - bottom + 16}" text-anchor="middle">{x:g}</text>')
+    if caption:
+        out.append(f'<text x="{left}" y="16" font-size="14" font-weight="bold">{html.escape(caption)}</text>')
     for k, line in enumerate(note_lines):
         out.append(f'<text x="{left}" y="{notes_top + 12 + 18 * k}">{html.escape(line)}</text>')
     out.append("</g>")
     for i, (name, s) in enumerate(series.items()):
-        colour, dash = COLOURS[i % len(COLOURS)], DASHES[i]
+        colour, dash, marker = styles[name]
         path = " ".join(f"{'M' if j == 0 else 'L'}{sx(x):.1f} {sy(y):.1f}" for j, (x, y) in enumerate(s))
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         out.append(f'<path d="{path}" stroke="{colour}" stroke-width="2" fill="none"{dash_attr}/>')
         if len(s) <= 12:
-            out += [f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3" fill="{colour}"/>' for x, y in s]
+            out += [_marker(marker, sx(x), sy(y), colour) for x, y in s]
         ly = legend_top + 9 + 18 * i
         out.append(f'<path d="M{left} {ly}h32" stroke="{colour}" stroke-width="2"{dash_attr}/>')
+        if marker != "circle":  # the legend shows a marker that is not the usual one
+            out.append(_marker(marker, left + 16, ly, colour))
         out.append(
             f'<text x="{left + 40}" y="{ly + 4}" font-size="12" font-family="sans-serif" '
             f'fill="currentColor">{html.escape(name)}</text>'
         )
     out.append("</svg>")
     return "\n".join(out)
+
+
+MARKERS = ("circle", "square", "diamond")
+
+
+def _marker(shape: str, x: float, y: float, colour: str) -> str:
+    """A point's marker, filled, of about the same area whatever its shape."""
+    if shape == "square":
+        return f'<rect x="{x - 2.7:.1f}" y="{y - 2.7:.1f}" width="5.4" height="5.4" fill="{colour}"/>'
+    if shape == "diamond":
+        return f'<path d="M{x:.1f} {y - 3.8:.1f}l3.8 3.8l-3.8 3.8l-3.8 -3.8z" fill="{colour}"/>'
+    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>'
 
 
 def html_table(head: list[str], rows: list[list[object]]) -> str:

@@ -558,13 +558,55 @@ def _all_runs() -> list[dict]:
     return runs.recorded("imdb", *TRAINED)
 
 
-@claim("a2.p1.learning_curves", Generated(), "plotted from the per-epoch history in each results file")
+# How a start looks in every small chart of a figure: its colour and marker (a seed is a dash pattern).
+_START_STYLES = {"random": (plots.COLOURS[0], "circle"), "glove50": (plots.COLOURS[1], "square")}
+_OTHER_START = (plots.COLOURS[2], "diamond")
+
+
+def _curve_label(run: dict) -> str:
+    """A run's label inside its model's own chart: its seed and start (and its epochs, if not the recipe's)."""
+    init = runs.embedding_init(run)
+    epochs = "" if run["epochs"] == EPOCHS else f", {run['epochs']} epochs"
+    return f"seed {run['seed']}, {START_LABELS.get(init, init)} start{epochs}"
+
+
+@claim(
+    "a2.p1.learning_curves",
+    Generated(),
+    "plotted from the per-epoch history in each results file, one chart per model on one y axis",
+)
 def learning_curves() -> Shown:
-    series = {_label(r): [(e["epoch"], 100 * e["valid_accuracy"]) for e in r["history"]] for r in _all_runs()}
-    svg = plots.line_chart(
-        series, "Validation accuracy by epoch, one line per recorded run", "epoch", "validation accuracy (%)"
+    every = _all_runs()
+    accuracy = [100 * e["valid_accuracy"] for r in every for e in r["history"]]
+    charts = []
+    for model in TRAINED:
+        mine = [r for r in every if r["model"] == model]
+        if not mine:
+            continue
+        series = {_curve_label(r): [(e["epoch"], 100 * e["valid_accuracy"]) for e in r["history"]] for r in mine}
+        styles = {
+            _curve_label(r): (
+                *_START_STYLES.get(runs.embedding_init(r), _OTHER_START)[:1],
+                plots.DASHES[r["seed"] % len(plots.DASHES)],
+                _START_STYLES.get(runs.embedding_init(r), _OTHER_START)[1],
+            )
+            for r in mine
+        }
+        charts.append(
+            plots.line_chart(
+                series,
+                f"{LABELS.get(model, model)}: validation accuracy by epoch, one line per recorded run",
+                "epoch",
+                "validation accuracy (%)",
+                height=210,
+                caption=LABELS.get(model, model),
+                y_range=(min(accuracy), max(accuracy)),
+                styles=styles,
+            )
+        )
+    return Shown(
+        "", "drawn from results/imdb/, one chart per model, every chart on the same y axis", html="\n".join(charts)
     )
-    return Shown("", "drawn from results/imdb/", html=svg)
 
 
 @claim(
