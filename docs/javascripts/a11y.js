@@ -54,7 +54,7 @@
   function stack(table) {
     const heads = Array.prototype.slice.call(table.querySelectorAll("thead th"));
     const signature = heads.map(function (th) { return th.innerHTML; }).join("\u0000");
-    if (table.dataset.stacked === "yes" && table.stackSignature === signature) return;
+    if (table.dataset.stacked && table.stackSignature === signature) return;
     unstack(table);
     table.dataset.natural = String(table.scrollWidth);
     [table].concat(Array.prototype.slice.call(table.querySelectorAll("thead, tbody, tr, th, td"))).forEach(
@@ -65,7 +65,11 @@
       });
     });
     table.stackSignature = signature;
-    table.dataset.stacked = "yes";
+    // Rows named by a few characters ($L^1$, a sample's name) keep the name on the line of their first cells.
+    const names = Array.prototype.map.call(table.querySelectorAll("tbody tr"), function (tr) {
+      return tr.cells.length ? tr.cells[0].textContent.trim().length : 0;
+    });
+    table.dataset.stacked = Math.max.apply(null, names.concat([0])) <= 12 ? "short" : "yes";
   }
   function unstack(table) {
     if (!table.dataset.stacked) return;
