@@ -216,7 +216,12 @@ def test_a_table_fields_checker_on_a_phone_stays_below_its_field_and_goes_when_s
 # headings (kept, for screen readers) and the labels its cells got.
 TABLES = """
 document.querySelectorAll('.md-content details').forEach(d => { d.open = true; });
-await new Promise(r => setTimeout(r, 600));
+const wide = () => [...document.querySelectorAll('.md-content .md-typeset__scrollwrap')]
+  .some(w => w.scrollWidth > w.clientWidth + 1);
+// a11y.js lays the tables out a moment after a box opens (and again after KaTeX): up to 10 s on a loaded machine
+for (let waited = 0; waited < 10000 && (waited < 600 || wide()); waited += 200) {
+  await new Promise(r => setTimeout(r, 200));
+}
 return [...document.querySelectorAll('.md-content .md-typeset__scrollwrap table')].map(t => {
   const w = t.closest('.md-typeset__scrollwrap');
   const row = t.querySelector('tbody tr');
