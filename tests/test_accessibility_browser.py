@@ -293,3 +293,30 @@ def test_every_answer_field_is_a_target_a_finger_can_hit(driver: object, server:
         assert seen >= 60 and not small, (seen, small[:10])
     finally:
         driver.set_window_size(1280, 900)
+
+
+BESIDE = """
+return [...document.querySelectorAll('.md-content .claim-display')].filter(d => d.offsetParent).map(d => {
+  const mark = d.querySelector(':scope > p > .claim-mark'), eq = d.querySelector('.katex-display');
+  if (!mark || !eq) return null;
+  const m = mark.getBoundingClientRect(), e = eq.getBoundingClientRect();
+  return {id: mark.id, beside: d.hasAttribute('data-mark-beside'), level: m.top < e.bottom && m.bottom > e.top};
+}).filter(x => x);
+"""
+
+
+def test_a_narrow_equation_keeps_its_mark_beside_it_on_a_phone(driver: object, server: str) -> None:
+    """At 390 px a displayed claim's mark goes under its equation only when the equation leaves no room for it:
+    Q2's short equations keep theirs on their own line (a line saved each), Q6's long chains do not."""
+    driver.set_window_size(390, 844)
+    try:
+        driver.get(urljoin(server, "a2/part2/"))
+        _wait_for_math(driver)
+        driver.execute_script("return new Promise(r => setTimeout(r, 600))")  # a11y.js lays them out
+        seen = {d["id"]: d for d in driver.execute_script(BESIDE)}
+        q2 = [seen[f"claim-a2.q2.dL_df{r}"] for r in "apn"]
+        assert all(d["beside"] and d["level"] for d in q2), q2
+        q6 = seen["claim-a2.q6.dL_df1"]
+        assert not q6["beside"] and not q6["level"], q6
+    finally:
+        driver.set_window_size(1280, 900)

@@ -108,8 +108,34 @@
     });
   }
 
+  // On a phone a displayed claim's mark (and field) goes under its equation, a line of its own; an equation narrow
+  // enough keeps them beside it, as on a wide screen (claims.css), where they cannot cover it.
+  function markBeside() {
+    const narrow = window.innerWidth < STACK_BELOW;
+    document.querySelectorAll(".md-content .claim-display").forEach(function (d) {
+      const mark = d.querySelector(":scope > p:has(> .claim-mark)");
+      const parts = d.querySelectorAll(".katex-display .katex-html > .base");
+      if (!narrow || !mark || !parts.length) {
+        d.removeAttribute("data-mark-beside");
+        return;
+      }
+      let left = Infinity, right = -Infinity;
+      parts.forEach(function (b) {
+        const r = b.getBoundingClientRect();
+        left = Math.min(left, r.left);
+        right = Math.max(right, r.right);
+      });
+      const range = document.createRange(); // the mark's and the field's own width, not their line's
+      range.selectNodeContents(mark);
+      const fits = (right - left) + 2 * (range.getBoundingClientRect().width + 12) <= d.clientWidth;
+      if (fits) d.setAttribute("data-mark-beside", "");
+      else d.removeAttribute("data-mark-beside");
+    });
+  }
+
   function scan() {
     stackTables();
+    markBeside();
     markWide();
     document.querySelectorAll(CANDIDATES).forEach(function (el) {
       const marked = el.hasAttribute("data-scroll-focus");
