@@ -7,6 +7,8 @@ policy would refuse it anyway.  A serious or critical violation fails, with its 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -26,6 +28,16 @@ axe.run(document, {resultTypes: ["violations"]}).then(r => done(r.violations
               nodes: v.nodes.slice(0, 4).map(n => n.target.join(" ") + ": " + (n.failureSummary || "").slice(0, 160)),
               count: v.nodes.length}))), e => done([{id: "axe-error", help: String(e), nodes: [], count: 0}]));
 """
+
+
+@contextmanager
+def phone_width(driver: object) -> Iterator[None]:
+    """The window at a phone's width (390 x 844) inside the block, a desktop's (1280 x 900) again after it."""
+    driver.set_window_size(390, 844)
+    try:
+        yield
+    finally:
+        driver.set_window_size(1280, 900)
 
 
 @pytest.fixture(scope="module")
@@ -117,8 +129,7 @@ return out;
 
 
 def test_nothing_is_cut_off_on_a_phone(driver: object, server: str, built: Path) -> None:
-    driver.set_window_size(390, 844)
-    try:
+    with phone_width(driver):
         problems = []
         for page in _pages(built):
             driver.get(urljoin(server, page))
@@ -126,8 +137,6 @@ def test_nothing_is_cut_off_on_a_phone(driver: object, server: str, built: Path)
             driver.execute_script("return new Promise(r => setTimeout(r, 400))")  # a11y.js marks what scrolls
             problems += [f"{page or '/'}: {p}" for p in driver.execute_script(PHONE_REPORT)]
         assert not problems, "\n".join(problems[:60])
-    finally:
-        driver.set_window_size(1280, 900)
 
 
 SKIP = "return [...document.querySelectorAll('a.skip-to-answer')].map(a => a.textContent)"
@@ -197,8 +206,7 @@ def test_a_table_fields_checker_on_a_phone_stays_below_its_field_and_goes_when_s
 ) -> None:
     """On a phone, a field in a table opens its checker as a sheet at the foot of the screen: at most a third of the
     screen, below the field (scrolled up if it sat low); the sheet closes when the field scrolls out of sight."""
-    driver.set_window_size(390, 844)
-    try:
+    with phone_width(driver):
         driver.get(urljoin(server, "a2/part1/"))
         _wait_for_math(driver)
         seen = driver.execute_script(SHEET)
@@ -208,8 +216,6 @@ def test_a_table_fields_checker_on_a_phone_stays_below_its_field_and_goes_when_s
         driver.execute_script("window.scrollBy(0, 3 * window.innerHeight)")
         driver.execute_script("return new Promise(r => setTimeout(r, 500))")
         assert not driver.execute_script("return !!document.querySelector('table form.answer-check.open')")
-    finally:
-        driver.set_window_size(1280, 900)
 
 
 # Each table of the page: whether its wrapper scrolls sideways, whether it is read row by row (a11y.js), its
@@ -240,8 +246,7 @@ def test_a_wide_table_is_read_row_by_row_on_a_phone(driver: object, server: str,
     finds nothing serious; at a desktop's width the same tables are tables again."""
     from tests.test_answer_checker_browser import _answer
 
-    driver.set_window_size(390, 844)
-    try:
+    with phone_width(driver):
         problems, stacked = [], 0
         for page in ("a2/part2/", "hw2/q4/", "a2/part1/"):
             driver.get(urljoin(server, page))
@@ -268,8 +273,6 @@ def test_a_wide_table_is_read_row_by_row_on_a_phone(driver: object, server: str,
         back = driver.execute_script(TABLES)
         assert not any(t["stacked"] for t in back), back
         assert not problems, "\n".join(problems)
-    finally:
-        driver.set_window_size(1280, 900)
 
 
 TARGETS = """
@@ -280,8 +283,7 @@ return [...document.querySelectorAll('form.answer-check .answer-input')].filter(
 
 def test_every_answer_field_is_a_target_a_finger_can_hit(driver: object, server: str) -> None:
     """WCAG 2.5.8: each answer field at least 24 x 24 px, on a phone that does not report a coarse pointer too."""
-    driver.set_window_size(390, 844)
-    try:
+    with phone_width(driver):
         small, seen = [], 0
         for page in ("a2/part1/", "a2/part2/", "hw2/q3/"):
             driver.get(urljoin(server, page))
@@ -291,8 +293,6 @@ def test_every_answer_field_is_a_target_a_finger_can_hit(driver: object, server:
                 if width < 23.5 or height < 23.5:
                     small.append(f"{page} {claim}: {width:.1f} x {height:.1f} px")
         assert seen >= 60 and not small, (seen, small[:10])
-    finally:
-        driver.set_window_size(1280, 900)
 
 
 BESIDE = """
@@ -308,8 +308,7 @@ return [...document.querySelectorAll('.md-content .claim-display')].filter(d => 
 def test_a_narrow_equation_keeps_its_mark_beside_it_on_a_phone(driver: object, server: str) -> None:
     """At 390 px a displayed claim's mark goes under its equation only when the equation leaves no room for it:
     Q2's short equations keep theirs on their own line (a line saved each), Q6's long chains do not."""
-    driver.set_window_size(390, 844)
-    try:
+    with phone_width(driver):
         driver.get(urljoin(server, "a2/part2/"))
         _wait_for_math(driver)
         driver.execute_script("return new Promise(r => setTimeout(r, 600))")  # a11y.js lays them out
@@ -318,5 +317,3 @@ def test_a_narrow_equation_keeps_its_mark_beside_it_on_a_phone(driver: object, s
         assert all(d["beside"] and d["level"] for d in q2), q2
         q6 = seen["claim-a2.q6.dL_df1"]
         assert not q6["beside"] and not q6["level"], q6
-    finally:
-        driver.set_window_size(1280, 900)
