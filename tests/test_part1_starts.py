@@ -133,3 +133,15 @@ def test_the_learning_curves_are_one_chart_per_model_each_start_in_its_own_style
     assert ">LSTM</text>" in lstm and ">RNN</text>" in rnn
     assert "seed 0, GloVe 6B 50d start" in lstm and "seed 1, random start" in lstm and "GloVe" not in rnn
     assert lstm.count("<rect") == 5 + 1 and rnn.count("<rect") == 0  # 5 epochs and the legend's marker
+
+
+def test_every_recorded_run_is_a_row_of_an_html_table(results: Path) -> None:
+    """A real table (a phone reads it row by row, a screen reader as a table), one row per results file, each
+    start in words."""
+    write(results, "000001", "lstm", 0)
+    _glove(results, "000002", "lstm", 0, 0.86)
+    shown = p1.recorded_runs()
+    assert not shown.latex and shown.html.startswith("<table><thead>")
+    body = shown.html.split("<tbody>")[1]
+    assert body.count("<tr>") == 2 and body.count("<td>LSTM</td>") == 2
+    assert "<td>random</td>" in body and "<td>GloVe 6B 50d</td>" in body and "<td>86.00</td>" in body
