@@ -440,27 +440,22 @@ def test_an_answer_over_the_limit_is_refused_with_its_length_never_cut(
     assert cli_verdict("a2.q4.valid_triplets", "1" * 2001, capsys) == ("invalid", 2)
 
 
-def _wrong_answer_claims(monkeypatch: pytest.MonkeyPatch, other_value: int, module: str = "m") -> tuple:
-    """Two claims in the registry for one test: ``t.count`` (36) and ``t.other``, declared a common wrong answer to
-    it, whose value is ``other_value``."""
+def _wrong_answer_claims(monkeypatch: pytest.MonkeyPatch, other_value: object, kind: object = None) -> tuple:
+    """Two claims declared through ``claim()`` in a registry of this test's own: ``t.count`` (36) and ``t.other``,
+    declared a common wrong answer to it, whose value is ``other_value`` (of ``kind``, an integer by default)."""
     from solutions.engine import registry
     from solutions.engine.kinds import Integer
 
-    answer = registry.Claim("t.count", Integer(), lambda: 36, "", "m.py", 1, "m")
-    other = registry.Claim(
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+    registry.claim("t.count", Integer(), "a count")(lambda: 36)
+    registry.claim(
         "t.other",
-        Integer(),
-        lambda: other_value,
-        "",
-        f"{module}.py",
-        2,
-        module,
-        why="counts pairs",
+        kind or Integer(),
+        "another count",
         wrong_answer_to="t.count",
-    )
-    monkeypatch.setitem(registry._REGISTRY, "t.count", answer)
-    monkeypatch.setitem(registry._REGISTRY, "t.other", other)
-    return answer, other
+        why="counts pairs",
+    )(lambda: other_value)
+    return registry.get("t.count"), registry.get("t.other")
 
 
 def test_a_wrong_answer_to_another_claim_is_offered_as_its_known_mistake(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -486,7 +481,12 @@ def test_a_wrong_answer_equal_to_the_answer_fails_its_check(monkeypatch: pytest.
     r = checks.judge(other, "36", "docs/x.md", 3)
     assert r.status == "failed" and r.answer is None
     assert "docs/x.md:3: claim t.other is declared a common wrong answer to t.count" in r.message
-    assert "equals that claim's truth (36)" in r.message and "m.py:2" in r.message
+    assert "equals that claim's truth (36)" in r.message
+    # It names the line where wrong_answer_to is written, not the (lambda) function's.
+    file, line = other.wrong_answer_at.rsplit(":", 1)
+    assert file == "tests/test_answers.py" and f"({other.wrong_answer_at})" in r.message
+    call = (ROOT / file).read_text(encoding="utf-8").splitlines()[int(line) - 1 : int(line) + 6]
+    assert "registry.claim(" in call[0] and any("wrong_answer_to=" in text for text in call), call
     assert answers.mistakes_of([r]) == {}
 
 
@@ -496,8 +496,60 @@ def test_a_wrong_answer_is_declared_beside_the_claim_it_answers(monkeypatch: pyt
     from solutions.engine import registry
     from solutions.engine.kinds import Integer
 
-    _wrong_answer_claims(monkeypatch, 18, module="elsewhere")
-    with pytest.raises(ValueError, match=r"elsewhere\.py:2: claim 't\.other' is a wrong answer to 't\.count', but it "):
+    _, other = _wrong_answer_claims(monkeypatch, 18)
+    registry.load_all((), ROOT)  # as declared: one module, one kind
+    other.module = "elsewhere"
+    with pytest.raises(registry.DeclarationError, match=r"claim 't\.other' is a wrong answer to 't\.count', but it "):
         registry.load_all((), ROOT)
     with pytest.raises(ValueError, match="wrong_answer_to and why go together"):
         registry.claim("t.third", Integer(), "", wrong_answer_to="t.count")
+
+
+def test_a_wrong_answer_must_answer_a_claim_of_its_own_kind(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A count explains a count: a formula, a mistake or the claim itself as the target is refused, in one line
+    naming the declaration; and a blank ``why`` is no reason."""
+    from solutions.engine import registry
+    from solutions.engine.kinds import Formula, Integer
+
+    _wrong_answer_claims(monkeypatch, 18, kind=Formula())
+    with pytest.raises(
+        registry.DeclarationError, match=r"'t\.other' \(formula\) is a wrong answer to 't\.count' \(int"
+    ):
+        registry.load_all((), ROOT)
+    _, other = _wrong_answer_claims(monkeypatch, 18)
+    other.wrong_answer_to = "t.other"
+    with pytest.raises(registry.DeclarationError, match="another claim"):
+        registry.load_all((), ROOT)
+    with pytest.raises(ValueError, match="wrong_answer_to and why go together"):
+        registry.claim("t.third", Integer(), "", wrong_answer_to="t.count", why="  ")
+
+
+def test_a_bad_declaration_is_one_line_on_the_command_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, other = _wrong_answer_claims(monkeypatch, 18)
+    other.module = "elsewhere"
+    assert main(["check", "a2.q4.valid_triplets", "--", "36"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: tests/test_answers.py:") and len(err.splitlines()) == 1, err
+    assert "is a wrong answer to 't.count'" in err
+
+
+def test_a_wrong_answer_to_a_pending_claim_has_nothing_to_explain_yet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pending answered claim (no recorded run) has no field: the wrong answer stays verified, offered to none."""
+    from solutions.engine import Pending, checks, registry
+
+    _, other = _wrong_answer_claims(monkeypatch, 18)
+    monkeypatch.setattr(registry.get("t.count"), "compute", lambda: (_ for _ in ()).throw(Pending("no run yet")))
+    r = checks.judge(other, "18", "docs/x.md", 4)
+    assert r.status == "verified" and "wrong_answer_to" not in r.extra, r.message
+    assert answers.mistakes_of([r]) == {}
+
+
+def test_the_check_listing_says_what_a_wrong_answer_is_given_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    from solutions.engine import checks, render
+
+    _, other = _wrong_answer_claims(monkeypatch, 18)
+    page = render.checks_page("tests.test_answers", "checks/t.md", [other], {"t.other": checks.judge(other, "18")})
+    assert "`t.other` — " in page
+    assert "Given as the answer to `t.count`, the checker says: counts pairs" in page

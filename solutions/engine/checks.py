@@ -265,7 +265,8 @@ def _wrong_answer(r: Result, claim: Claim, text: str | None, seconds: float, hea
         r.status = FAILED
         r.message = (
             f"{head} is declared a common wrong answer to {other_id}, but its value {text} equals that claim's "
-            f"truth ({cmp.truth}).\n    Drop wrong_answer_to from this claim ({claim.location}), or fix the value."
+            f"truth ({cmp.truth}).\n    Drop wrong_answer_to where it is written "
+            f"({claim.wrong_answer_at or claim.location}), or fix the value."
         )
     else:
         r.extra.update(wrong_answer_to=other_id, why=claim.why, mistake_text=text or "")

@@ -59,6 +59,7 @@ class Claim:
     # A right value of something else that is a common wrong answer to the claim it names: the in-page checker
     # explains it as a known mistake of that claim (the build checks that the two values differ).
     wrong_answer_to: str | None = None
+    wrong_answer_at: str = ""  # where wrong_answer_to is written (file:line of the claim() call)
 
     @property
     def is_mistake(self) -> bool:
@@ -115,8 +116,11 @@ def claim(
     instead of a bare "different" (a count of something else given as the count asked, for example).  The build
     fails if the two values are equal.
     """
-    if (wrong_answer_to is None) != (not why):
+    if (wrong_answer_to is None) != (not why.strip()):
         raise ValueError(f"claim {claim_id!r}: wrong_answer_to and why go together (why says why it is wrong)")
+    # Where the declaration is (its function may be a lambda defined elsewhere): what a failure names.
+    call = sys._getframe(1 + caller)
+    declared_at = f"{_relative(Path(call.f_code.co_filename))}:{call.f_lineno}" if wrong_answer_to else ""
     # The caller's frame, read directly: inspect.stack() would resolve the module of every frame on the stack.
     frame = sys._getframe(1 + caller) if caller else None
 
@@ -126,7 +130,20 @@ def claim(
         else:
             rel = _relative(Path(frame.f_code.co_filename))
             line, module = frame.f_lineno, frame.f_globals["__name__"]
-        _register(Claim(claim_id, kind, fn, how, rel, line, module, why=why, wrong_answer_to=wrong_answer_to))
+        _register(
+            Claim(
+                claim_id,
+                kind,
+                fn,
+                how,
+                rel,
+                line,
+                module,
+                why=why,
+                wrong_answer_to=wrong_answer_to,
+                wrong_answer_at=declared_at,
+            )
+        )
         return fn
 
     return deco
@@ -217,6 +234,12 @@ def _claims_in(folder: Path, package: str) -> dict[str, Path]:
 
 class ImportFailed(Exception):
     """A claims module could not be imported; the message is one line that names its file."""
+
+
+class DeclarationError(ImportFailed, ValueError):
+    """The claims were imported, but one declares something that does not hold together (a mistake that refutes no
+    claim, a wrong answer to a claim of another module or kind); the message names the declaration's file and line.
+    An :class:`ImportFailed`, so that every command reports it in one line."""
 
 
 class _ImportTimeout(BaseException):
@@ -313,18 +336,36 @@ def load_all(
     for c in _REGISTRY.values():
         if isinstance(c.kind, _LazyKind):
             if c.kind.target not in _REGISTRY:
-                raise ValueError(f"{c.location}: mistake {c.id!r} refutes {c.kind.target!r}, which no module declares")
-            c.kind = c.kind.resolve()
-        if c.wrong_answer_to is not None:
-            # In the same module: its key (what a rebuild under serve reuses truths by) then covers both truths.
-            other = _REGISTRY.get(c.wrong_answer_to)
-            if other is None or other.module != c.module:
-                where = "no module declares it" if other is None else f"it is declared in {other.location}"
-                raise ValueError(
-                    f"{c.location}: claim {c.id!r} is a wrong answer to {c.wrong_answer_to!r}, but {where}; "
-                    "a wrong answer is declared in the module of the claim it answers"
+                raise DeclarationError(
+                    f"{c.location}: mistake {c.id!r} refutes {c.kind.target!r}, which no module declares"
                 )
+            c.kind = c.kind.resolve()
+    for c in _REGISTRY.values():
+        if c.wrong_answer_to is not None:
+            _check_wrong_answer(c)
     return dict(_REGISTRY)
+
+
+def _check_wrong_answer(c: Claim) -> None:
+    """A claim declared a wrong answer to another: that one exists, is in the same module (whose key, what a rebuild
+    under serve reuses truths by, then covers both truths), is not a mistake, and is of the same kind, one a reader
+    can answer (a count explains a count, never a formula)."""
+    from .answers import ANSWERABLE  # the engine's reader side; imported here, once the claims are loaded
+
+    other = _REGISTRY.get(c.wrong_answer_to or "")
+    where = c.wrong_answer_at or c.location
+    if other is None or other.module != c.module:
+        said = "no module declares it" if other is None else f"it is declared in {other.location}"
+        raise DeclarationError(
+            f"{where}: claim {c.id!r} is a wrong answer to {c.wrong_answer_to!r}, but {said}; "
+            "a wrong answer is declared in the module of the claim it answers"
+        )
+    if other.is_mistake or other.kind.name != c.kind.name or c.kind.name not in ANSWERABLE or other.id == c.id:
+        raise DeclarationError(
+            f"{where}: claim {c.id!r} ({c.kind.name}) is a wrong answer to {other.id!r} ({other.kind.name}"
+            f"{', a mistake' if other.is_mistake else ''}); a wrong answer must be of the same kind as the claim it "
+            f"answers, another claim, one a reader can answer ({', '.join(sorted(ANSWERABLE))})"
+        )
 
 
 def get(claim_id: str) -> Claim:
