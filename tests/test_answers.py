@@ -553,3 +553,24 @@ def test_the_check_listing_says_what_a_wrong_answer_is_given_for(monkeypatch: py
     page = render.checks_page("tests.test_answers", "checks/t.md", [other], {"t.other": checks.judge(other, "18")})
     assert "`t.other` — " in page
     assert "Given as the answer to `t.count`, the checker says: counts pairs" in page
+
+
+def test_no_example_in_a_fields_hint_is_the_answer_to_a_field(catalog: answers.Catalog) -> None:
+    """The hint under a field shows how to write an answer (answer-check.js, EXAMPLES): an example that happened
+    to be some field's answer would give it away (it once did: Part I's 1,446,400, in practice mode too)."""
+    import re
+
+    script = (ROOT / "docs/javascripts/answer-check.js").read_text(encoding="utf-8")
+    block = script[script.index("const EXAMPLES = {") : script.index("};", script.index("const EXAMPLES = {"))]
+    examples = {}
+    for kind, parts in re.findall(r"^\s+(\w+): \[(.*?)\],?$", block, re.MULTILINE | re.DOTALL):
+        texts = [json.loads(t) for t in re.findall(r'"(?:[^"\\]|\\.)*"', parts)]
+        examples[kind] = texts[1::2]  # the words and the examples alternate
+    assert set(examples) >= {"integer", "decimal", "formula"} and all(examples.values()), examples
+    hits = [
+        (claim_id, text)
+        for claim_id, entry in catalog.claims.items()
+        for text in examples.get(entry["kind"]["name"], [])
+        if catalog.check(claim_id, text).verdict == "equivalent"
+    ]
+    assert not hits, hits

@@ -39,8 +39,9 @@
   const DEFINES = /\\(?:[egx]?def|newcommand|renewcommand|providecommand|let|futurelet|global|long|outer|newenvironment|renewenvironment|DeclareMathOperator)(?![A-Za-z])/;
   const START_LIMIT_MS = 60000; // loading Pyodide and sympy (a few seconds measured on a 2-core machine)
   const CHECK_LIMIT_MS = 10000; // one answer: twice the build's 5 s, for WebAssembly's slower Python
+  // Examples of how to write an answer (tests/test_answers.py: none of them is the answer to any field of the site).
   const EXAMPLES = {
-    integer: ["a whole number, such as ", "1,446,400", ", or the arithmetic that gives it, such as ", "2 \\cdot (3 + 4)"],
+    integer: ["a whole number, such as ", "12,345", ", or the arithmetic that gives it, such as ", "2 \\cdot (3 + 4)"],
     decimal: ["a decimal number, such as ", "0.865", " (digits and a point: no fractions, no e-notation)"],
     formula: ["LaTeX, such as ", "2f_1 - f_4", " or ", "\\frac{1}{2}(f_1 - f_2)"],
     // A matrix gradient: the field's own hint names the question's arrays (gradientExample); this is the fallback.
