@@ -243,7 +243,8 @@ return [...document.querySelectorAll('.md-content .md-typeset__scrollwrap table'
 def test_a_wide_table_is_read_row_by_row_on_a_phone(driver: object, server: str, axe_js: str) -> None:
     """At 390 px no table of Part II or HW2 Q4 scrolls sideways: one too wide is stacked (a row per block, each cell
     labelled with a copy of its heading, the headings kept for screen readers), its answer fields still check, axe
-    finds nothing serious; at a desktop's width the same tables are tables again."""
+    finds nothing serious; at a desktop's width nothing scrolls either, and the tables that fit there are tables
+    again."""
     from tests.test_answer_checker_browser import _answer
 
     with phone_width(driver):
@@ -270,8 +271,10 @@ def test_a_wide_table_is_read_row_by_row_on_a_phone(driver: object, server: str,
         driver.set_window_size(1280, 900)
         driver.get(urljoin(server, "a2/part2/"))
         _wait_for_math(driver)
-        back = driver.execute_script(TABLES)
-        assert not any(t["stacked"] for t in back), back
+        back = driver.execute_script(TABLES)  # at a desktop's width: tables again where they fit
+        assert not any(t["scrolls"] for t in back), back
+        fits = [t for t in back if t["text"].startswith(("sample", "\t\n"))]  # the six samples, Q5's table
+        assert len(fits) == 2 and not any(t["stacked"] for t in fits), back
         assert not problems, "\n".join(problems)
 
 
@@ -317,3 +320,25 @@ def test_a_narrow_equation_keeps_its_mark_beside_it_on_a_phone(driver: object, s
         assert all(d["beside"] and d["level"] for d in q2), q2
         q6 = seen["claim-a2.q6.dL_df1"]
         assert not q6["beside"] and not q6["level"], q6
+
+
+def test_answering_in_a_table_on_a_phone_neither_moves_it_nor_piles_up_sheets(driver: object, server: str) -> None:
+    """Opening a field widens its cell: the table keeps its layout while the field is open (it once switched to
+    rows under the reader's finger).  A second field's sheet replaces the first's, verdict and all."""
+    from tests.test_answer_checker_browser import _answer
+
+    state = (
+        "return document.querySelector('form[data-answer-for=\"a2.p1.params.bilstm2\"]').closest('table')"
+        ".dataset.stacked || ''"
+    )
+    opened = "return [...document.querySelectorAll('table form.answer-check.open')].map(f => f.dataset.answerFor)"
+    with phone_width(driver):
+        driver.get(urljoin(server, "a2/part1/"))
+        _wait_for_math(driver)
+        driver.execute_script("return new Promise(r => setTimeout(r, 600))")
+        before = driver.execute_script(state)
+        assert _answer(driver, "a2.p1.params.bilstm2", "3,947,001")[0] == "mistake"
+        driver.execute_script("return new Promise(r => setTimeout(r, 600))")  # a11y.js would have re-laid it out
+        assert driver.execute_script(state) == before
+        assert _answer(driver, "a2.p1.params.birnn2", "361,600")[0] == "equivalent"
+        assert driver.execute_script(opened) == ["a2.p1.params.birnn2"]

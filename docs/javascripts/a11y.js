@@ -36,11 +36,13 @@
     });
   }
 
-  // On a phone, a table wider than the screen is read row by row instead of scrolled sideways: each row becomes a
-  // block, and each cell after the first gets a copy of its column's heading as a label (aria-hidden: the table keeps
-  // its roles, so a screen reader still announces the real headings, which stay in the page, visually hidden).  A
-  // wider window puts the table back.  A table of one column has nothing to label.
-  const STACK_BELOW = 720; // px of window width
+  // A table wider than its column (on a phone, most tables of several columns; on a wide screen, Part II's eight
+  // triplets) is read row by row instead of scrolled sideways: each row becomes a block, and each cell after the
+  // first gets a copy of its column's heading as a label (aria-hidden: the table keeps its roles, so a screen reader
+  // still announces the real headings, which stay in the page, visually hidden).  A table only a little too wide
+  // first gets tighter cells; one that fits again (a wider window) is put back.  A table of one column has nothing
+  // to label.
+  const NARROW_BELOW = 720; // px of window width: a phone's, where a displayed claim's mark may go under it
   function label(th) {
     const span = document.createElement("span");
     span.className = "stack-label";
@@ -85,18 +87,18 @@
   function stackTables() {
     document.querySelectorAll(".md-content .md-typeset__scrollwrap table").forEach(function (table) {
       const wrap = table.closest(".md-typeset__scrollwrap");
+      // While a reader answers in it (an open field is wider), the table keeps its layout: it must not jump.
+      if (table.querySelector("form.answer-check.open")) return;
       if (sized && !watched.has(table)) {
         watched.add(table);
         sized.observe(table);
       }
       if (!wrap.clientWidth) return; // not shown (a closed box): measured when it opens
       const columns = table.querySelectorAll("thead th").length;
-      const narrow = window.innerWidth < STACK_BELOW;
-      if (!narrow) delete table.dataset.tight;
       if (table.dataset.stacked) {
-        if (!narrow || Number(table.dataset.natural) <= wrap.clientWidth) unstack(table);
+        if (Number(table.dataset.natural) <= wrap.clientWidth) unstack(table);
         else stack(table); // labels again if the headings changed (KaTeX typeset them after the first pass)
-      } else if (narrow && columns > 1 && wrap.scrollWidth > wrap.clientWidth + 1) {
+      } else if (columns > 1 && wrap.scrollWidth > wrap.clientWidth + 1) {
         // Only a little too wide: tighter cells may do (reading the width again lays the table out at once).
         if (!table.dataset.tight) {
           table.dataset.tight = "yes";
@@ -111,7 +113,7 @@
   // On a phone a displayed claim's mark (and field) goes under its equation, a line of its own; an equation narrow
   // enough keeps them beside it, as on a wide screen (claims.css), where they cannot cover it.
   function markBeside() {
-    const narrow = window.innerWidth < STACK_BELOW;
+    const narrow = window.innerWidth < NARROW_BELOW;
     document.querySelectorAll(".md-content .claim-display").forEach(function (d) {
       const mark = d.querySelector(":scope > p:has(> .claim-mark)");
       const parts = d.querySelectorAll(".katex-display .katex-html > .base");

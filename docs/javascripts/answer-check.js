@@ -263,11 +263,12 @@
   }) : null;
 
   function open(form) {
+    const sheet = !!form.closest("table"); // a table's field opens as a sheet at the foot of the window
     document.querySelectorAll("form.answer-check.open").forEach(function (other) {
-      // Others close unless they show a verdict or wait for one.
-      if (other !== form && !other.querySelector("[data-verdict]").dataset.verdict && !other.dataset.pending) {
-        close(other);
-      }
+      // Others close unless they show a verdict or wait for one; another sheet always goes (two would pile up at
+      // the foot of the window; its verdict is kept and shows again when its field is opened).
+      if (other === form || other.dataset.pending) return;
+      if (!other.querySelector("[data-verdict]").dataset.verdict || (sheet && other.closest("table"))) close(other);
     });
     form.classList.add("open");
     form.elements.answer.placeholder = form.dataset.hint || "";
