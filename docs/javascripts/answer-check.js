@@ -203,7 +203,7 @@
     const lhs = slot.dataset.lhs;
     if (!lhs) return EXAMPLES.gradient;
     const both = (slot.dataset.notations || "").split(" ").filter(Boolean).length > 1;
-    return ["a matrix formula in LaTeX, in this question's symbols (a gradient is written as on the left, ", lhs,
+    return ["a matrix formula in LaTeX, in this question's symbols (the gradient asked is written ", lhs,
       ")" + (both ? ", in the page's batched rows or the question's column vectors (both are checked)" : "")];
   }
 

@@ -273,7 +273,10 @@ def _display(latex: str, m: str, indent: str, result: Result, control: str = "",
         *([control, ""] if control and not inline else []),
     ]
     if result.status == REFUTED and result.difference_latex:
-        shown = f"checked: this answer − the right one = ${result.difference_latex}$"
+        # Which right value it is measured against: a mistake may refute a side claim (a product, not the count).
+        tex = html.escape(result.truth.replace("·", r"\cdot "))  # plain text (f_1 - 2·f_2) reads as LaTeX
+        right = f"the right value is ${tex}$; " if result.truth else ""
+        shown = f"checked: {right}this answer − the right one = ${result.difference_latex}$"
         lines += [f'<div class="claim-difference"{_OWN}>{shown}</div>', ""]
     elif result.status == REFUTED and result.detail:
         lines += [f'<div class="claim-difference"{_OWN}>checked: {html.escape(result.detail)}</div>', ""]
