@@ -580,6 +580,7 @@ def learning_curves() -> Shown:
                 f"{LABELS.get(model, model)}: validation accuracy by epoch, one line per recorded run",
                 "epoch",
                 "validation accuracy (%)",
+                width=400,  # drawn about 330 px wide, two to a row on a desktop, one on a phone: 12-unit text ~10 px
                 height=210,
                 caption=LABELS.get(model, model),
                 y_range=(min(accuracy), max(accuracy)),
