@@ -33,6 +33,7 @@ CASES = [
     ("a2/part2/", "a2.q4.valid_triplets", "2 \\cdot 4", "mistake"),
     ("a2/part2/", "a2.q6.dL_df1", "2(f_1 - f_2 - f_3) + f_4 + f_5", "equivalent"),
     ("a2/part2/", "a2.q6.dL_df1", "2f_1 - f_2", "different"),
+    ("a2/part2/", "a2.q5.t1.dL_df1", "f_2 - f_5", "different"),  # a sign slip, named as one
     ("a2/part2/", "a2.q6.dL_df1", "f_1^{99999999999}", "invalid"),
     ("a2/part2/", "a2.q5.t4.dL_df2", "f_4 - f_2", "mistake"),
     ("a2/part2/", "a2.q6.dL_df1", r"\frac{1}{2", "invalid"),
@@ -114,6 +115,8 @@ def test_answers_get_the_engines_verdicts(driver: object, server: str, built: Pa
         cpython = catalog.check(claim, text).verdict
         if not got == cpython == expected:
             problems.append(f"{claim} {text!r}: browser {got}, CPython {cpython}, expected {expected}: {shown!r}")
+        if catalog.check(claim, text).negated and "the negative of the checked one" not in shown:
+            problems.append(f"{claim} {text!r}: a sign slip not named: {shown!r}")
         if got == "mistake":
             anchor = _form(driver, claim).find_element("css selector", "[data-verdict] a")
             assert anchor.get_dom_attribute("href").startswith("#claim-"), "a mistake on this page: a plain anchor"

@@ -574,3 +574,24 @@ def test_no_example_in_a_fields_hint_is_the_answer_to_a_field(catalog: answers.C
         if catalog.check(claim_id, text).verdict == "equivalent"
     ]
     assert not hits, hits
+
+
+@pytest.mark.parametrize(
+    ("claim_id", "answer", "negated"),
+    [
+        ("a2.q5.t1.dL_df1", "f_2 - f_5", True),
+        ("a2.q5.t1.dL_df1", "f_2 - f_6", False),
+        ("a2.q6.dL_df1", "-2(f_1 - f_2 - f_3) - f_4 - f_5", True),
+        ("a2.q4.valid_triplets", "-36", True),
+        ("a2.q4.valid_triplets", "-35", False),
+        ("a2.q5.t1.dL_df3", "0", False),  # right, and zero is its own negative
+    ],
+)
+def test_a_sign_slip_is_named(
+    catalog: answers.Catalog, claim_id: str, answer: str, negated: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A wrong answer that is exactly the negative of the checked one says so, in the page and on the command line
+    (the difference alone leaves the reader to notice it)."""
+    assert catalog.check(claim_id, answer).negated is negated
+    main(["check", claim_id, "--", answer])
+    assert ("the negative of the checked one" in capsys.readouterr().out) is negated

@@ -361,6 +361,7 @@
         line.append(first);
         if (rest.length) line.append(el("code", "answer-error", rest.join("\n")));
       }
+      if (result.negated) line.append(" It is the negative of the checked one: check the signs.");
     } else if (result.verdict === "mistake") {
       line.append("✗ A known mistake: " + result.mistake.why + " ");
       if (result.mistake.href) {

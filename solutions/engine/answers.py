@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .checks import CheckTimeout, compare_within, excerpt, time_limit
-from .kinds import Decimal, Formula, Integer, plain
+from .kinds import Decimal, Formula, Integer, exact, plain
 from .registry import Claim
 from .verdicts import Outcome
 
@@ -70,6 +70,7 @@ class Verdict:
     mistake: Mistake | None = None
     truth: str = ""  # the claim's truth as plain text
     hint: str = ""  # for a wrong formula: letters it uses that the truth does not
+    negated: bool = False  # a wrong answer that is exactly the negative of the truth: a sign slip
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -84,6 +85,7 @@ class Verdict:
             return f"known mistake: {self.mistake.why} ({what} {self.mistake.id}{where})"
         if self.verdict == "different":
             hint = f"\n  hint: {self.hint}" if self.hint else ""
+            hint += "\n  it is the negative of the checked one: check the signs" if self.negated else ""
             return (f"different: {self.detail}" if self.detail else "different") + hint
         if self.verdict == "timeout":
             return f"timeout: {self.detail}"
@@ -122,6 +124,7 @@ def assess(claim: Claim, text: str, truth: Any, mistakes: list[Mistake] = (), se
                 return Verdict("equivalent", read_as, read_as_latex, truth=cmp.truth)
             found = next((m for m in mistakes if _is_mistake(claim, text, m, truth)), None)
             hint = "" if found else _unknown_symbols(claim.kind, text, truth)
+            negated = not found and _negated(claim, text, truth, max(deadline - time.monotonic(), 0.05))
     except CheckTimeout:
         return Verdict("timeout", detail=f"the check took longer than its limit of {seconds:g} s")
     except RecursionError:
@@ -131,7 +134,24 @@ def assess(claim: Claim, text: str, truth: Any, mistakes: list[Mistake] = (), se
     # The kinds word their detail for a page's value; here the value is the reader's own answer.
     detail = cmp.detail.replace("page - truth", "your answer - the checked one")  # as the page words it
     verdict = "mistake" if found else "different"
-    return Verdict(verdict, read_as, read_as_latex, detail, cmp.difference_latex, found, cmp.truth, hint)
+    return Verdict(verdict, read_as, read_as_latex, detail, cmp.difference_latex, found, cmp.truth, hint, negated)
+
+
+def _negated(claim: Claim, text: str, truth: Any, seconds: float) -> bool:
+    """Whether a wrong answer is exactly the negative of a truth that is not zero: a sign slip, which the
+    difference alone does not name.  Numbers by the kind's own reading; a formula (not a chain) by comparing its
+    negation, as the kind compares any answer."""
+    kind = claim.kind
+    if isinstance(kind, Integer):
+        value = kind.read(text)
+        return value is not None and truth != 0 and value == -truth
+    if isinstance(kind, Decimal):
+        value, right = kind.read(text), exact(truth)
+        return value is not None and right is not None and right != 0 and kind.within(value, -right)
+    if not isinstance(kind, Formula) or "=" in text:
+        return False
+    negative = compare_within(claim, f"-({text})", truth, seconds)
+    return negative.outcome == Outcome.EQUAL and compare_within(claim, "0", truth, seconds).outcome != Outcome.EQUAL
 
 
 # What a reader may paste from a rendered page, read as the LaTeX it stands for.
