@@ -193,17 +193,25 @@ def test_the_statuses_differ_without_colour(driver: object, server: str, scheme:
     the colours apart (or prints in grey) still can."""
     from tests.test_answer_checker_browser import _scheme
 
-    _open(driver, server, "a2/part1/")  # verified, refuted (common mistakes) and pending marks
-    _scheme(driver, scheme)
-    looks = driver.execute_script("""
-      const out = {};
-      for (const status of ['verified', 'refuted', 'pending']) {
-        const a = document.querySelector('a.claim-mark.claim-' + status);
-        const s = getComputedStyle(a);
-        out[status] = [a.textContent.trim(), s.borderTopStyle + ' ' + (s.borderTopColor === 'rgba(0, 0, 0, 0)' ||
-                       s.borderTopWidth === '0px' ? 'none' : 'drawn')];
-      }
-      return out;""")
+    looks = {}
+    # Part I has verified and refuted marks (its common mistakes); HW2 Q1 pending ones (runs that need ImageNet
+    # weights).  Part I had pending marks too until its last run was recorded.
+    for page, statuses in (("a2/part1/", ["verified", "refuted"]), ("hw2/q1/", ["pending"])):
+        _open(driver, server, page)
+        _scheme(driver, scheme)
+        looks |= driver.execute_script(
+            """
+          const out = {};
+          for (const status of arguments[0]) {
+            const a = document.querySelector('a.claim-mark.claim-' + status);
+            if (!a) { out[status] = ['no mark', '']; continue; }
+            const s = getComputedStyle(a);
+            out[status] = [a.textContent.trim(), s.borderTopStyle + ' ' + (s.borderTopColor === 'rgba(0, 0, 0, 0)' ||
+                           s.borderTopWidth === '0px' ? 'none' : 'drawn')];
+          }
+          return out;""",
+            statuses,
+        )
     symbols = {v[0] for v in looks.values()}
     outlines = {v[1] for v in looks.values()}
     assert symbols == {"✓", "✗", "…"}, looks
