@@ -69,10 +69,15 @@ def _pages(built: Path) -> list[str]:
 
 
 def _wait_for_math(drv: object) -> None:
+    """Until KaTeX has rendered the page and a11y.js has laid it out since (tables, what scrolls: its last scan
+    after the last change has run)."""
     from selenium.webdriver.support.ui import WebDriverWait
 
     WebDriverWait(drv, 30).until(
-        lambda d: d.execute_script("return document.documentElement.dataset.mathRendered === 'true'")
+        lambda d: d.execute_script(
+            "const s = document.documentElement.dataset;"
+            "return s.mathRendered === 'true' && (s.a11yScan === 'done' || !window.a11yScrollScan)"
+        )
     )
 
 

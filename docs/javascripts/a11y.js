@@ -58,7 +58,9 @@
     const signature = heads.map(function (th) { return th.innerHTML; }).join("\u0000");
     if (table.dataset.stacked && table.stackSignature === signature) return;
     unstack(table);
-    table.dataset.natural = String(table.scrollWidth);
+    // What overflowed: the wrapper's width, not the table's (an absolutely placed part may be wider; comparing
+    // the table's would put it back at once, and stack it again, without end).
+    table.dataset.natural = String(table.closest(".md-typeset__scrollwrap").scrollWidth);
     [table].concat(Array.prototype.slice.call(table.querySelectorAll("thead, tbody, tr, th, td"))).forEach(
       function (e) { if (!e.hasAttribute("role")) e.setAttribute("role", ROLES[e.tagName]); });
     table.querySelectorAll("tbody tr").forEach(function (tr) {
@@ -159,9 +161,15 @@
   }
 
   let timer = 0;
+  // The page says when the last scan ran after the last change (data-a11y-scan: "pending", then "done"): tests wait
+  // for it before they measure.
   function later() {
     clearTimeout(timer);
-    timer = setTimeout(scan, 150);
+    document.documentElement.dataset.a11yScan = "pending";
+    timer = setTimeout(function () {
+      scan();
+      document.documentElement.dataset.a11yScan = "done";
+    }, 150);
   }
   Object.defineProperty(window, "a11yScrollScan", { value: later });
   window.addEventListener("resize", later);
