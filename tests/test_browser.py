@@ -90,7 +90,8 @@ def navigate_instantly(drv: object, target: str) -> None:
         target,
     )
     _wait_for_math(drv)
-    assert drv.current_url.endswith(target)
+    # The path: Material's section tracking may write the last page's section into the hash as the page swaps in.
+    assert urlparse(drv.current_url).path.endswith(target), drv.current_url
 
 
 def _outside_requests(drv: object, base: str) -> list[str]:
