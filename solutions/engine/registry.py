@@ -118,11 +118,11 @@ def claim(
     """
     if (wrong_answer_to is None) != (not why.strip()):
         raise ValueError(f"claim {claim_id!r}: wrong_answer_to and why go together (why says why it is wrong)")
-    # Where the declaration is (its function may be a lambda defined elsewhere): what a failure names.
-    call = sys._getframe(1 + caller)
-    declared_at = f"{_relative(Path(call.f_code.co_filename))}:{call.f_lineno}" if wrong_answer_to else ""
     # The caller's frame, read directly: inspect.stack() would resolve the module of every frame on the stack.
-    frame = sys._getframe(1 + caller) if caller else None
+    call = sys._getframe(1 + caller)
+    # Where the declaration is (its function may be a lambda defined elsewhere): what a wrong answer's failure names.
+    declared_at = f"{_relative(Path(call.f_code.co_filename))}:{call.f_lineno}" if wrong_answer_to else ""
+    frame = call if caller else None
 
     def deco(fn: Callable[[], Any]) -> Callable[[], Any]:
         if frame is None:
@@ -321,8 +321,8 @@ def load_all(
     ``root`` (the project root, default the working folder) is what claim sources are shown relative to.
     Each module's import has ``import_limit`` seconds (:func:`import_claims`); ``starting(module, file)`` is
     told before each import (the checking process tells its parent).  Raises :class:`ImportFailed` for a
-    module that cannot be imported, ``ValueError`` for a mistake that refutes no claim or a wrong answer to a
-    claim that its module does not declare.
+    module that cannot be imported, :class:`DeclarationError` (one) for a mistake that refutes no claim or a
+    wrong answer that does not answer a claim of its own module and kind.
     """
     if root is not None:
         _root[0] = Path(root).resolve()

@@ -445,13 +445,11 @@ def checks_page(module: str, listing: str, claims: list[Claim], results: dict[st
             else:
                 status = f"{ICONS[r.status]} {r.status}, on no page" if r else "not shown on any page"
             own_how = f". How: {c.how}" if not one_how else ""
-            out.append(
-                f'<span id="{c.id}"></span>`{c.id}` — {status}'
-                + own_how
-                + (f". Given as the answer to `{c.wrong_answer_to}`, the checker says: " if c.wrong_answer_to else "")
-                + (f". {_cell(c.why)}" if c.why and not c.wrong_answer_to else _cell(c.why))
-                + "  "
-            )
+            if c.wrong_answer_to:
+                why = f". Given as the answer to `{c.wrong_answer_to}`, the checker says: {_cell(c.why)}"
+            else:
+                why = f". {_cell(c.why)}" if c.why else ""
+            out.append(f'<span id="{c.id}"></span>`{c.id}` — {status}' + own_how + why + "  ")
         how = f"How: {group[0].how}. " if one_how else ""
         out += [
             "",

@@ -411,7 +411,7 @@ def recorded_runs() -> Shown:
             html.escape(LABELS.get(r["model"], r["model"])),
             r["seed"],
             r["epochs"],
-            html.escape(START_LABELS.get(runs.embedding_init(r), runs.embedding_init(r))),
+            html.escape(_start_name(r)),
             f"{100 * r['test_accuracy']:.2f}",
             r["best_epoch"],
             html.escape(_device(r)),
@@ -525,14 +525,21 @@ def _device(run: dict) -> str:
     )
 
 
+def _start_name(run: dict) -> str:
+    """How a run's embedding table started, in a word or two (``random``, ``GloVe 6B 50d``)."""
+    init = runs.embedding_init(run)
+    return START_LABELS.get(init, init)
+
+
+def _epochs_note(run: dict) -> str:
+    """``, 3 epochs`` for a run of another length than the recipe's, else nothing."""
+    return "" if run["epochs"] == EPOCHS else f", {run['epochs']} epochs"
+
+
 def _label(run: dict) -> str:
     """One chart label per results file: a GloVe start or another epoch count is said, never merged."""
-    init = runs.embedding_init(run)
-    start = START_LABELS.get(init, init)
-    extra = ("" if init == "random" else f", {start}") + (
-        "" if run["epochs"] == EPOCHS else f", {run['epochs']} epochs"
-    )
-    return f"{LABELS.get(run['model'], run['model'])}, seed {run['seed']}{extra}"
+    start = "" if runs.embedding_init(run) == "random" else f", {_start_name(run)}"
+    return f"{LABELS.get(run['model'], run['model'])}, seed {run['seed']}{start}{_epochs_note(run)}"
 
 
 def _all_runs() -> list[dict]:
@@ -547,9 +554,7 @@ _OTHER_START = (plots.COLOURS[2], "diamond")
 
 def _curve_label(run: dict) -> str:
     """A run's label inside its model's own chart: its seed and start (and its epochs, if not the recipe's)."""
-    init = runs.embedding_init(run)
-    epochs = "" if run["epochs"] == EPOCHS else f", {run['epochs']} epochs"
-    return f"seed {run['seed']}, {START_LABELS.get(init, init)} start{epochs}"
+    return f"seed {run['seed']}, {_start_name(run)} start{_epochs_note(run)}"
 
 
 @claim(
@@ -565,15 +570,12 @@ def learning_curves() -> Shown:
         mine = [r for r in every if r["model"] == model]
         if not mine:
             continue
-        series = {_curve_label(r): [(e["epoch"], 100 * e["valid_accuracy"]) for e in r["history"]] for r in mine}
-        styles = {
-            _curve_label(r): (
-                *_START_STYLES.get(runs.embedding_init(r), _OTHER_START)[:1],
-                plots.DASHES[r["seed"] % len(plots.DASHES)],
-                _START_STYLES.get(runs.embedding_init(r), _OTHER_START)[1],
-            )
-            for r in mine
-        }
+        series, styles = {}, {}
+        for r in mine:
+            name = _curve_label(r)
+            colour, marker = _START_STYLES.get(runs.embedding_init(r), _OTHER_START)
+            series[name] = [(e["epoch"], 100 * e["valid_accuracy"]) for e in r["history"]]
+            styles[name] = (colour, plots.DASHES[r["seed"] % len(plots.DASHES)], marker)
         charts.append(
             plots.line_chart(
                 series,
