@@ -53,6 +53,9 @@
     return span;
   }
   const ROLES = { TABLE: "table", THEAD: "rowgroup", TBODY: "rowgroup", TR: "row", TH: "columnheader", TD: "cell" };
+  function parts(table) { // the table and its elements that a stacked layout gives their roles back
+    return [table].concat(Array.prototype.slice.call(table.querySelectorAll("thead, tbody, tr, th, td")));
+  }
   function stack(table) {
     const heads = Array.prototype.slice.call(table.querySelectorAll("thead th"));
     const signature = heads.map(function (th) { return th.innerHTML; }).join("\u0000");
@@ -61,8 +64,7 @@
     // What overflowed: the wrapper's width, not the table's (an absolutely placed part may be wider; comparing
     // the table's would put it back at once, and stack it again, without end).
     table.dataset.natural = String(table.closest(".md-typeset__scrollwrap").scrollWidth);
-    [table].concat(Array.prototype.slice.call(table.querySelectorAll("thead, tbody, tr, th, td"))).forEach(
-      function (e) { if (!e.hasAttribute("role")) e.setAttribute("role", ROLES[e.tagName]); });
+    parts(table).forEach(function (e) { if (!e.hasAttribute("role")) e.setAttribute("role", ROLES[e.tagName]); });
     table.querySelectorAll("tbody tr").forEach(function (tr) {
       Array.prototype.forEach.call(tr.cells, function (td, i) {
         if (i > 0 && heads[i] && heads[i].textContent.trim()) td.prepend(label(heads[i]));
@@ -78,8 +80,7 @@
   function unstack(table) {
     if (!table.dataset.stacked) return;
     table.querySelectorAll(".stack-label").forEach(function (e) { e.remove(); });
-    [table].concat(Array.prototype.slice.call(table.querySelectorAll("thead, tbody, tr, th, td"))).forEach(
-      function (e) { e.removeAttribute("role"); });
+    parts(table).forEach(function (e) { e.removeAttribute("role"); });
     delete table.dataset.stacked;
     delete table.dataset.natural;
   }
